@@ -1,0 +1,123 @@
+//! Settings from the TOML config file; flags and environment override them at the edge.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::Currency;
+
+/// Every setting, with its default. `assets/config.toml` documents each key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Database URL when neither `--database-url` nor `DATABASE_URL` is given.
+    pub database_url: Option<String>,
+    /// A snapshot is written each time a stream crosses a multiple of this many events.
+    pub snapshot_every: u64,
+    /// Currency for `order create` without `--currency` and for `OrderCreated` v1 events.
+    pub default_currency: Currency,
+    /// Idempotency keys older than this many seconds may be reused.
+    pub idempotency_ttl_secs: u64,
+    /// How often a command without `--expected-version` re-decides after a conflict.
+    pub max_conflict_retries: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: None,
+            snapshot_every: 100,
+            default_currency: Currency::EUR,
+            idempotency_ttl_secs: 24 * 3600,
+            max_conflict_retries: 3,
+        }
+    }
+}
+
+/// Why the config file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but cannot be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for these settings.
+    #[error("config {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Config {
+    /// The platform's default config file, e.g. `~/.config/chronicle/config.toml`.
+    pub fn default_path() -> Option<PathBuf> {
+        dirs::config_dir().map(|d| d.join("chronicle").join("config.toml"))
+    }
+
+    /// Reads `path`; a missing default file gives the defaults, a missing explicit one is an error.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (path, explicit) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => match Self::default_path() {
+                Some(p) => (p, false),
+                None => return Ok(Config::default()),
+            },
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config::default());
+            }
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        Self::parse(&text).map_err(|message| ConfigError::Parse { path, message })
+    }
+
+    /// Parses config text and checks the values.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let c: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+        if c.snapshot_every == 0 {
+            return Err("snapshot_every must be at least 1".into());
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_config_documents_every_key_with_its_default() {
+        let shipped = include_str!("../../assets/config.toml");
+        let parsed = Config::parse(shipped).expect("assets/config.toml parses");
+        assert_eq!(parsed, Config::default());
+        for key in [
+            "database_url",
+            "snapshot_every",
+            "default_currency",
+            "idempotency_ttl_secs",
+            "max_conflict_retries",
+        ] {
+            assert!(shipped.contains(key), "assets/config.toml lacks {key}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        assert!(Config::parse("snapshot_every = 0").is_err());
+        assert!(Config::parse("default_currency = \"XYZ\"").is_err());
+        assert!(Config::parse("no_such_key = 1").is_err());
+        assert_eq!(
+            Config::parse("snapshot_every = 7").unwrap().snapshot_every,
+            7
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! A deterministic demo dataset, made by running real commands through `decide`.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::metadata::EventMetadata;
+use crate::domain::{
+    Currency, LineItem, Order, OrderCommand, OrderCreatedV1, OrderEvent, OrderId,
+    STATE_SCHEMA_VERSION, Sku, decide, evolve,
+};
+use crate::store::{ImportStream, NewEvent, SnapshotRecord};
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSpec {
+    /// How many orders.
+    pub orders: usize,
+    /// Same seed, same dataset.
+    pub seed: u64,
+    /// Snapshot interval, as configured.
+    pub snapshot_every: u64,
+}
+
+const CATALOG: &[(&str, &str)] = &[
+    ("BOOK-RUST", "39.90"),
+    ("BOOK-DDD", "45.00"),
+    ("MUG-BLUE", "12.50"),
+    ("PEN-4C", "2.99"),
+    ("LAMP-DESK", "64.00"),
+    ("CABLE-USB", "9.99"),
+    ("CHAIR-ERG", "349.00"),
+    ("NOTE-A5", "4.25"),
+    ("SOCK-WOOL", "14.95"),
+    ("TEA-EARL", "7.80"),
+    ("HEAD-NC", "199.00"),
+    ("KEY-MECH", "129.50"),
+];
+const CURRENCIES: &[&str] = &["EUR", "EUR", "EUR", "USD", "USD", "GBP", "JPY", "CHF"];
+
+struct Gen {
+    rng: fastrand::Rng,
+    clock: DateTime<Utc>,
+    snapshot_every: u64,
+}
+
+impl Gen {
+    fn uuid(&mut self) -> Uuid {
+        uuid::Builder::from_random_bytes(self.rng.u128(..).to_le_bytes()).into_uuid()
+    }
+
+    fn item(&mut self) -> LineItem {
+        let (sku, price) = CATALOG[self.rng.usize(..CATALOG.len())];
+        LineItem {
+            sku: Sku::new(sku).unwrap_or_else(|_| unreachable!("catalog SKUs are valid")),
+            quantity: self.rng.u32(1..=4),
+            unit_price: price.parse().unwrap_or(Decimal::ONE),
+        }
+    }
+
+    fn tick(&mut self) -> DateTime<Utc> {
+        self.clock += Duration::seconds(self.rng.i64(5..3600));
+        self.clock
+    }
+}
+
+/// Builds the dataset: every lifecycle path, several currencies, long item histories,
+/// and a few `OrderCreated` events stored in their v1 shape.
+pub fn generate(spec: DemoSpec) -> Vec<ImportStream> {
+    let mut g = Gen {
+        rng: fastrand::Rng::with_seed(spec.seed),
+        clock: Utc
+            .with_ymd_and_hms(2026, 1, 5, 8, 0, 0)
+            .single()
+            .unwrap_or_default(),
+        snapshot_every: spec.snapshot_every.max(1),
+    };
+    (0..spec.orders)
+        .map(|i| generate_order(&mut g, i))
+        .collect()
+}
+
+fn generate_order(g: &mut Gen, i: usize) -> ImportStream {
+    let id = OrderId(g.uuid());
+    let correlation = g.uuid().to_string();
+    let legacy_v1 = i % 97 == 5;
+    let currency: Currency = if legacy_v1 {
+        Currency::EUR
+    } else {
+        CURRENCIES[g.rng.usize(..CURRENCIES.len())]
+            .parse()
+            .unwrap_or(Currency::EUR)
+    };
+    let mut items: Vec<LineItem> = Vec::new();
+    for _ in 0..g.rng.usize(1..=3) {
+        let it = g.item();
+        if !items.iter().any(|x| x.sku == it.sku) {
+            items.push(it);
+        }
+    }
+    let mut cmds = vec![OrderCommand::CreateOrder {
+        customer_id: format!("cust-{:04}", g.rng.u32(1..400)),
+        items,
+        currency,
+    }];
+    // Long histories: an operator's worst case when stepping through time.
+    let edits = if i % 250 == 17 {
+        500 + g.rng.usize(..200)
+    } else {
+        g.rng.usize(..4)
+    };
+    for _ in 0..edits {
+        cmds.push(OrderCommand::AddItem { item: g.item() });
+    }
+    let path = g.rng.u8(..10);
+    let mut order = Order::empty(id);
+    let mut events = Vec::new();
+    let mut snapshots = Vec::new();
+    let mut apply = |g: &mut Gen, order: &mut Order, cmd: &OrderCommand| {
+        let now = g.tick();
+        if let Ok(evs) = decide(order, cmd, now) {
+            for e in evs {
+                *order = evolve(order.clone(), &e);
+                events.push(stored(g, &e, &correlation, now, legacy_v1));
+                if order.version % g.snapshot_every == 0 {
+                    snapshots.push(SnapshotRecord {
+                        stream_id: id.to_stream_id(),
+                        version: order.version,
+                        schema_version: STATE_SCHEMA_VERSION,
+                        state: serde_json::to_string(&*order).unwrap_or_default(),
+                    });
+                }
+            }
+        }
+    };
+    for cmd in &cmds {
+        apply(g, &mut order, cmd);
+        // Some added SKUs are removed again, so histories go back and forth.
+        if order.items.len() > 2 && g.rng.u8(..3) == 0 {
+            let sku = order.items[g.rng.usize(..order.items.len())].sku.clone();
+            apply(g, &mut order, &OrderCommand::RemoveItem { sku });
+        }
+    }
+    let pay = OrderCommand::PayOrder {
+        method: ["card", "paypal", "invoice"][g.rng.usize(..3)].to_string(),
+        amount: order.total(),
+    };
+    let ship = OrderCommand::ShipOrder {
+        tracking_number: format!("TRK{:010}", g.rng.u64(..10_000_000_000)),
+    };
+    let cancel = OrderCommand::CancelOrder {
+        reason: ["customer request", "out of stock", "payment review"][g.rng.usize(..3)]
+            .to_string(),
+    };
+    let tail: Vec<&OrderCommand> = match path {
+        0 | 1 => vec![],
+        2 => vec![&pay],
+        3 | 4 => vec![&pay, &ship],
+        5..=7 => vec![&pay, &ship, &OrderCommand::DeliverOrder],
+        8 => vec![&cancel],
+        _ => vec![&pay, &cancel],
+    };
+    for cmd in tail {
+        apply(g, &mut order, cmd);
+    }
+    ImportStream {
+        stream_id: id.to_stream_id(),
+        expected_version: 0,
+        events,
+        snapshots,
+    }
+}
+
+fn stored(
+    g: &mut Gen,
+    e: &OrderEvent,
+    correlation: &str,
+    now: DateTime<Utc>,
+    legacy_v1: bool,
+) -> NewEvent {
+    let command_id = g.uuid();
+    let meta = EventMetadata {
+        event_id: g.uuid(),
+        correlation_id: correlation.to_string(),
+        causation_id: command_id.to_string(),
+        command_id,
+        idempotency_key: None,
+        actor: "demo".into(),
+        source: "demo".into(),
+        recorded_at: now,
+    };
+    let (schema_version, payload) = match e {
+        OrderEvent::Created(c) if legacy_v1 => (
+            1,
+            serde_json::to_string(&OrderCreatedV1 {
+                order_id: c.order_id,
+                customer_id: c.customer_id.clone(),
+                items: c.items.clone(),
+                created_at: c.created_at,
+            })
+            .unwrap_or_default(),
+        ),
+        _ => (e.schema_version(), e.payload_json()),
+    };
+    NewEvent {
+        event_type: e.event_type().to_string(),
+        schema_version,
+        payload,
+        metadata: serde_json::to_string(&meta).unwrap_or_default(),
+        recorded_at: now,
+    }
+}

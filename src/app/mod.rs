@@ -1,0 +1,15 @@
+//! Use cases: command handling, queries, export/import and demo data, over any `EventStore`.
+
+pub mod config;
+pub mod demo;
+mod error;
+mod loader;
+pub mod metadata;
+mod query;
+mod service;
+pub mod transfer;
+
+pub use error::AppError;
+pub use loader::Loader;
+pub use query::{At, Queries};
+pub use service::{CommandOutcome, CommandRequest, CommandService, ServiceSettings, command_hash};

@@ -1,0 +1,205 @@
+//! Command-line shape (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Chronicle: an event-sourced order system and its temporal debugger.
+#[derive(Debug, Parser)]
+#[command(name = "chronicle", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (created on first write). Default: sqlite://chronicle.db.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Config file (TOML). Default: the platform config dir's chronicle/config.toml.
+    #[arg(long, env = "CHRONICLE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Write a snapshot every N events of a stream.
+    #[arg(long, env = "CHRONICLE_SNAPSHOT_EVERY", global = true)]
+    pub snapshot_every: Option<u64>,
+    /// Currency for creates without --currency and for OrderCreated v1 events.
+    #[arg(long, env = "CHRONICLE_DEFAULT_CURRENCY", global = true)]
+    pub default_currency: Option<String>,
+    /// Seconds after which an idempotency key may be reused.
+    #[arg(long, env = "CHRONICLE_IDEMPOTENCY_TTL_SECS", global = true)]
+    pub idempotency_ttl_secs: Option<u64>,
+    /// Refuse every write.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, change and inspect orders.
+    #[command(subcommand)]
+    Order(OrderCmd),
+    /// Write events as JSON lines to stdout.
+    Export {
+        /// Only this order's stream.
+        #[arg(long)]
+        stream: Option<String>,
+    },
+    /// Validate a JSON-lines file and append each stream atomically, keeping versions.
+    Import {
+        /// The file (`-` for stdin).
+        file: PathBuf,
+    },
+    /// Seed a deterministic demo dataset and show it.
+    Demo {
+        /// How many orders.
+        #[arg(long, default_value_t = 2000)]
+        orders: usize,
+        /// Same seed, same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Print a summary instead of opening the TUI.
+        #[arg(long)]
+        no_tui: bool,
+        /// Delete the SQLite database file first, then seed.
+        #[arg(long)]
+        fresh: bool,
+    },
+    /// Create the database if needed and bring its schema up to date.
+    Migrate,
+    /// Print shell completions.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Options every write takes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WriteOpts {
+    /// Refuse (exit 4) unless the order is at exactly this version.
+    #[arg(long)]
+    pub expected_version: Option<u64>,
+    /// Retrying with the same key returns the first result and appends nothing.
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Correlation id stored in the events' metadata (generated when absent).
+    #[arg(long)]
+    pub correlation_id: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `order` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum OrderCmd {
+    /// Create an order.
+    Create {
+        /// Customer id.
+        #[arg(long)]
+        customer: String,
+        /// SKU:QTY:UNIT_PRICE, repeatable.
+        #[arg(long = "item", required = true)]
+        items: Vec<String>,
+        /// ISO 4217 code (default from config).
+        #[arg(long)]
+        currency: Option<String>,
+        /// Order id (a UUID; generated when absent).
+        #[arg(long)]
+        id: Option<String>,
+        #[command(flatten)]
+        opts: WriteOpts,
+    },
+    /// Add a line (or units of an existing line at the same price).
+    AddItem {
+        /// Order id.
+        id: String,
+        /// SKU:QTY:UNIT_PRICE.
+        #[arg(long)]
+        item: String,
+        #[command(flatten)]
+        opts: WriteOpts,
+    },
+    /// Remove a SKU's line.
+    RemoveItem {
+        /// Order id.
+        id: String,
+        /// The SKU.
+        #[arg(long)]
+        sku: String,
+        #[command(flatten)]
+        opts: WriteOpts,
+    },
+    /// Pay the exact total.
+    Pay {
+        /// Order id.
+        id: String,
+        /// Payment method, e.g. card.
+        #[arg(long)]
+        method: String,
+        /// Amount; must equal the total.
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        #[command(flatten)]
+        opts: WriteOpts,
+    },
+    /// Ship a paid order.
+    Ship {
+        /// Order id.
+        id: String,
+        /// Carrier tracking number.
+        #[arg(long)]
+        tracking: String,
+        #[command(flatten)]
+        opts: WriteOpts,
+    },
+    /// Mark a shipped order delivered.
+    Deliver {
+        /// Order id.
+        id: String,
+        #[command(flatten)]
+        opts: WriteOpts,
+    },
+    /// Cancel a pending or paid order.
+    Cancel {
+        /// Order id.
+        id: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        opts: WriteOpts,
+    },
+    /// Show an order's state, replayed from its events.
+    Show {
+        /// Order id.
+        id: String,
+        /// State after this many events.
+        #[arg(long, conflicts_with = "at")]
+        at_version: Option<u64>,
+        /// State as recorded at this time (RFC 3339).
+        #[arg(long)]
+        at: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List an order's events.
+    Events {
+        /// Order id.
+        id: String,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List orders.
+    List {
+        /// Only orders in this status.
+        #[arg(long)]
+        status: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+}

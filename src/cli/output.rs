@@ -1,0 +1,169 @@
+//! Human and JSON renderings of orders and events.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::app::CommandOutcome;
+use crate::domain::{Order, OrderSummary};
+use crate::store::StoredEvent;
+
+/// Escapes control characters so stored text can never drive the terminal.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .fold(String::with_capacity(s.len() + 8), |mut out, c| {
+            if c.is_control() {
+                let _ = write!(out, "{}", c.escape_default());
+            } else {
+                out.push(c);
+            }
+            out
+        })
+}
+
+/// The order as the `show --json` object.
+pub fn order_json(o: &Order) -> Value {
+    json!({
+        "order_id": o.id.to_string(),
+        "customer_id": o.customer_id,
+        "status": o.status.map(|s| s.as_str()),
+        "currency": o.currency.code(),
+        "total": o.total().to_string(),
+        "items": o.items.iter().map(|i| json!({
+            "sku": i.sku.as_str(),
+            "quantity": i.quantity,
+            "unit_price": i.unit_price.to_string(),
+            "line_total": i.line_total().to_string(),
+        })).collect::<Vec<_>>(),
+        "payment": o.payment.as_ref().map(|p| json!({
+            "method": p.method, "amount": p.amount.to_string(), "paid_at": p.paid_at,
+        })),
+        "tracking_number": o.tracking_number,
+        "cancel_reason": o.cancel_reason,
+        "created_at": o.created_at,
+        "updated_at": o.updated_at,
+        "shipped_at": o.shipped_at,
+        "delivered_at": o.delivered_at,
+        "cancelled_at": o.cancelled_at,
+        "version": o.version,
+    })
+}
+
+/// The order as a block of aligned lines.
+pub fn order_text(o: &Order) -> String {
+    let mut s = String::new();
+    let status = o.status.map_or("-", |st| st.as_str());
+    let _ = writeln!(s, "order     {}", o.id);
+    let _ = writeln!(s, "version   {}", o.version);
+    let _ = writeln!(s, "status    {status}");
+    let _ = writeln!(s, "customer  {}", printable(&o.customer_id));
+    let _ = writeln!(s, "total     {} {}", o.total(), o.currency);
+    let _ = writeln!(s, "items");
+    for i in &o.items {
+        let _ = writeln!(
+            s,
+            "  {:<16} x{:<4} @ {:>10} = {:>12}",
+            printable(i.sku.as_str()),
+            i.quantity,
+            i.unit_price,
+            i.line_total()
+        );
+    }
+    if let Some(p) = &o.payment {
+        let _ = writeln!(
+            s,
+            "paid      {} {} by {} at {}",
+            p.amount,
+            o.currency,
+            printable(&p.method),
+            p.paid_at
+        );
+    }
+    if let Some(t) = &o.tracking_number {
+        let _ = writeln!(s, "tracking  {}", printable(t));
+    }
+    if let Some(r) = &o.cancel_reason {
+        let _ = writeln!(s, "cancelled {}", printable(r));
+    }
+    if let Some(t) = o.created_at {
+        let _ = writeln!(s, "created   {t}");
+    }
+    if let Some(t) = o.updated_at {
+        let _ = writeln!(s, "updated   {t}");
+    }
+    s
+}
+
+/// A write's result.
+pub fn outcome_json(o: &CommandOutcome) -> Value {
+    json!({
+        "order_id": o.order.id.to_string(),
+        "version": o.order.version,
+        "status": o.order.status.map(|s| s.as_str()),
+        "total": o.order.total().to_string(),
+        "events": o.events.iter().map(crate::domain::OrderEvent::event_type).collect::<Vec<_>>(),
+        "replayed": o.replayed,
+    })
+}
+
+/// A write's result in words.
+pub fn outcome_text(verb: &str, o: &CommandOutcome) -> String {
+    let status = o.order.status.map_or("-", |s| s.as_str());
+    let again = if o.replayed {
+        " (idempotent retry: first result returned, nothing appended)"
+    } else {
+        ""
+    };
+    format!(
+        "{verb} order {} -> version {}, {status}, total {} {}{again}",
+        o.order.id,
+        o.order.version,
+        o.order.total(),
+        o.order.currency
+    )
+}
+
+/// One event as a line of text.
+pub fn event_text(e: &StoredEvent) -> String {
+    format!(
+        "v{:<6} #{:<8} {}  {} v{}  {}",
+        e.version,
+        e.global_position,
+        e.recorded_at.format("%Y-%m-%d %H:%M:%S"),
+        printable(&e.event_type),
+        e.schema_version,
+        printable(&e.payload)
+    )
+}
+
+/// A list row.
+pub fn summary_json(s: &OrderSummary) -> Value {
+    serde_json::to_value(s).unwrap_or(Value::Null)
+}
+
+/// A list row in words.
+pub fn summary_text(s: &OrderSummary) -> String {
+    format!(
+        "{}  {:<9}  {:>12} {}  v{:<6} {}",
+        s.order_id,
+        s.status.as_str(),
+        s.total,
+        s.currency,
+        s.version,
+        printable(&s.customer_id)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("plain"), "plain");
+        assert_eq!(printable("a\u{1b}[31mb\n"), "a\\u{1b}[31mb\\n");
+    }
+}

@@ -1,0 +1,21 @@
+//! The order domain: pure, no IO, no clock. Time comes in as an argument.
+
+mod command;
+mod event;
+mod item;
+mod money;
+mod order;
+mod summary;
+#[cfg(test)]
+mod tests;
+
+pub use command::{DomainError, MAX_QUANTITY, MAX_TEXT_LEN, MAX_UNIT_PRICE, OrderCommand, decide};
+pub use event::{
+    DecodeError, EVENT_TYPES, InvalidOrderId, ItemAdded, ItemRemoved, OrderCancelled, OrderCreated,
+    OrderCreatedV1, OrderDelivered, OrderEvent, OrderId, OrderPaid, OrderShipped, UpcastContext,
+    upcast_created_v1,
+};
+pub use item::{ItemSpecError, LineItem, Sku, parse_quantity};
+pub use money::{AmountError, Currency, UnknownCurrency, parse_amount};
+pub use order::{Order, OrderStatus, Payment, STATE_SCHEMA_VERSION, UnknownStatus, evolve};
+pub use summary::OrderSummary;

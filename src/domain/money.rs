@@ -1,0 +1,137 @@
+//! Exact money: ISO 4217 currency codes and decimal amounts.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Active ISO 4217 alphabetic codes (funds and precious metals excluded).
+const ISO_4217: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
+    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
+    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
+    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
+    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
+    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
+    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
+    "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW",
+    "ZWG",
+];
+
+/// A validated ISO 4217 currency code, stored as three ASCII capitals.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    /// Euro, the built-in default when no configuration says otherwise.
+    pub const EUR: Currency = Currency(*b"EUR");
+
+    /// The three-letter code.
+    pub fn code(&self) -> &str {
+        // Only validated ASCII is ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+/// Why a currency code was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown currency {0:?}: expected an ISO 4217 code such as EUR or USD")]
+pub struct UnknownCurrency(pub String);
+
+impl FromStr for Currency {
+    type Err = UnknownCurrency;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let upper = s.trim().to_ascii_uppercase();
+        match ISO_4217.binary_search(&upper.as_str()) {
+            Ok(_) => {
+                let b = upper.as_bytes();
+                Ok(Currency([b[0], b[1], b[2]]))
+            }
+            Err(_) => Err(UnknownCurrency(s.to_string())),
+        }
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = UnknownCurrency;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Currency> for String {
+    fn from(c: Currency) -> Self {
+        c.code().to_string()
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Currency({})", self.code())
+    }
+}
+
+/// Why an amount was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    /// Not a decimal number.
+    #[error("{0:?} is not a decimal amount (expected e.g. 12.50)")]
+    Malformed(String),
+    /// Below zero.
+    #[error("amount {0} is negative")]
+    Negative(String),
+}
+
+/// Parses a non-negative decimal amount exactly (no floating point on the way).
+pub fn parse_amount(s: &str) -> Result<Decimal, AmountError> {
+    let t = s.trim();
+    let d = Decimal::from_str_exact(t).map_err(|_| AmountError::Malformed(s.to_string()))?;
+    if d.is_sign_negative() && !d.is_zero() {
+        return Err(AmountError::Negative(s.to_string()));
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_list_is_sorted_for_binary_search() {
+        assert!(ISO_4217.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn currency_parses_case_insensitively_and_rejects_unknown() {
+        assert_eq!("usd".parse::<Currency>().unwrap().code(), "USD");
+        assert!("XXX".parse::<Currency>().is_err());
+        assert!("EURO".parse::<Currency>().is_err());
+        assert!("".parse::<Currency>().is_err());
+    }
+
+    #[test]
+    fn amounts_are_exact_and_non_negative() {
+        assert_eq!(parse_amount("12.50").unwrap().to_string(), "12.50");
+        assert!(matches!(parse_amount("-1"), Err(AmountError::Negative(_))));
+        assert!(matches!(
+            parse_amount("1e3"),
+            Err(AmountError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_amount("abc"),
+            Err(AmountError::Malformed(_))
+        ));
+    }
+}

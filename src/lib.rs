@@ -1,0 +1,6 @@
+//! Chronicle: an event-sourced order system and the terminal debugger that sees through it.
+
+pub mod app;
+pub mod cli;
+pub mod domain;
+pub mod store;

@@ -1,0 +1,216 @@
+//! The event store: one trait, one module per backend. No sqlx type crosses the trait.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+
+pub use sqlite::{OpenMode, SqliteStore};
+
+/// An event ready to be appended; the store gives it a global position and a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    /// Stored type name.
+    pub event_type: String,
+    /// Schema version of `payload`.
+    pub schema_version: u32,
+    /// Payload JSON.
+    pub payload: String,
+    /// Metadata JSON.
+    pub metadata: String,
+    /// When the store took it (UTC).
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Position in the global log, strictly increasing in commit order.
+    pub global_position: i64,
+    /// The stream (order id).
+    pub stream_id: String,
+    /// 1-based, contiguous within the stream.
+    pub version: u64,
+    /// Stored type name.
+    pub event_type: String,
+    /// Schema version of `payload`.
+    pub schema_version: u32,
+    /// Payload JSON as stored.
+    pub payload: String,
+    /// Metadata JSON as stored.
+    pub metadata: String,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A serialised aggregate state at a stream version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotRecord {
+    /// The stream.
+    pub stream_id: String,
+    /// Version the state reflects.
+    pub version: u64,
+    /// Version of the state's serialised shape.
+    pub schema_version: u32,
+    /// The state as JSON.
+    pub state: String,
+}
+
+/// What a command's idempotency key remembers: the command's hash and its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// The caller's key.
+    pub key: String,
+    /// Hash of the command the key was first used with.
+    pub command_hash: String,
+    /// Stream the command wrote to.
+    pub stream_id: String,
+    /// Stream version after the command.
+    pub version: u64,
+    /// When the key was first used.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One command's append: all of `events` or none.
+#[derive(Debug, Clone, Copy)]
+pub struct AppendRequest<'a> {
+    /// The stream.
+    pub stream_id: &'a str,
+    /// The version the caller decided against; the append fails with `Conflict` otherwise.
+    pub expected_version: u64,
+    /// The events, in order.
+    pub events: &'a [NewEvent],
+    /// Recorded in the same transaction, when given.
+    pub idempotency: Option<&'a IdempotencyRecord>,
+    /// Keys older than this may be reused.
+    pub idempotency_expired_before: Option<DateTime<Utc>>,
+    /// Written after the events (a snapshot is a cache: losing one loses nothing).
+    pub snapshot: Option<&'a SnapshotRecord>,
+}
+
+/// Where an append landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// Stream version after the append.
+    pub version: u64,
+    /// Global position of the last event appended.
+    pub last_position: i64,
+}
+
+/// A stream's nearest snapshot at or below a version plus the events after it.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedStream {
+    /// The snapshot, if any; the caller decides whether it is usable.
+    pub snapshot: Option<SnapshotRecord>,
+    /// Events after the snapshot (or from version 1), in version order.
+    pub events: Vec<StoredEvent>,
+}
+
+/// A stream and its current version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamInfo {
+    /// The stream.
+    pub stream_id: String,
+    /// Its current version.
+    pub version: u64,
+}
+
+/// A whole stream (or its continuation) to import, with the versions it had.
+#[derive(Debug, Clone)]
+pub struct ImportStream {
+    /// The stream.
+    pub stream_id: String,
+    /// Version before the first event; the target must be at exactly this version.
+    pub expected_version: u64,
+    /// Events in version order.
+    pub events: Vec<NewEvent>,
+    /// Snapshots computed while validating.
+    pub snapshots: Vec<SnapshotRecord>,
+}
+
+/// What went wrong in the store.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Optimistic concurrency: the stream was not at the expected version.
+    #[error("conflict on stream {stream_id}: expected version {expected}, stream is at {actual}")]
+    Conflict {
+        /// The stream.
+        stream_id: String,
+        /// What the caller expected.
+        expected: u64,
+        /// What the stream is at.
+        actual: u64,
+    },
+    /// The idempotency key is already held (by this or another command).
+    #[error("idempotency key {0:?} is already recorded")]
+    IdempotencyKeyTaken(String),
+    /// The database file does not exist and was not to be created.
+    #[error("database {0} does not exist")]
+    Missing(String),
+    /// Anything else the database said.
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+/// The event store. Implementations keep `append` atomic and versions contiguous.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Appends one command's events atomically at the expected version.
+    async fn append(&self, req: AppendRequest<'_>) -> Result<Appended, StoreError>;
+
+    /// The nearest snapshot at or below `up_to` (all versions when `None`) and the events after it.
+    async fn load(&self, stream_id: &str, up_to: Option<u64>) -> Result<LoadedStream, StoreError>;
+
+    /// Events of a stream with `from <= version <= to`, at most `limit` of them.
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        from: u64,
+        to: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The global log after `after_position`, at most `limit` events.
+    async fn read_all(
+        &self,
+        after_position: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The stream's current version (0 when it has no events).
+    async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError>;
+
+    /// The last version recorded at or before `at` (0 when none).
+    async fn version_at_time(&self, stream_id: &str, at: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// Streams in id order after `after`, at most `limit`.
+    async fn list_streams(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StreamInfo>, StoreError>;
+
+    /// Writes (or rewrites) a snapshot.
+    async fn put_snapshot(&self, snapshot: &SnapshotRecord) -> Result<(), StoreError>;
+
+    /// The record of an idempotency key, expired or not.
+    async fn find_idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
+
+    /// Imports whole streams; each stream lands entirely or not at all.
+    async fn import(&self, streams: &[ImportStream]) -> Vec<Result<u64, StoreError>>;
+
+    /// Position of the newest event (0 when empty).
+    async fn head_position(&self) -> Result<i64, StoreError>;
+}
+
+/// Formats a timestamp so that text order is time order (fixed width, UTC, microseconds).
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Parses a stored timestamp.
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Backend(format!("bad stored timestamp {s:?}: {e}")))
+}
