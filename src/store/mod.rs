@@ -80,7 +80,8 @@ pub struct AppendRequest<'a> {
     pub expected_version: u64,
     /// The events, in order.
     pub events: &'a [NewEvent],
-    /// Recorded in the same transaction, when given.
+    /// Recorded in the same transaction, when given (with this request's stream and
+    /// resulting version, whatever the record says).
     pub idempotency: Option<&'a IdempotencyRecord>,
     /// Keys older than this may be reused.
     pub idempotency_expired_before: Option<DateTime<Utc>>,

@@ -287,7 +287,7 @@ impl EventStore for SqliteStore {
                     )
                     .bind(rec.key.clone())
                     .bind(rec.command_hash.clone())
-                    .bind(rec.stream_id.clone())
+                    .bind(req.stream_id.to_string())
                     .bind(version as i64)
                     .bind(format_time(rec.created_at))
                     .bind(expired)
