@@ -1,1 +1,356 @@
-fn main() {}
+//! Order-core benchmarks, each measured side by side with a raw sqlx baseline in the same run.
+//!
+//! `cargo bench --bench core` (set `BENCH_QUICK=1` for a smoke run). Rounds alternate
+//! baseline and Chronicle so machine noise hits both; medians and their ratio are printed.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chronicle::app::demo::{DemoSpec, generate};
+use chronicle::app::metadata::CommandContext;
+use chronicle::app::{CommandRequest, CommandService, Loader, ServiceSettings, transfer};
+use chronicle::domain::{OrderCommand, OrderId, UpcastContext};
+use chronicle::store::{EventStore, ImportStream, NewEvent, OpenMode, SqliteStore};
+use chrono::{TimeZone, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, SqlitePool};
+
+const RAW_TABLE: &str = "CREATE TABLE events (
+    global_position INTEGER PRIMARY KEY AUTOINCREMENT, stream_id TEXT NOT NULL,
+    version INTEGER NOT NULL, event_type TEXT NOT NULL, schema_version INTEGER NOT NULL,
+    payload TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL,
+    UNIQUE (stream_id, version))";
+const INSERT: &str = "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) VALUES ";
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// The raw baseline: same table shape and pragmas as the store, one writer connection.
+async fn raw_pool(path: &Path) -> SqlitePool {
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .unwrap();
+    sqlx::query(RAW_TABLE).execute(&pool).await.unwrap();
+    pool
+}
+
+async fn store(path: &Path) -> Arc<dyn EventStore> {
+    Arc::new(
+        SqliteStore::open(
+            &format!("sqlite://{}", path.display()),
+            OpenMode::CreateIfMissing,
+        )
+        .await
+        .unwrap(),
+    )
+}
+
+fn service(store: &Arc<dyn EventStore>, snapshot_every: u64) -> CommandService {
+    CommandService::new(
+        store.clone(),
+        Loader::new(store.clone(), UpcastContext::default()),
+        ServiceSettings {
+            snapshot_every,
+            idempotency_ttl: chrono::Duration::hours(24),
+            max_conflict_retries: 3,
+        },
+    )
+}
+
+fn ctx() -> CommandContext {
+    CommandContext {
+        actor: "bench@local".into(),
+        source: "bench".into(),
+        ..CommandContext::default()
+    }
+}
+
+/// Chronicle: create → pay → ship through the command service, one command per transaction.
+async fn flows_chronicle(dir: &Path, flows: usize) -> Duration {
+    let store = store(&dir.join("flows.db")).await;
+    let svc = service(&store, 100);
+    let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let started = Instant::now();
+    for i in 0..flows {
+        let id = OrderId(uuid::Uuid::new_v4());
+        let cmds = [
+            OrderCommand::CreateOrder {
+                customer_id: format!("cust-{i}"),
+                items: vec!["BOOK-1:2:12.49".parse().unwrap()],
+                currency: "EUR".parse().unwrap(),
+            },
+            OrderCommand::PayOrder {
+                method: "card".into(),
+                amount: "24.98".parse().unwrap(),
+            },
+            OrderCommand::ShipOrder {
+                tracking_number: format!("TRK{i}"),
+            },
+        ];
+        for command in cmds {
+            let req = CommandRequest {
+                order_id: id,
+                command,
+                expected_version: None,
+                id_generated: false,
+                context: ctx(),
+            };
+            svc.execute(&req, now).await.unwrap();
+        }
+    }
+    started.elapsed()
+}
+
+/// Baseline: the same number of rows, one autocommit single-row insert each.
+async fn flows_raw(dir: &Path, rows: &[NewEvent]) -> Duration {
+    let pool = raw_pool(&dir.join("flows-raw.db")).await;
+    let sql = format!("{INSERT}(?,?,?,?,?,?,?)");
+    let started = Instant::now();
+    for (i, e) in rows.iter().enumerate() {
+        sqlx::query(AssertSqlSafe(sql.clone()))
+            .bind(format!("stream-{}", i / 3))
+            .bind((i % 3 + 1) as i64)
+            .bind(e.event_type.clone())
+            .bind(i64::from(e.schema_version))
+            .bind(e.payload.clone())
+            .bind(e.metadata.clone())
+            .bind(e.recorded_at.to_rfc3339())
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    started.elapsed()
+}
+
+/// Baseline: one transaction, multi-row inserts of 1,000 rows.
+async fn import_raw(dir: &Path, streams: &[ImportStream]) -> Duration {
+    let pool = raw_pool(&dir.join("import-raw.db")).await;
+    let rows: Vec<(&str, u64, &NewEvent)> = streams
+        .iter()
+        .flat_map(|s| {
+            s.events
+                .iter()
+                .enumerate()
+                .map(move |(i, e)| (s.stream_id.as_str(), i as u64 + 1, e))
+        })
+        .collect();
+    let started = Instant::now();
+    let mut tx = pool.begin().await.unwrap();
+    for chunk in rows.chunks(1000) {
+        let mut sql = String::from(INSERT);
+        for i in 0..chunk.len() {
+            sql.push_str(if i == 0 {
+                "(?,?,?,?,?,?,?)"
+            } else {
+                ",(?,?,?,?,?,?,?)"
+            });
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (id, v, e) in chunk {
+            q = q
+                .bind(id.to_string())
+                .bind(*v as i64)
+                .bind(e.event_type.clone())
+                .bind(i64::from(e.schema_version))
+                .bind(e.payload.clone())
+                .bind(e.metadata.clone())
+                .bind(e.recorded_at.to_rfc3339());
+        }
+        sqlx::Executor::execute(&mut *tx, q).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    started.elapsed()
+}
+
+/// Chronicle: `import` of the exported JSON lines (parse, validate, decode, snapshot, append).
+async fn import_chronicle(dir: &Path, file: &Path) -> (Duration, u64) {
+    let store = store(&dir.join("import.db")).await;
+    let loader = Loader::new(store.clone(), UpcastContext::default());
+    let mut input = std::io::BufReader::new(std::fs::File::open(file).unwrap());
+    let started = Instant::now();
+    let report = transfer::import(&loader, 100, &mut input).await.unwrap();
+    let took = started.elapsed();
+    assert!(report.refused.is_empty());
+    (took, report.events)
+}
+
+/// A demo dataset of about `events` events, exported to a JSON-lines file.
+async fn dataset(dir: &Path, events: usize) -> (Vec<ImportStream>, std::path::PathBuf) {
+    let mut streams = generate(DemoSpec {
+        orders: events / 7,
+        seed: 7,
+        snapshot_every: 100,
+    });
+    let mut total: usize = streams.iter().map(|s| s.events.len()).sum();
+    while total > events {
+        total -= streams.pop().map_or(0, |s| s.events.len());
+    }
+    let src = store(&dir.join("source.db")).await;
+    for r in src.import(&streams).await {
+        r.unwrap();
+    }
+    let file = dir.join("events.jsonl");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+    transfer::export(&Loader::new(src, UpcastContext::default()), None, &mut out)
+        .await
+        .unwrap();
+    (streams, file)
+}
+
+/// A long stream: create, then add/remove the same SKU, so state stays small and history long.
+async fn long_stream(
+    path: &Path,
+    events: u64,
+    snapshot_every: u64,
+) -> (Arc<dyn EventStore>, OrderId) {
+    let store = store(path).await;
+    let svc = service(&store, snapshot_every);
+    let id = OrderId(uuid::Uuid::new_v4());
+    let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let run = |command| CommandRequest {
+        order_id: id,
+        command,
+        expected_version: None,
+        id_generated: false,
+        context: ctx(),
+    };
+    svc.execute(
+        &run(OrderCommand::CreateOrder {
+            customer_id: "c".into(),
+            items: vec!["KEEP:1:1".parse().unwrap()],
+            currency: "EUR".parse().unwrap(),
+        }),
+        now,
+    )
+    .await
+    .unwrap();
+    for v in 2..=events {
+        let cmd = if v % 2 == 0 {
+            OrderCommand::AddItem {
+                item: "FLIP:1:2.50".parse().unwrap(),
+            }
+        } else {
+            OrderCommand::RemoveItem {
+                sku: chronicle::domain::Sku::new("FLIP").unwrap(),
+            }
+        };
+        svc.execute(&run(cmd), now).await.unwrap();
+    }
+    (store, id)
+}
+
+fn report(name: &str, ours: Duration, base: Duration, units: f64, unit: &str) {
+    let (o, b) = (units / ours.as_secs_f64(), units / base.as_secs_f64());
+    println!(
+        "{name:<44} chronicle {o:>12.0} {unit}/s   baseline {b:>12.0} {unit}/s   ratio {:.2}",
+        o / b
+    );
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let quick = std::env::var_os("BENCH_QUICK").is_some();
+    let rounds = if quick { 1 } else { 5 };
+    let flows = if quick { 200 } else { 2000 };
+    let import_events = if quick { 10_000 } else { 100_000 };
+    let long = if quick { 2_000 } else { 10_000 };
+    println!("chronicle core benchmarks ({rounds} rounds, medians; SQLite WAL, synchronous=FULL)");
+
+    // 1. Command flows vs raw single-row inserts.
+    let rows: Vec<NewEvent> = {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = store(&tmp.path().join("sample.db")).await;
+        flows_chronicle(tmp.path(), 1).await;
+        let s = SqliteStore::open(
+            &format!("sqlite://{}", tmp.path().join("flows.db").display()),
+            OpenMode::MustExist,
+        )
+        .await
+        .unwrap();
+        drop(store);
+        let sample = s.read_all(0, 3).await.unwrap();
+        (0..flows * 3)
+            .map(|i| {
+                let e = &sample[i % 3];
+                NewEvent {
+                    event_type: e.event_type.clone(),
+                    schema_version: e.schema_version,
+                    payload: e.payload.clone(),
+                    metadata: e.metadata.clone(),
+                    recorded_at: e.recorded_at,
+                }
+            })
+            .collect()
+    };
+    let (mut ours, mut base) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let tmp = tempfile::tempdir().unwrap();
+        base.push(flows_raw(tmp.path(), &rows).await);
+        ours.push(flows_chronicle(tmp.path(), flows).await);
+    }
+    report(
+        &format!("create>pay>ship, {flows} flows ({} events)", flows * 3),
+        median(ours),
+        median(base),
+        (flows * 3) as f64,
+        "events",
+    );
+
+    // 2. Import vs raw multi-row insert.
+    let tmp = tempfile::tempdir().unwrap();
+    let (streams, file) = dataset(tmp.path(), import_events).await;
+    let n: usize = streams.iter().map(|s| s.events.len()).sum();
+    let (mut ours, mut base) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let run = tempfile::tempdir().unwrap();
+        base.push(import_raw(run.path(), &streams).await);
+        let (took, imported) = import_chronicle(run.path(), &file).await;
+        assert_eq!(imported as usize, n);
+        ours.push(took);
+    }
+    report(
+        &format!("import of {n} events (JSON lines file)"),
+        median(ours),
+        median(base),
+        n as f64,
+        "events",
+    );
+
+    // 3. Loading a long stream with and without snapshots.
+    let tmp = tempfile::tempdir().unwrap();
+    let (with, id_with) = long_stream(&tmp.path().join("snap.db"), long, 100).await;
+    let (without, id_without) = long_stream(&tmp.path().join("nosnap.db"), long, u64::MAX).await;
+    let (lw, lo) = (
+        Loader::new(with, UpcastContext::default()),
+        Loader::new(without, UpcastContext::default()),
+    );
+    let (mut t_with, mut t_without) = (Vec::new(), Vec::new());
+    for _ in 0..rounds.max(3) * 4 {
+        let s = Instant::now();
+        let a = lw.load(id_with, None).await.unwrap();
+        t_with.push(s.elapsed());
+        let s = Instant::now();
+        let b = lo.load(id_without, None).await.unwrap();
+        t_without.push(s.elapsed());
+        assert_eq!((a.version, a.items.len()), (b.version, b.items.len()));
+    }
+    let (w, o) = (median(t_with), median(t_without));
+    println!(
+        "{:<44} with snapshots {:>9.3} ms   without {:>9.3} ms   ratio {:.3} (target <= 0.05)",
+        format!("load a {long}-event stream"),
+        w.as_secs_f64() * 1e3,
+        o.as_secs_f64() * 1e3,
+        w.as_secs_f64() / o.as_secs_f64()
+    );
+}

@@ -11,15 +11,13 @@ CREATE TABLE events (
     UNIQUE (stream_id, version)
 );
 
--- Versions stay contiguous whoever writes: an append at the wrong expected version
--- is refused here, inside the insert statement, so one statement is one atomic command.
-CREATE TRIGGER events_version_contiguous BEFORE INSERT ON events
-WHEN NEW.version <> COALESCE((SELECT MAX(version) FROM events WHERE stream_id = NEW.stream_id), 0) + 1
+-- Events are facts: never changed, never removed.
+CREATE TRIGGER events_immutable_update BEFORE UPDATE ON events
 BEGIN
-    SELECT RAISE(ABORT, 'chronicle: stream version conflict');
+    SELECT RAISE(ABORT, 'chronicle: events are immutable');
 END;
 
-CREATE TRIGGER events_immutable_update BEFORE UPDATE ON events
+CREATE TRIGGER events_immutable_delete BEFORE DELETE ON events
 BEGIN
     SELECT RAISE(ABORT, 'chronicle: events are immutable');
 END;

@@ -82,7 +82,17 @@ impl Config {
 
     /// Parses config text and checks the values.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let c: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+        // toml's Display draws a multi-line caret diagram; errors here are one line.
+        let c: Config = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+            let msg = e.message().trim().replace('\n', " ");
+            match line {
+                Some(l) => format!("line {l}: {msg}"),
+                None => msg,
+            }
+        })?;
         if c.snapshot_every == 0 {
             return Err("snapshot_every must be at least 1".into());
         }

@@ -122,7 +122,7 @@ fn generate_order(g: &mut Gen, i: usize) -> ImportStream {
             for e in evs {
                 *order = evolve(order.clone(), &e);
                 events.push(stored(g, &e, &correlation, now, legacy_v1));
-                if order.version % g.snapshot_every == 0 {
+                if order.version.is_multiple_of(g.snapshot_every) {
                     snapshots.push(SnapshotRecord {
                         stream_id: id.to_stream_id(),
                         version: order.version,

@@ -204,38 +204,8 @@ impl CommandService {
         }
         let events = decide(&state, &req.command, now)?;
         let expected = state.version;
-        let command_id = Uuid::new_v4();
         let ctx = &req.context;
-        let correlation_id = ctx
-            .correlation_id
-            .clone()
-            .unwrap_or_else(|| Uuid::new_v4().to_string());
-        let causation_id = ctx
-            .causation_id
-            .clone()
-            .unwrap_or_else(|| command_id.to_string());
-        let new_events: Vec<NewEvent> = events
-            .iter()
-            .map(|e| {
-                let meta = EventMetadata {
-                    event_id: Uuid::new_v4(),
-                    correlation_id: correlation_id.clone(),
-                    causation_id: causation_id.clone(),
-                    command_id,
-                    idempotency_key: ctx.idempotency_key.clone(),
-                    actor: ctx.actor.clone(),
-                    source: ctx.source.clone(),
-                    recorded_at: now,
-                };
-                NewEvent {
-                    event_type: e.event_type().to_string(),
-                    schema_version: e.schema_version(),
-                    payload: e.payload_json(),
-                    metadata: serde_json::to_string(&meta).unwrap_or_default(),
-                    recorded_at: now,
-                }
-            })
-            .collect();
+        let new_events = stored_events(&events, ctx, now);
         let order = events.iter().fold(state, evolve);
         let n = self.settings.snapshot_every.max(1);
         let snapshot = (order.version / n > expected / n).then(|| SnapshotRecord {
@@ -324,4 +294,39 @@ impl CommandService {
             last_position: 0,
         }))
     }
+}
+
+/// The events as stored, each with its metadata; one command id and correlation id for all.
+fn stored_events(events: &[OrderEvent], ctx: &CommandContext, now: DateTime<Utc>) -> Vec<NewEvent> {
+    let command_id = Uuid::new_v4();
+    let correlation_id = ctx
+        .correlation_id
+        .clone()
+        .unwrap_or_else(|| Uuid::new_v4().to_string());
+    let causation_id = ctx
+        .causation_id
+        .clone()
+        .unwrap_or_else(|| command_id.to_string());
+    events
+        .iter()
+        .map(|e| {
+            let meta = EventMetadata {
+                event_id: Uuid::new_v4(),
+                correlation_id: correlation_id.clone(),
+                causation_id: causation_id.clone(),
+                command_id,
+                idempotency_key: ctx.idempotency_key.clone(),
+                actor: ctx.actor.clone(),
+                source: ctx.source.clone(),
+                recorded_at: now,
+            };
+            NewEvent {
+                event_type: e.event_type().to_string(),
+                schema_version: e.schema_version(),
+                payload: e.payload_json(),
+                metadata: serde_json::to_string(&meta).unwrap_or_default(),
+                recorded_at: now,
+            }
+        })
+        .collect()
 }

@@ -117,62 +117,107 @@ struct Pending {
     rows: Vec<(usize, u64, NewEvent)>,
 }
 
+/// Runs `f` over `items` split across the machine's cores, keeping order.
+fn parallel<T: Send, R: Send>(mut items: Vec<T>, f: impl Fn(Vec<T>) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(4);
+    if workers < 2 || items.len() < 1024 {
+        return vec![f(items)];
+    }
+    let size = items.len().div_ceil(workers);
+    let mut chunks = Vec::with_capacity(workers);
+    while items.len() > size {
+        let rest = items.split_off(size);
+        chunks.push(std::mem::replace(&mut items, rest));
+    }
+    chunks.push(items);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| scope.spawn(move || f(c)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+fn parse_line(line_no: usize, text: &str) -> Result<(String, u64, NewEvent), AppError> {
+    let bad = |msg: String| AppError::BadInput(format!("line {line_no}: {msg}"));
+    let line: EventLine = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    let id: OrderId = line
+        .stream_id
+        .parse()
+        .map_err(|e: crate::domain::InvalidOrderId| bad(e.to_string()))?;
+    if !line.metadata.get().trim_start().starts_with('{') {
+        return Err(bad("metadata must be a JSON object".into()));
+    }
+    Ok((
+        id.to_stream_id(),
+        line.version,
+        NewEvent {
+            event_type: line.event_type,
+            schema_version: line.schema_version,
+            payload: line.payload.get().to_string(),
+            metadata: line.metadata.get().to_string(),
+            recorded_at: line.recorded_at,
+        },
+    ))
+}
+
 /// Validates every line (shape, stream id, contiguous versions, decodable payloads, a stream
 /// that starts with `OrderCreated`), then appends each stream atomically at the versions it
-/// had. Any invalid line refuses the whole file before anything is written.
+/// had. Any invalid line refuses the whole file before anything is written. Parsing and
+/// validation run on all cores: they are CPU work the database cannot overlap.
 pub async fn import(
     loader: &Loader,
     snapshot_every: u64,
     input: &mut dyn BufRead,
 ) -> Result<ImportReport, AppError> {
+    let mut text = String::new();
+    input
+        .read_to_string(&mut text)
+        .map_err(|e| AppError::BadInput(format!("reading input: {e}")))?;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    let parsed = parallel(lines, |chunk| {
+        chunk
+            .into_iter()
+            .map(|(n, l)| parse_line(n, l).map(|p| (n, p)))
+            .collect::<Result<Vec<_>, _>>()
+    });
     let mut streams: Vec<Pending> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut buf = String::new();
-    let mut line_no = 0usize;
-    loop {
-        buf.clear();
-        let n = input
-            .read_line(&mut buf)
-            .map_err(|e| AppError::BadInput(format!("reading input: {e}")))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        if buf.trim().is_empty() {
-            continue;
-        }
-        let bad = |msg: String| AppError::BadInput(format!("line {line_no}: {msg}"));
-        let line: EventLine = serde_json::from_str(&buf).map_err(|e| bad(e.to_string()))?;
-        let id: OrderId = line
-            .stream_id
-            .parse()
-            .map_err(|e: crate::domain::InvalidOrderId| bad(e.to_string()))?;
-        if !line.metadata.get().trim_start().starts_with('{') {
-            return Err(bad("metadata must be a JSON object".into()));
-        }
-        let key = id.to_stream_id();
-        let slot = *index.entry(key.clone()).or_insert_with(|| {
-            streams.push(Pending {
-                stream_id: key,
-                rows: Vec::new(),
+    for part in parsed {
+        for (line_no, (stream_id, version, event)) in part? {
+            let slot = *index.entry(stream_id).or_insert_with_key(|key| {
+                streams.push(Pending {
+                    stream_id: key.clone(),
+                    rows: Vec::new(),
+                });
+                streams.len() - 1
             });
-            streams.len() - 1
-        });
-        streams[slot].rows.push((
-            line_no,
-            line.version,
-            NewEvent {
-                event_type: line.event_type,
-                schema_version: line.schema_version,
-                payload: line.payload.get().to_string(),
-                metadata: line.metadata.get().to_string(),
-                recorded_at: line.recorded_at,
-            },
-        ));
+            streams[slot].rows.push((line_no, version, event));
+        }
     }
-    let mut batch = Vec::with_capacity(streams.len());
-    for p in streams {
-        batch.push(validate_stream(loader, p, snapshot_every)?);
+    let upcast = *loader.upcast();
+    let count = streams.len();
+    let validated = parallel(streams, |chunk| {
+        chunk
+            .into_iter()
+            .map(|p| validate_stream(upcast, p, snapshot_every))
+            .collect::<Result<Vec<_>, _>>()
+    });
+    let mut batch = Vec::with_capacity(count);
+    for part in validated {
+        batch.extend(part?);
     }
     let results = loader.store().import(&batch).await;
     let mut report = ImportReport::default();
@@ -189,7 +234,7 @@ pub async fn import(
 }
 
 fn validate_stream(
-    loader: &Loader,
+    upcast: crate::domain::UpcastContext,
     mut p: Pending,
     snapshot_every: u64,
 ) -> Result<ImportStream, AppError> {
@@ -217,9 +262,8 @@ fn validate_stream(
                 p.stream_id
             )));
         }
-        let event =
-            OrderEvent::decode(&e.event_type, e.schema_version, &e.payload, loader.upcast())
-                .map_err(|err| bad(err.to_string()))?;
+        let event = OrderEvent::decode(&e.event_type, e.schema_version, &e.payload, &upcast)
+            .map_err(|err| bad(err.to_string()))?;
         let is_create = matches!(event, OrderEvent::Created(_));
         if is_create != (*version == 1) {
             return Err(bad(format!(
@@ -229,7 +273,7 @@ fn validate_stream(
         }
         if let Some(o) = order.take() {
             let o = evolve(o, &event);
-            if o.version % n == 0 {
+            if o.version.is_multiple_of(n) {
                 snapshots.push(SnapshotRecord {
                     stream_id: p.stream_id.clone(),
                     version: o.version,

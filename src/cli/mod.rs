@@ -1,5 +1,7 @@
 //! The `chronicle` command line: a thin adapter over `app`.
 
+// clap derive: a field's doc is its help text; flattened and subcommand fields have none.
+#[allow(missing_docs)]
 mod args;
 mod output;
 mod run;

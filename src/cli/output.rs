@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::app::CommandOutcome;
-use crate::domain::{Order, OrderSummary};
+use crate::domain::{Order, OrderStatus, OrderSummary};
 use crate::store::StoredEvent;
 
 /// Escapes control characters so stored text can never drive the terminal.
@@ -29,7 +29,7 @@ pub fn order_json(o: &Order) -> Value {
     json!({
         "order_id": o.id.to_string(),
         "customer_id": o.customer_id,
-        "status": o.status.map(|s| s.as_str()),
+        "status": o.status.map(OrderStatus::as_str),
         "currency": o.currency.code(),
         "total": o.total().to_string(),
         "items": o.items.iter().map(|i| json!({
@@ -102,7 +102,7 @@ pub fn outcome_json(o: &CommandOutcome) -> Value {
     json!({
         "order_id": o.order.id.to_string(),
         "version": o.order.version,
-        "status": o.order.status.map(|s| s.as_str()),
+        "status": o.order.status.map(OrderStatus::as_str),
         "total": o.order.total().to_string(),
         "events": o.events.iter().map(crate::domain::OrderEvent::event_type).collect::<Vec<_>>(),
         "replayed": o.replayed,

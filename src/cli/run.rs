@@ -1,5 +1,6 @@
 //! Runs a parsed command line against the store and maps every failure to an exit code.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -167,8 +168,16 @@ fn item(s: &str) -> Result<LineItem, Failure> {
         .map_err(|e: crate::domain::ItemSpecError| Failure::usage(e.to_string()))
 }
 
-fn print_json(v: &serde_json::Value) {
-    println!("{v}");
+/// Writes to stdout; a closed or full stdout is one error line, never a panic.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::usage(format!("writing output: {e}")))
+}
+
+fn print_json(v: &serde_json::Value) -> Result<(), Failure> {
+    emit(&format!("{v}\n"))
 }
 
 /// Runs one command line.
@@ -194,17 +203,13 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         } => demo(&ctx, orders, seed, fresh).await,
         Command::Migrate => {
             let _ = ctx.store(true).await?;
-            println!("database {} is at the latest schema", ctx.url);
+            emit(&format!("database {} is at the latest schema\n", ctx.url))?;
             Ok(())
         }
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "chronicle",
-                &mut std::io::stdout(),
-            );
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "chronicle", &mut script);
+            emit(&String::from_utf8_lossy(&script))
         }
     }
 }
@@ -234,9 +239,9 @@ async fn write(
     };
     let outcome = service.execute(&req, Utc::now()).await?;
     if opts.json {
-        print_json(&output::outcome_json(&outcome));
+        print_json(&output::outcome_json(&outcome))?;
     } else {
-        println!("{}", output::outcome_text(verb, &outcome));
+        emit(&format!("{}\n", output::outcome_text(verb, &outcome)))?;
     }
     Ok(())
 }
@@ -336,6 +341,12 @@ async fn order(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
             )
             .await
         }
+        read => order_read(ctx, read).await,
+    }
+}
+
+async fn order_read(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
+    match cmd {
         OrderCmd::Show {
             id,
             at_version,
@@ -357,9 +368,9 @@ async fn order(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
             let store = ctx.store(false).await?;
             let order = Queries::new(ctx.loader(store)).state(id, at).await?;
             if json {
-                print_json(&output::order_json(&order));
+                print_json(&output::order_json(&order))?;
             } else {
-                print!("{}", output::order_text(&order));
+                emit(&output::order_text(&order))?;
             }
             Ok(())
         }
@@ -408,13 +419,15 @@ async fn order(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
             let rows = Queries::new(ctx.loader(store)).list(status, limit).await?;
             for r in &rows {
                 if json {
-                    print_json(&output::summary_json(r));
+                    print_json(&output::summary_json(r))?;
                 } else {
-                    println!("{}", output::summary_text(r));
+                    emit(&format!("{}\n", output::summary_text(r)))?;
                 }
             }
             Ok(())
         }
+
+        _ => Err(Failure::usage("not a read command")),
     }
 }
 
@@ -502,10 +515,11 @@ async fn demo(ctx: &Ctx, orders: usize, seed: u64, fresh: bool) -> Result<(), Fa
     }
     let queries = Queries::new(ctx.loader(store.clone()));
     let sample = queries.list(None, 10).await?;
-    println!("first orders (chronicle order show ID for more):");
+    let mut text = String::from("first orders (chronicle order show ID for more):\n");
     for s in &sample {
-        println!("  {}", output::summary_text(s));
+        let _ = writeln!(text, "  {}", output::summary_text(s));
     }
-    println!("events in the log: {}", store.head_position().await?);
+    let _ = writeln!(text, "events in the log: {}", store.head_position().await?);
+    emit(&text)?;
     Ok(())
 }

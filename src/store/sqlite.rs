@@ -1,9 +1,11 @@
 //! SQLite backend: WAL, one writer connection, a small reader pool.
 //!
 //! sqlx hands every statement to a worker thread (~50-70 µs each), so statement count is
-//! what decides speed: a plain command is one multi-row `INSERT` in autocommit (atomic by
-//! itself; the version trigger makes it the concurrency check too), and only commands
-//! that also record an idempotency key or a snapshot open a transaction.
+//! what decides speed: a plain command is one multi-row `INSERT … SELECT … WHERE` in
+//! autocommit that inserts only if the stream is at the expected version (atomic by
+//! itself, and the concurrency check at once); only commands that also record an
+//! idempotency key or a snapshot open a transaction. Bulk import checks versions once per
+//! batch under `BEGIN IMMEDIATE` instead of once per row.
 
 use std::fmt::Write as _;
 use std::str::FromStr;
@@ -15,7 +17,7 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{AssertSqlSafe, Executor, Sqlite};
+use sqlx::{AssertSqlSafe, Executor, Row, Sqlite};
 
 use super::{
     AppendRequest, Appended, EventStore, IdempotencyRecord, ImportStream, LoadedStream, NewEvent,
@@ -80,15 +82,30 @@ fn backend(e: &sqlx::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-/// True when the database refused an event row for its version (trigger or unique key).
+/// True when the unique (stream, version) key refused a row.
 fn is_version_conflict(e: &sqlx::Error) -> bool {
     match e {
-        sqlx::Error::Database(db) => {
-            let m = db.message();
-            m.contains("stream version conflict") || m.contains("events.stream_id, events.version")
-        }
+        sqlx::Error::Database(db) => db.message().contains("events.stream_id, events.version"),
         _ => false,
     }
+}
+
+/// `rows` rows inserted only while the stream is at the expected version (the last two
+/// parameters: stream id, expected version). The common sizes are built once.
+fn append_sql(rows: usize) -> String {
+    static SMALL: OnceLock<Vec<String>> = OnceLock::new();
+    let build = |n: usize| {
+        let values = insert_sql(n);
+        format!(
+            "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) \
+             SELECT column1, column2, column3, column4, column5, column6, column7 FROM ({}) \
+             WHERE (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?) = ? \
+             RETURNING global_position",
+            &values[INSERT_HEAD.len() - "VALUES ".len()..]
+        )
+    };
+    let small = SMALL.get_or_init(|| (0..=8).map(build).collect());
+    small.get(rows).cloned().unwrap_or_else(|| build(rows))
 }
 
 /// `INSERT … VALUES (…),(…)` for `rows` rows; the common sizes are built once.
@@ -110,13 +127,14 @@ fn insert_sql(rows: usize) -> String {
 
 type Query<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>;
 
-fn bind_event<'q>(q: Query<'q>, stream_id: &str, version: u64, e: &NewEvent) -> Query<'q> {
-    q.bind(stream_id.to_string())
+/// Binds borrowed text: bulk paths copy no payloads.
+fn bind_event<'q>(q: Query<'q>, stream_id: &'q str, version: u64, e: &'q NewEvent) -> Query<'q> {
+    q.bind(stream_id)
         .bind(version as i64)
-        .bind(e.event_type.clone())
+        .bind(e.event_type.as_str())
         .bind(i64::from(e.schema_version))
-        .bind(e.payload.clone())
-        .bind(e.metadata.clone())
+        .bind(e.payload.as_str())
+        .bind(e.metadata.as_str())
         .bind(format_time(e.recorded_at))
 }
 
@@ -257,23 +275,35 @@ impl EventStore for SqliteStore {
         if req.events.is_empty() {
             return Err(StoreError::Backend("append of no events".into()));
         }
-        let mut q = sqlx::query(AssertSqlSafe(insert_sql(req.events.len())));
+        let mut q = sqlx::query(AssertSqlSafe(append_sql(req.events.len())));
         for (i, e) in req.events.iter().enumerate() {
             q = bind_event(q, req.stream_id, req.expected_version + 1 + i as u64, e);
         }
+        let q = q.bind(req.stream_id).bind(req.expected_version as i64);
+        // Nothing inserted means the stream was not at the expected version.
+        let inserted = |rows: Vec<sqlx::sqlite::SqliteRow>| {
+            let last = rows
+                .iter()
+                .filter_map(|r| r.try_get::<i64, _>(0).ok())
+                .max();
+            match last {
+                Some(last) if rows.len() == req.events.len() => Ok(last),
+                _ => Err((true, sqlx::Error::RowNotFound)),
+            }
+        };
         let version = req.expected_version + req.events.len() as u64;
         let map = |e: sqlx::Error| (is_version_conflict(&e), e);
         let outcome: Result<i64, (bool, sqlx::Error)> = if req.idempotency.is_none()
             && req.snapshot.is_none()
         {
-            q.execute(&self.writer)
+            q.fetch_all(&self.writer)
                 .await
-                .map(|r| r.last_insert_rowid())
                 .map_err(map)
+                .and_then(inserted)
         } else {
             let attempt = async {
                 let mut tx = self.writer.begin().await.map_err(map)?;
-                let last = tx.execute(q).await.map_err(map)?.last_insert_rowid();
+                let last = inserted(tx.fetch_all(q).await.map_err(map)?)?;
                 if let Some(rec) = req.idempotency {
                     let expired = req
                         .idempotency_expired_before
