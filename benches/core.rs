@@ -109,7 +109,32 @@ async fn flows_chronicle(dir: &Path, flows: usize) -> Duration {
             svc.execute(&req, now).await.unwrap();
         }
     }
-    started.elapsed()
+    let took = started.elapsed();
+    // Closing checkpoints the WAL: outside the timing, and not left to overlap the next run.
+    store.close().await;
+    took
+}
+
+/// Diagnostic: the store's append alone (same rows, no domain, no metadata building).
+async fn flows_store_only(dir: &Path, rows: &[NewEvent]) -> Duration {
+    use chronicle::store::AppendRequest;
+    let store = store(&dir.join("flows-store.db")).await;
+    let started = Instant::now();
+    for (i, e) in rows.iter().enumerate() {
+        let stream = format!("stream-{}", i / 3);
+        let req = AppendRequest {
+            stream_id: &stream,
+            expected_version: (i % 3) as u64,
+            events: std::slice::from_ref(e),
+            idempotency: None,
+            idempotency_expired_before: None,
+            snapshot: None,
+        };
+        store.append(req).await.unwrap();
+    }
+    let took = started.elapsed();
+    store.close().await;
+    took
 }
 
 /// Baseline: the same number of rows, one autocommit single-row insert each.
@@ -130,7 +155,9 @@ async fn flows_raw(dir: &Path, rows: &[NewEvent]) -> Duration {
             .await
             .unwrap();
     }
-    started.elapsed()
+    let took = started.elapsed();
+    pool.close().await;
+    took
 }
 
 /// Baseline: one transaction, multi-row inserts of 1,000 rows.
@@ -170,7 +197,9 @@ async fn import_raw(dir: &Path, streams: &[ImportStream]) -> Duration {
         sqlx::Executor::execute(&mut *tx, q).await.unwrap();
     }
     tx.commit().await.unwrap();
-    started.elapsed()
+    let took = started.elapsed();
+    pool.close().await;
+    took
 }
 
 /// Chronicle: `import` of the exported JSON lines (parse, validate, decode, snapshot, append).
@@ -181,6 +210,7 @@ async fn import_chronicle(dir: &Path, file: &Path) -> (Duration, u64) {
     let started = Instant::now();
     let report = transfer::import(&loader, 100, &mut input).await.unwrap();
     let took = started.elapsed();
+    store.close().await;
     assert!(report.refused.is_empty());
     (took, report.events)
 }
@@ -197,7 +227,7 @@ async fn dataset(dir: &Path, events: usize) -> (Vec<ImportStream>, std::path::Pa
         total -= streams.pop().map_or(0, |s| s.events.len());
     }
     let src = store(&dir.join("source.db")).await;
-    for r in src.import(&streams).await {
+    for r in src.import(&streams).await.unwrap() {
         r.unwrap();
     }
     let file = dir.join("events.jsonl");
@@ -266,8 +296,13 @@ async fn main() {
     let import_events = if quick { 10_000 } else { 100_000 };
     let long = if quick { 2_000 } else { 10_000 };
     println!("chronicle core benchmarks ({rounds} rounds, medians; SQLite WAL, synchronous=FULL)");
+    bench_flows(rounds, flows).await;
+    bench_import(rounds, import_events).await;
+    bench_load(rounds, long).await;
+}
 
-    // 1. Command flows vs raw single-row inserts.
+/// 1. Command flows vs raw single-row inserts.
+async fn bench_flows(rounds: usize, flows: usize) {
     let rows: Vec<NewEvent> = {
         let tmp = tempfile::tempdir().unwrap();
         let store = store(&tmp.path().join("sample.db")).await;
@@ -294,30 +329,55 @@ async fn main() {
             .collect()
     };
     let (mut ours, mut base) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
+    for round in 0..rounds {
+        // Alternate who goes first so order effects (page cache, writeback) hit both.
         let tmp = tempfile::tempdir().unwrap();
-        base.push(flows_raw(tmp.path(), &rows).await);
-        ours.push(flows_chronicle(tmp.path(), flows).await);
+        if round % 2 == 0 {
+            base.push(flows_raw(tmp.path(), &rows).await);
+            ours.push(flows_chronicle(tmp.path(), flows).await);
+        } else {
+            ours.push(flows_chronicle(tmp.path(), flows).await);
+            base.push(flows_raw(tmp.path(), &rows).await);
+        }
     }
     report(
         &format!("create>pay>ship, {flows} flows ({} events)", flows * 3),
         median(ours),
+        median(base.clone()),
+        (flows * 3) as f64,
+        "events",
+    );
+    let mut store_only = Vec::new();
+    for _ in 0..rounds {
+        let tmp = tempfile::tempdir().unwrap();
+        store_only.push(flows_store_only(tmp.path(), &rows).await);
+    }
+    report(
+        "  (diagnostic: EventStore::append alone)",
+        median(store_only),
         median(base),
         (flows * 3) as f64,
         "events",
     );
+}
 
-    // 2. Import vs raw multi-row insert.
+/// 2. Import vs raw multi-row insert.
+async fn bench_import(rounds: usize, import_events: usize) {
     let tmp = tempfile::tempdir().unwrap();
     let (streams, file) = dataset(tmp.path(), import_events).await;
     let n: usize = streams.iter().map(|s| s.events.len()).sum();
     let (mut ours, mut base) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
+    for round in 0..rounds {
         let run = tempfile::tempdir().unwrap();
-        base.push(import_raw(run.path(), &streams).await);
+        if round % 2 == 0 {
+            base.push(import_raw(run.path(), &streams).await);
+        }
         let (took, imported) = import_chronicle(run.path(), &file).await;
         assert_eq!(imported as usize, n);
         ours.push(took);
+        if round % 2 == 1 {
+            base.push(import_raw(run.path(), &streams).await);
+        }
     }
     report(
         &format!("import of {n} events (JSON lines file)"),
@@ -326,8 +386,10 @@ async fn main() {
         n as f64,
         "events",
     );
+}
 
-    // 3. Loading a long stream with and without snapshots.
+/// 3. Loading a long stream with and without snapshots.
+async fn bench_load(rounds: usize, long: u64) {
     let tmp = tempfile::tempdir().unwrap();
     let (with, id_with) = long_stream(&tmp.path().join("snap.db"), long, 100).await;
     let (without, id_without) = long_stream(&tmp.path().join("nosnap.db"), long, u64::MAX).await;

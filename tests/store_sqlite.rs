@@ -259,7 +259,8 @@ async fn import_lands_each_stream_whole_and_refuses_conflicting_ones() {
             stream("b", 0, 2),
             stream("taken", 1, 2),
         ])
-        .await;
+        .await
+        .unwrap();
     assert_eq!(results[0], Ok(1500));
     assert!(matches!(
         results[1],

@@ -3,8 +3,11 @@
 // clap derive: a field's doc is its help text; flattened and subcommand fields have none.
 #[allow(missing_docs)]
 mod args;
+mod ctx;
+mod order;
 mod output;
 mod run;
 
 pub use args::{Cli, Command, OrderCmd, WriteOpts};
-pub use run::{Failure, exit, run};
+pub use ctx::{Failure, exit};
+pub use run::run;

@@ -2,6 +2,8 @@
 
 mod sqlite;
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -129,6 +131,37 @@ pub struct ImportStream {
     pub snapshots: Vec<SnapshotRecord>,
 }
 
+/// One event of an import at the version it had in its source.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    /// The stream.
+    pub stream_id: String,
+    /// Its version in the stream.
+    pub version: u64,
+    /// The event as stored in the source.
+    pub event: NewEvent,
+}
+
+/// One import in one transaction: nothing is visible before `commit`, and dropping the
+/// session without committing leaves no trace.
+#[async_trait]
+pub trait ImportSession: Send {
+    /// Current versions of these streams (absent ones are left out); the session holds the
+    /// write lock, so they stay true until it ends.
+    async fn versions(&mut self, stream_ids: &[String])
+    -> Result<HashMap<String, u64>, StoreError>;
+
+    /// Appends rows the caller has checked for contiguity against `versions`, and snapshots.
+    async fn append(
+        &mut self,
+        rows: &[ImportRow],
+        snapshots: &[SnapshotRecord],
+    ) -> Result<(), StoreError>;
+
+    /// Makes everything appended visible at once.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
 /// What went wrong in the store.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -197,11 +230,53 @@ pub trait EventStore: Send + Sync {
     /// The record of an idempotency key, expired or not.
     async fn find_idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
 
-    /// Imports whole streams; each stream lands entirely or not at all.
-    async fn import(&self, streams: &[ImportStream]) -> Vec<Result<u64, StoreError>>;
+    /// Starts an import session (one transaction holding the write lock).
+    async fn begin_import(&self) -> Result<Box<dyn ImportSession>, StoreError>;
+
+    /// Imports whole streams in one transaction; a stream not at its expected version is
+    /// refused with `Conflict`, the others land. Returns the new version of each stream.
+    async fn import(
+        &self,
+        streams: &[ImportStream],
+    ) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
+        let mut session = self.begin_import().await?;
+        let ids: Vec<String> = streams.iter().map(|s| s.stream_id.clone()).collect();
+        let current = session.versions(&ids).await?;
+        let mut results = Vec::with_capacity(streams.len());
+        let mut rows = Vec::new();
+        let mut snapshots = Vec::new();
+        for s in streams {
+            let actual = current.get(&s.stream_id).copied().unwrap_or(0);
+            if actual != s.expected_version {
+                results.push(Err(StoreError::Conflict {
+                    stream_id: s.stream_id.clone(),
+                    expected: s.expected_version,
+                    actual,
+                }));
+                continue;
+            }
+            let mut version = s.expected_version;
+            for e in &s.events {
+                version += 1;
+                rows.push(ImportRow {
+                    stream_id: s.stream_id.clone(),
+                    version,
+                    event: e.clone(),
+                });
+            }
+            snapshots.extend(s.snapshots.iter().cloned());
+            results.push(Ok(version));
+        }
+        session.append(&rows, &snapshots).await?;
+        session.commit().await?;
+        Ok(results)
+    }
 
     /// Position of the newest event (0 when empty).
     async fn head_position(&self) -> Result<i64, StoreError>;
+
+    /// Closes the connections, waiting for them (SQLite checkpoints its WAL here).
+    async fn close(&self);
 }
 
 /// Formats a timestamp so that text order is time order (fixed width, UTC, microseconds).

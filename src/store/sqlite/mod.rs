@@ -4,12 +4,10 @@
 //! what decides speed: a plain command is one multi-row `INSERT … SELECT … WHERE` in
 //! autocommit that inserts only if the stream is at the expected version (atomic by
 //! itself, and the concurrency check at once); only commands that also record an
-//! idempotency key or a snapshot open a transaction. Bulk import checks versions once per
-//! batch under `BEGIN IMMEDIATE` instead of once per row.
+//! idempotency key or a snapshot open a transaction. Import runs in one `BEGIN IMMEDIATE`
+//! transaction and checks versions once per new stream instead of once per row.
 
-use std::fmt::Write as _;
 use std::str::FromStr;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,19 +15,20 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{AssertSqlSafe, Executor, Row, Sqlite};
+use sqlx::{AssertSqlSafe, Executor};
 
-use super::{
-    AppendRequest, Appended, EventStore, IdempotencyRecord, ImportStream, LoadedStream, NewEvent,
-    SnapshotRecord, StoreError, StoredEvent, StreamInfo, format_time, parse_time,
+mod import;
+mod sql;
+
+use import::SqliteImport;
+use sql::{
+    EVENT_COLS, EventRow, append_sql, backend, bind_event, is_version_conflict, rows_to_events,
 };
 
-const EVENT_COLS: &str = "global_position, stream_id, version, event_type, schema_version, payload, metadata, recorded_at";
-const INSERT_HEAD: &str = "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) VALUES ";
-/// Rows per statement on bulk paths: 7 parameters a row stays far below SQLite's 32,766.
-const BULK_ROWS: usize = 1000;
-/// Events per import transaction (whole streams only).
-const IMPORT_BATCH_EVENTS: usize = 20_000;
+use super::{
+    AppendRequest, Appended, EventStore, IdempotencyRecord, ImportSession, LoadedStream,
+    SnapshotRecord, StoreError, StoredEvent, StreamInfo, format_time, parse_time,
+};
 
 /// How to open a database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,97 +44,6 @@ pub enum OpenMode {
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
-}
-
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    global_position: i64,
-    stream_id: String,
-    version: i64,
-    event_type: String,
-    schema_version: i64,
-    payload: String,
-    metadata: String,
-    recorded_at: String,
-}
-
-impl EventRow {
-    fn into_event(self) -> Result<StoredEvent, StoreError> {
-        Ok(StoredEvent {
-            global_position: self.global_position,
-            stream_id: self.stream_id,
-            version: self.version as u64,
-            event_type: self.event_type,
-            schema_version: self.schema_version as u32,
-            payload: self.payload,
-            metadata: self.metadata,
-            recorded_at: parse_time(&self.recorded_at)?,
-        })
-    }
-}
-
-fn rows_to_events(rows: Vec<EventRow>) -> Result<Vec<StoredEvent>, StoreError> {
-    rows.into_iter().map(EventRow::into_event).collect()
-}
-
-fn backend(e: &sqlx::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
-
-/// True when the unique (stream, version) key refused a row.
-fn is_version_conflict(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(db) => db.message().contains("events.stream_id, events.version"),
-        _ => false,
-    }
-}
-
-/// `rows` rows inserted only while the stream is at the expected version (the last two
-/// parameters: stream id, expected version). The common sizes are built once.
-fn append_sql(rows: usize) -> String {
-    static SMALL: OnceLock<Vec<String>> = OnceLock::new();
-    let build = |n: usize| {
-        let values = insert_sql(n);
-        format!(
-            "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) \
-             SELECT column1, column2, column3, column4, column5, column6, column7 FROM ({}) \
-             WHERE (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?) = ? \
-             RETURNING global_position",
-            &values[INSERT_HEAD.len() - "VALUES ".len()..]
-        )
-    };
-    let small = SMALL.get_or_init(|| (0..=8).map(build).collect());
-    small.get(rows).cloned().unwrap_or_else(|| build(rows))
-}
-
-/// `INSERT … VALUES (…),(…)` for `rows` rows; the common sizes are built once.
-fn insert_sql(rows: usize) -> String {
-    static SMALL: OnceLock<Vec<String>> = OnceLock::new();
-    let build = |n: usize| {
-        let mut s = String::from(INSERT_HEAD);
-        for i in 0..n {
-            if i > 0 {
-                s.push(',');
-            }
-            s.push_str("(?,?,?,?,?,?,?)");
-        }
-        s
-    };
-    let small = SMALL.get_or_init(|| (0..=8).map(build).collect());
-    small.get(rows).cloned().unwrap_or_else(|| build(rows))
-}
-
-type Query<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>;
-
-/// Binds borrowed text: bulk paths copy no payloads.
-fn bind_event<'q>(q: Query<'q>, stream_id: &'q str, version: u64, e: &'q NewEvent) -> Query<'q> {
-    q.bind(stream_id)
-        .bind(version as i64)
-        .bind(e.event_type.as_str())
-        .bind(i64::from(e.schema_version))
-        .bind(e.payload.as_str())
-        .bind(e.metadata.as_str())
-        .bind(format_time(e.recorded_at))
 }
 
 impl SqliteStore {
@@ -181,12 +89,6 @@ impl SqliteStore {
         Ok(SqliteStore { writer, reader })
     }
 
-    /// Closes both pools, checkpointing the WAL.
-    pub async fn close(&self) {
-        self.reader.close().await;
-        self.writer.close().await;
-    }
-
     async fn conflict(&self, stream_id: &str, expected: u64) -> StoreError {
         match self.stream_version(stream_id).await {
             Ok(actual) => StoreError::Conflict {
@@ -196,76 +98,6 @@ impl SqliteStore {
             },
             Err(e) => e,
         }
-    }
-
-    async fn import_batch(
-        &self,
-        batch: &[ImportStream],
-    ) -> Result<Vec<Result<u64, StoreError>>, sqlx::Error> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let mut current = std::collections::HashMap::new();
-        for ids in batch.chunks(500) {
-            let mut sql =
-                String::from("SELECT stream_id, MAX(version) FROM events WHERE stream_id IN (");
-            for i in 0..ids.len() {
-                sql.push_str(if i == 0 { "?" } else { ",?" });
-            }
-            sql.push_str(") GROUP BY stream_id");
-            let mut q = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql));
-            for s in ids {
-                q = q.bind(s.stream_id.clone());
-            }
-            for (id, v) in q.fetch_all(&mut *tx).await? {
-                current.insert(id, v as u64);
-            }
-        }
-        let mut results = Vec::with_capacity(batch.len());
-        let mut rows: Vec<(&str, u64, &NewEvent)> = Vec::new();
-        let mut snaps: Vec<&SnapshotRecord> = Vec::new();
-        for s in batch {
-            let actual = current.get(&s.stream_id).copied().unwrap_or(0);
-            if actual == s.expected_version {
-                let mut v = s.expected_version;
-                for e in &s.events {
-                    v += 1;
-                    rows.push((&s.stream_id, v, e));
-                }
-                snaps.extend(&s.snapshots);
-                results.push(Ok(v));
-            } else {
-                results.push(Err(StoreError::Conflict {
-                    stream_id: s.stream_id.clone(),
-                    expected: s.expected_version,
-                    actual,
-                }));
-            }
-        }
-        for chunk in rows.chunks(BULK_ROWS) {
-            let mut q = sqlx::query(AssertSqlSafe(insert_sql(chunk.len())));
-            for (id, v, e) in chunk {
-                q = bind_event(q, id, *v, e);
-            }
-            tx.execute(q).await?;
-        }
-        for chunk in snaps.chunks(BULK_ROWS) {
-            let mut sql = String::from(
-                "INSERT OR REPLACE INTO snapshots (stream_id, version, schema_version, state) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                let _ = write!(sql, "{}(?,?,?,?)", if i == 0 { "" } else { "," });
-            }
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for s in chunk {
-                q = q
-                    .bind(s.stream_id.clone())
-                    .bind(s.version as i64)
-                    .bind(i64::from(s.schema_version))
-                    .bind(s.state.clone());
-            }
-            tx.execute(q).await?;
-        }
-        tx.commit().await?;
-        Ok(results)
     }
 }
 
@@ -280,15 +112,13 @@ impl EventStore for SqliteStore {
             q = bind_event(q, req.stream_id, req.expected_version + 1 + i as u64, e);
         }
         let q = q.bind(req.stream_id).bind(req.expected_version as i64);
-        // Nothing inserted means the stream was not at the expected version.
-        let inserted = |rows: Vec<sqlx::sqlite::SqliteRow>| {
-            let last = rows
-                .iter()
-                .filter_map(|r| r.try_get::<i64, _>(0).ok())
-                .max();
-            match last {
-                Some(last) if rows.len() == req.events.len() => Ok(last),
-                _ => Err((true, sqlx::Error::RowNotFound)),
+        // Nothing inserted means the stream was not at the expected version. (`execute`, not
+        // `RETURNING`: streaming a row back costs sqlx one more thread handoff.)
+        let inserted = |r: sqlx::sqlite::SqliteQueryResult| {
+            if r.rows_affected() == req.events.len() as u64 {
+                Ok(r.last_insert_rowid())
+            } else {
+                Err((true, sqlx::Error::RowNotFound))
             }
         };
         let version = req.expected_version + req.events.len() as u64;
@@ -296,14 +126,14 @@ impl EventStore for SqliteStore {
         let outcome: Result<i64, (bool, sqlx::Error)> = if req.idempotency.is_none()
             && req.snapshot.is_none()
         {
-            q.fetch_all(&self.writer)
+            q.execute(&self.writer)
                 .await
                 .map_err(map)
                 .and_then(inserted)
         } else {
             let attempt = async {
                 let mut tx = self.writer.begin().await.map_err(map)?;
-                let last = inserted(tx.fetch_all(q).await.map_err(map)?)?;
+                let last = inserted(tx.execute(q).await.map_err(map)?)?;
                 if let Some(rec) = req.idempotency {
                     let expired = req
                         .idempotency_expired_before
@@ -507,36 +337,19 @@ impl EventStore for SqliteStore {
         .transpose()
     }
 
-    async fn import(&self, streams: &[ImportStream]) -> Vec<Result<u64, StoreError>> {
-        let mut results = Vec::with_capacity(streams.len());
-        let mut start = 0;
-        while start < streams.len() {
-            let mut end = start;
-            let mut events = 0;
-            while end < streams.len()
-                && (end == start || events + streams[end].events.len() <= IMPORT_BATCH_EVENTS)
-            {
-                events += streams[end].events.len();
-                end += 1;
-            }
-            let batch = &streams[start..end];
-            match self.import_batch(batch).await {
-                Ok(r) => results.extend(r),
-                // A batch that fails as a whole is retried stream by stream, so one bad
-                // stream cannot take the others down with it.
-                Err(_) if batch.len() > 1 => {
-                    for one in batch {
-                        match self.import_batch(std::slice::from_ref(one)).await {
-                            Ok(mut r) => results.append(&mut r),
-                            Err(e) => results.push(Err(backend(&e))),
-                        }
-                    }
-                }
-                Err(e) => results.push(Err(backend(&e))),
-            }
-            start = end;
-        }
-        results
+    async fn begin_import(&self) -> Result<Box<dyn ImportSession>, StoreError> {
+        // IMMEDIATE takes the write lock now, so versions read in the session stay true.
+        let tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| backend(&e))?;
+        Ok(Box::new(SqliteImport { tx }))
+    }
+
+    async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
     }
 
     async fn head_position(&self) -> Result<i64, StoreError> {

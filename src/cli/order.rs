@@ -1,0 +1,229 @@
+//! `order …` subcommands: writes through the command service, reads through queries.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+
+use super::args::{OrderCmd, WriteOpts};
+use super::ctx::{Ctx, Failure, emit, item, order_id, print_json};
+use super::output;
+use crate::app::metadata::{CommandContext, local_actor};
+use crate::app::{AppError, At, CommandRequest, Queries, transfer};
+use crate::domain::{Currency, OrderCommand, OrderId, OrderStatus, Sku, parse_amount};
+
+async fn write(
+    ctx: &Ctx,
+    id: OrderId,
+    id_generated: bool,
+    command: OrderCommand,
+    opts: WriteOpts,
+    verb: &str,
+) -> Result<(), Failure> {
+    let store = ctx.store(true).await?;
+    let service = ctx.service(store);
+    let req = CommandRequest {
+        order_id: id,
+        command,
+        expected_version: opts.expected_version,
+        id_generated,
+        context: CommandContext {
+            correlation_id: opts.correlation_id,
+            causation_id: None,
+            idempotency_key: opts.idempotency_key,
+            actor: local_actor(),
+            source: "cli".into(),
+        },
+    };
+    let outcome = service.execute(&req, Utc::now()).await?;
+    if opts.json {
+        print_json(&output::outcome_json(&outcome))?;
+    } else {
+        emit(&format!("{}\n", output::outcome_text(verb, &outcome)))?;
+    }
+    Ok(())
+}
+
+pub(super) async fn order(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
+    match cmd {
+        OrderCmd::Create {
+            customer,
+            items,
+            currency,
+            id,
+            opts,
+        } => {
+            let items = items
+                .iter()
+                .map(|s| item(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            let currency: Currency = match currency {
+                Some(c) => c
+                    .parse()
+                    .map_err(|e: crate::domain::UnknownCurrency| Failure::usage(e.to_string()))?,
+                None => ctx.config.default_currency,
+            };
+            let (oid, generated) = match id {
+                Some(s) => (order_id(&s)?, false),
+                None => (OrderId(uuid::Uuid::new_v4()), true),
+            };
+            let command = OrderCommand::CreateOrder {
+                customer_id: customer,
+                items,
+                currency,
+            };
+            write(ctx, oid, generated, command, opts, "created").await
+        }
+        OrderCmd::AddItem {
+            id,
+            item: spec,
+            opts,
+        } => {
+            let command = OrderCommand::AddItem { item: item(&spec)? };
+            write(ctx, order_id(&id)?, false, command, opts, "added item to").await
+        }
+        OrderCmd::RemoveItem { id, sku, opts } => {
+            let sku = Sku::new(&sku).map_err(|e| Failure::usage(e.to_string()))?;
+            write(
+                ctx,
+                order_id(&id)?,
+                false,
+                OrderCommand::RemoveItem { sku },
+                opts,
+                "removed item from",
+            )
+            .await
+        }
+        OrderCmd::Pay {
+            id,
+            method,
+            amount,
+            opts,
+        } => {
+            let amount = parse_amount(&amount).map_err(|e| Failure::usage(e.to_string()))?;
+            write(
+                ctx,
+                order_id(&id)?,
+                false,
+                OrderCommand::PayOrder { method, amount },
+                opts,
+                "paid",
+            )
+            .await
+        }
+        OrderCmd::Ship { id, tracking, opts } => {
+            let command = OrderCommand::ShipOrder {
+                tracking_number: tracking,
+            };
+            write(ctx, order_id(&id)?, false, command, opts, "shipped").await
+        }
+        OrderCmd::Deliver { id, opts } => {
+            write(
+                ctx,
+                order_id(&id)?,
+                false,
+                OrderCommand::DeliverOrder,
+                opts,
+                "delivered",
+            )
+            .await
+        }
+        OrderCmd::Cancel { id, reason, opts } => {
+            write(
+                ctx,
+                order_id(&id)?,
+                false,
+                OrderCommand::CancelOrder { reason },
+                opts,
+                "cancelled",
+            )
+            .await
+        }
+        read => order_read(ctx, read).await,
+    }
+}
+
+async fn order_read(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
+    match cmd {
+        OrderCmd::Show {
+            id,
+            at_version,
+            at,
+            json,
+        } => {
+            let id = order_id(&id)?;
+            let at = match (at_version, at) {
+                (Some(v), _) => At::Version(v),
+                (None, Some(t)) => At::Time(
+                    DateTime::parse_from_rfc3339(&t)
+                        .map_err(|e| {
+                            Failure::usage(format!("--at {t:?} is not an RFC 3339 time: {e}"))
+                        })?
+                        .with_timezone(&Utc),
+                ),
+                (None, None) => At::Latest,
+            };
+            let store = ctx.store(false).await?;
+            let order = Queries::new(ctx.loader(store)).state(id, at).await?;
+            if json {
+                print_json(&output::order_json(&order))?;
+            } else {
+                emit(&output::order_text(&order))?;
+            }
+            Ok(())
+        }
+        OrderCmd::Events { id, json } => {
+            let id = order_id(&id)?;
+            let store = ctx.store(false).await?;
+            let queries = Queries::new(ctx.loader(store));
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut from = 1;
+            loop {
+                let page = match queries.events(id, from, 1000).await {
+                    Err(AppError::NotFound(_)) if from > 1 => break,
+                    other => other?,
+                };
+                for e in &page {
+                    let line = if json {
+                        serde_json::to_string(&transfer::EventLine::from_stored(e)?)
+                            .unwrap_or_default()
+                    } else {
+                        output::event_text(e)
+                    };
+                    writeln!(out, "{line}")
+                        .map_err(|e| Failure::usage(format!("writing output: {e}")))?;
+                }
+                match page.last() {
+                    Some(last) if page.len() == 1000 => from = last.version + 1,
+                    _ => break,
+                }
+            }
+            out.flush()
+                .map_err(|e| Failure::usage(format!("writing output: {e}")))
+        }
+        OrderCmd::List {
+            status,
+            limit,
+            json,
+        } => {
+            let status: Option<OrderStatus> = status
+                .map(|s| {
+                    s.parse()
+                        .map_err(|e: crate::domain::UnknownStatus| Failure::usage(e.to_string()))
+                })
+                .transpose()?;
+            let store = ctx.store(false).await?;
+            let rows = Queries::new(ctx.loader(store)).list(status, limit).await?;
+            for r in &rows {
+                if json {
+                    print_json(&output::summary_json(r))?;
+                } else {
+                    emit(&format!("{}\n", output::summary_text(r)))?;
+                }
+            }
+            Ok(())
+        }
+
+        _ => Err(Failure::usage("not a read command")),
+    }
+}

@@ -1,0 +1,82 @@
+//! The SQLite import session: one `BEGIN IMMEDIATE` transaction, multi-row inserts.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use async_trait::async_trait;
+use sqlx::{AssertSqlSafe, Executor, Sqlite, Transaction};
+
+use super::sql::{backend, bind_event, insert_sql};
+use crate::store::{ImportRow, ImportSession, SnapshotRecord, StoreError};
+
+/// Rows per statement: 7 parameters a row stays far below SQLite's 32,766.
+const BULK_ROWS: usize = 1000;
+/// Stream ids per version query.
+const IDS_PER_QUERY: usize = 500;
+
+/// An open import; dropping it rolls back.
+pub(super) struct SqliteImport {
+    pub(super) tx: Transaction<'static, Sqlite>,
+}
+
+#[async_trait]
+impl ImportSession for SqliteImport {
+    async fn versions(
+        &mut self,
+        stream_ids: &[String],
+    ) -> Result<HashMap<String, u64>, StoreError> {
+        let mut current = HashMap::new();
+        for ids in stream_ids.chunks(IDS_PER_QUERY) {
+            let mut sql =
+                String::from("SELECT stream_id, MAX(version) FROM events WHERE stream_id IN (");
+            for i in 0..ids.len() {
+                sql.push_str(if i == 0 { "?" } else { ",?" });
+            }
+            sql.push_str(") GROUP BY stream_id");
+            let mut q = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql));
+            for id in ids {
+                q = q.bind(id.as_str());
+            }
+            for (id, v) in q.fetch_all(&mut *self.tx).await.map_err(|e| backend(&e))? {
+                current.insert(id, v as u64);
+            }
+        }
+        Ok(current)
+    }
+
+    async fn append(
+        &mut self,
+        rows: &[ImportRow],
+        snapshots: &[SnapshotRecord],
+    ) -> Result<(), StoreError> {
+        for chunk in rows.chunks(BULK_ROWS) {
+            let mut q = sqlx::query(AssertSqlSafe(insert_sql(chunk.len())));
+            for r in chunk {
+                q = bind_event(q, &r.stream_id, r.version, &r.event);
+            }
+            self.tx.execute(q).await.map_err(|e| backend(&e))?;
+        }
+        for chunk in snapshots.chunks(BULK_ROWS) {
+            let mut sql = String::from(
+                "INSERT OR REPLACE INTO snapshots (stream_id, version, schema_version, state) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let _ = write!(sql, "{}(?,?,?,?)", if i == 0 { "" } else { "," });
+            }
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for s in chunk {
+                q = q
+                    .bind(s.stream_id.as_str())
+                    .bind(s.version as i64)
+                    .bind(i64::from(s.schema_version))
+                    .bind(s.state.as_str());
+            }
+            self.tx.execute(q).await.map_err(|e| backend(&e))?;
+        }
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.commit().await.map_err(|e| backend(&e))
+    }
+}

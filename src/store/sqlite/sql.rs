@@ -1,0 +1,105 @@
+//! SQL text, row types and binding helpers shared by the SQLite store's paths.
+
+use std::sync::OnceLock;
+
+use sqlx::Sqlite;
+
+use crate::store::{NewEvent, StoreError, StoredEvent, format_time, parse_time};
+
+pub(super) const EVENT_COLS: &str = "global_position, stream_id, version, event_type, schema_version, payload, metadata, recorded_at";
+const INSERT_HEAD: &str = "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) VALUES ";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct EventRow {
+    pub(super) global_position: i64,
+    pub(super) stream_id: String,
+    pub(super) version: i64,
+    pub(super) event_type: String,
+    pub(super) schema_version: i64,
+    pub(super) payload: String,
+    pub(super) metadata: String,
+    pub(super) recorded_at: String,
+}
+
+impl EventRow {
+    fn into_event(self) -> Result<StoredEvent, StoreError> {
+        Ok(StoredEvent {
+            global_position: self.global_position,
+            stream_id: self.stream_id,
+            version: self.version as u64,
+            event_type: self.event_type,
+            schema_version: self.schema_version as u32,
+            payload: self.payload,
+            metadata: self.metadata,
+            recorded_at: parse_time(&self.recorded_at)?,
+        })
+    }
+}
+
+pub(super) fn rows_to_events(rows: Vec<EventRow>) -> Result<Vec<StoredEvent>, StoreError> {
+    rows.into_iter().map(EventRow::into_event).collect()
+}
+
+pub(super) fn backend(e: &sqlx::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// True when the unique (stream, version) key refused a row.
+pub(super) fn is_version_conflict(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db.message().contains("events.stream_id, events.version"),
+        _ => false,
+    }
+}
+
+/// `rows` rows inserted only while the stream is at the expected version (the last two
+/// parameters: stream id, expected version). The common sizes are built once.
+pub(super) fn append_sql(rows: usize) -> String {
+    static SMALL: OnceLock<Vec<String>> = OnceLock::new();
+    let build = |n: usize| {
+        let values = insert_sql(n);
+        format!(
+            "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) \
+             SELECT column1, column2, column3, column4, column5, column6, column7 FROM ({}) \
+             WHERE (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?) = ?",
+            &values[INSERT_HEAD.len() - "VALUES ".len()..]
+        )
+    };
+    let small = SMALL.get_or_init(|| (0..=8).map(build).collect());
+    small.get(rows).cloned().unwrap_or_else(|| build(rows))
+}
+
+/// `INSERT … VALUES (…),(…)` for `rows` rows; the common sizes are built once.
+pub(super) fn insert_sql(rows: usize) -> String {
+    static SMALL: OnceLock<Vec<String>> = OnceLock::new();
+    let build = |n: usize| {
+        let mut s = String::from(INSERT_HEAD);
+        for i in 0..n {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push_str("(?,?,?,?,?,?,?)");
+        }
+        s
+    };
+    let small = SMALL.get_or_init(|| (0..=8).map(build).collect());
+    small.get(rows).cloned().unwrap_or_else(|| build(rows))
+}
+
+pub(super) type Query<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Binds borrowed text: bulk paths copy no payloads.
+pub(super) fn bind_event<'q>(
+    q: Query<'q>,
+    stream_id: &'q str,
+    version: u64,
+    e: &'q NewEvent,
+) -> Query<'q> {
+    q.bind(stream_id)
+        .bind(version as i64)
+        .bind(e.event_type.as_str())
+        .bind(i64::from(e.schema_version))
+        .bind(e.payload.as_str())
+        .bind(e.metadata.as_str())
+        .bind(format_time(e.recorded_at))
+}
