@@ -322,3 +322,24 @@ async fn a_missing_database_is_refused_for_reads_and_not_created() {
     assert!(matches!(err, StoreError::Missing(p) if p.contains("absent.db")));
     assert!(!path.exists());
 }
+
+#[tokio::test]
+async fn stored_events_can_be_neither_changed_nor_removed() {
+    let db = Db::new();
+    let store = db.open().await;
+    store.append(req("s", 0, &[event(1)])).await.unwrap();
+    // Whoever connects, with whatever tool: the schema itself refuses.
+    let raw = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+    for sql in ["UPDATE events SET payload = '{}'", "DELETE FROM events"] {
+        let err = sqlx::query(sql).execute(&raw).await.unwrap_err();
+        assert!(
+            err.to_string().contains("events are immutable"),
+            "{sql}: {err}"
+        );
+    }
+    raw.close().await;
+    assert_eq!(
+        store.read_stream("s", 1, 1, 1).await.unwrap()[0].payload,
+        event(1).payload
+    );
+}

@@ -16,7 +16,7 @@ use super::error::AppError;
 use super::loader::Loader;
 use super::metadata::{CommandContext, EventMetadata};
 use crate::domain::{
-    Order, OrderCommand, OrderEvent, OrderId, STATE_SCHEMA_VERSION, decide, evolve,
+    DomainError, Order, OrderCommand, OrderEvent, OrderId, STATE_SCHEMA_VERSION, decide, evolve,
 };
 use crate::store::{
     AppendRequest, EventStore, IdempotencyRecord, NewEvent, SnapshotRecord, StoreError,
@@ -161,7 +161,9 @@ impl CommandService {
             match self.try_once(req, state, hash.as_deref(), now).await {
                 // A state from memory may be stale: a rejection or conflict based on it is
                 // confirmed once against the store before it is reported.
-                Err(AppError::Rejected(_) | AppError::Conflict { .. }) if !from_store => {
+                Err(AppError::Rejected(_) | AppError::NotFound(_) | AppError::Conflict { .. })
+                    if !from_store =>
+                {
                     self.forget(req.order_id);
                     use_cache = false;
                 }
@@ -202,7 +204,13 @@ impl CommandService {
                 actual: state.version,
             });
         }
-        let events = decide(&state, &req.command, now)?;
+        let events = decide(&state, &req.command, now).map_err(|e| match e {
+            // Not a rule of the lifecycle: there is no order to apply one to.
+            DomainError::NotFound => {
+                AppError::NotFound(format!("order {} does not exist", req.order_id))
+            }
+            other => AppError::Rejected(other),
+        })?;
         let expected = state.version;
         let ctx = &req.context;
         let new_events = stored_events(&events, ctx, now);

@@ -1,0 +1,13 @@
+//! End-to-end tests: the built `chronicle` binary against a real database file.
+//!
+//! Every run gets an explicit `--database-url` and `--config` and a scrubbed environment,
+//! so neither the developer's config file nor their `DATABASE_URL` can change the outcome.
+//! [`harness`] does that and holds the shared assertions; the other modules group the
+//! tests by what they pin down.
+
+mod bad_input;
+mod concurrency;
+mod harness;
+mod lifecycle;
+mod storage;
+mod transfer;

@@ -1,0 +1,209 @@
+//! Storage trouble and how it surfaces: a missing or uncreatable database, `--read-only`,
+//! a tampered payload or snapshot, and a closed stdout.
+
+use std::process::{Output, Stdio};
+
+use serde_json::json;
+
+use crate::harness::{
+    Chronicle, UNKNOWN, assert_fails, assert_no_database_files, describe, parse_json, python_sqlite,
+};
+
+#[test]
+fn reads_of_a_missing_database_fail_without_creating_it() {
+    let c = Chronicle::new();
+    let db = c.path("missing.db");
+    let url = format!("sqlite://{}", db.display());
+    for args in [
+        &["order", "show", UNKNOWN][..],
+        &["order", "events", UNKNOWN],
+        &["order", "list"],
+        &["export"],
+    ] {
+        let line = assert_fails(&c.run_at(&url, args), 6);
+        assert!(line.contains(&db.display().to_string()), "{args:?}: {line}");
+    }
+    assert_no_database_files(&db);
+}
+
+#[test]
+fn a_write_where_no_database_can_be_created_is_a_storage_failure() {
+    let c = Chronicle::new();
+    let line = assert_fails(
+        &c.run_at(
+            "sqlite:///proc/nope/x.db",
+            &["order", "create", "--customer", "C", "--item", "A:1:1"],
+        ),
+        6,
+    );
+    assert!(line.contains("/proc/nope/x.db"), "{line}");
+}
+
+#[test]
+fn read_only_refuses_every_write() {
+    let c = Chronicle::new();
+    let fresh = c.path("never.db");
+    let fresh_url = format!("sqlite://{}", fresh.display());
+    assert_fails(
+        &c.run_at(
+            &fresh_url,
+            &[
+                "--read-only",
+                "order",
+                "create",
+                "--customer",
+                "C",
+                "--item",
+                "A:1:1",
+            ],
+        ),
+        2,
+    );
+    assert_fails(&c.run_at(&fresh_url, &["--read-only", "migrate"]), 2);
+    assert_no_database_files(&fresh);
+
+    let id = c.create(&["A:1:1"]);
+    let export = c.path("export.jsonl");
+    std::fs::write(&export, c.ok(&["export"])).expect("write export");
+    let export = export.display().to_string();
+    for args in [
+        &["--read-only", "order", "add-item", &id, "--item", "B:1:1"][..],
+        &["--read-only", "order", "cancel", &id, "--reason", "r"],
+        &["--read-only", "import", &export],
+        &["--read-only", "demo", "--orders", "3", "--no-tui"],
+        &[
+            "--read-only",
+            "demo",
+            "--orders",
+            "3",
+            "--no-tui",
+            "--fresh",
+        ],
+    ] {
+        let line = assert_fails(&c.run(args), 2);
+        assert!(line.contains("read-only"), "{args:?}: {line}");
+    }
+    assert!(c.db().exists(), "--fresh must not delete under --read-only");
+    assert_eq!(c.event_count(), 1);
+    // Reads still work.
+    assert_eq!(
+        parse_json(
+            c.ok(&["--read-only", "order", "show", &id, "--json"])
+                .trim()
+        )["version"],
+        1
+    );
+}
+
+#[test]
+fn a_corrupt_stored_payload_is_a_storage_failure_naming_its_position() {
+    let c = Chronicle::new();
+    let id = c.create(&["A:2:12.49"]);
+    let position = c.events(&id)[0]["global_position"]
+        .as_i64()
+        .expect("position");
+    // Events are immutable by trigger; only deliberate tampering gets past it. All the
+    // table's triggers go, whatever the migrations call them.
+    let script = "import sqlite3, sys\n\
+                  db = sqlite3.connect(sys.argv[1])\n\
+                  names = [r[0] for r in db.execute(\"SELECT name FROM sqlite_master \
+                  WHERE type = 'trigger' AND tbl_name = 'events'\")]\n\
+                  for n in names: db.execute('DROP TRIGGER \"%s\"' % n)\n\
+                  db.execute(\"UPDATE events SET payload = '{\\\"broken\\\":1}' \
+                  WHERE stream_id = ? AND version = 1\", (sys.argv[2],))\n\
+                  db.commit()\n";
+    let db = c.db().display().to_string();
+    if python_sqlite(script, &[&db, &id]).is_none() {
+        return;
+    }
+    let needle = format!("global position {position}");
+    for args in [
+        &["order", "show", &id][..],
+        &["order", "show", &id, "--at-version", "1"],
+        &["order", "pay", &id, "--method", "card", "--amount", "24.98"],
+        &["order", "list"],
+    ] {
+        let line = assert_fails(&c.run(args), 6);
+        assert!(line.contains(&needle), "{args:?}: {line}");
+    }
+    // The raw log still reads: that is how an operator finds and inspects the damage.
+    assert_eq!(c.events(&id)[0]["payload"], json!({"broken": 1}));
+}
+
+#[test]
+fn a_corrupt_snapshot_is_ignored_and_the_state_replayed() {
+    let c = Chronicle::with_config("snapshot_every = 3\n");
+    let id = c.create(&["A:1:10"]);
+    for sku in ["B", "C", "D"] {
+        c.ok(&["order", "add-item", &id, "--item", &format!("{sku}:1:1")]);
+    }
+    let before = c.json(&["order", "show", &id, "--json"]);
+    let at_three = c.json(&["order", "show", &id, "--at-version", "3", "--json"]);
+    let script = "import sqlite3, sys\n\
+                  db = sqlite3.connect(sys.argv[1])\n\
+                  n = db.execute(\"UPDATE snapshots SET state = 'garbage'\").rowcount\n\
+                  db.commit()\n\
+                  print(n)\n";
+    let db = c.db().display().to_string();
+    let Some(out) = python_sqlite(script, &[&db]) else {
+        return;
+    };
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "1",
+        "one snapshot at v3"
+    );
+    assert_eq!(c.json(&["order", "show", &id, "--json"]), before);
+    assert_eq!(
+        c.json(&["order", "show", &id, "--at-version", "3", "--json"]),
+        at_three
+    );
+    assert_eq!(
+        c.json(&["order", "add-item", &id, "--item", "E:1:1", "--json"])["version"],
+        5
+    );
+}
+
+/// Runs with stdout connected to a pipe whose reader is already gone, as under `| head`.
+fn run_into_closed_pipe(c: &Chronicle, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    c.command(&c.url(), args)
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run chronicle")
+}
+
+#[test]
+fn streaming_commands_report_a_closed_stdout_as_one_line() {
+    let c = Chronicle::new();
+    let id = c.create(&["A:1:1"]);
+    for args in [&["export"][..], &["order", "events", &id]] {
+        let out = run_into_closed_pipe(&c, args);
+        let line = assert_fails(&out, 2);
+        assert!(line.contains("writing output"), "{args:?}: {line}");
+    }
+}
+
+#[test]
+fn no_command_panics_on_a_closed_stdout() {
+    let c = Chronicle::new();
+    let id = c.create(&["A:1:1"]);
+    for args in [
+        &["order", "show", &id][..],
+        &["order", "show", &id, "--json"],
+        &["order", "list"],
+        &["order", "add-item", &id, "--item", "B:1:1"],
+        &["completions", "bash"],
+    ] {
+        let out = run_into_closed_pipe(&c, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {}", describe(&out));
+        assert!(
+            matches!(out.status.code(), Some(0..=6)),
+            "{args:?}: {}",
+            describe(&out)
+        );
+    }
+}
