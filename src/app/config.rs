@@ -20,6 +20,14 @@ pub struct Config {
     pub idempotency_ttl_secs: u64,
     /// How often a command without `--expected-version` re-decides after a conflict.
     pub max_conflict_retries: u32,
+    /// Events the projector reads and commits together.
+    pub projector_batch_size: u32,
+    /// Retries of an event the projection fails on, before it is dead-lettered.
+    pub projector_max_retries: u32,
+    /// First retry delay in milliseconds; doubled for each further retry.
+    pub projector_base_backoff_ms: u64,
+    /// How often `projector run` polls for new events once caught up, in milliseconds.
+    pub projector_poll_interval_ms: u64,
 }
 
 impl Default for Config {
@@ -30,6 +38,10 @@ impl Default for Config {
             default_currency: Currency::EUR,
             idempotency_ttl_secs: 24 * 3600,
             max_conflict_retries: 3,
+            projector_batch_size: 1000,
+            projector_max_retries: 3,
+            projector_base_backoff_ms: 50,
+            projector_poll_interval_ms: 500,
         }
     }
 }
@@ -56,6 +68,16 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The projector's settings.
+    pub fn projector(&self) -> crate::app::projector::ProjectorSettings {
+        crate::app::projector::ProjectorSettings {
+            batch_size: self.projector_batch_size,
+            max_retries: self.projector_max_retries,
+            base_backoff: std::time::Duration::from_millis(self.projector_base_backoff_ms),
+            poll_interval: std::time::Duration::from_millis(self.projector_poll_interval_ms),
+        }
+    }
+
     /// The platform's default config file, e.g. `~/.config/chronicle/config.toml`.
     pub fn default_path() -> Option<PathBuf> {
         dirs::config_dir().map(|d| d.join("chronicle").join("config.toml"))
@@ -96,6 +118,9 @@ impl Config {
         if c.snapshot_every == 0 {
             return Err("snapshot_every must be at least 1".into());
         }
+        if c.projector_batch_size == 0 {
+            return Err("projector_batch_size must be at least 1".into());
+        }
         Ok(c)
     }
 }
@@ -115,6 +140,10 @@ mod tests {
             "default_currency",
             "idempotency_ttl_secs",
             "max_conflict_retries",
+            "projector_batch_size",
+            "projector_max_retries",
+            "projector_base_backoff_ms",
+            "projector_poll_interval_ms",
         ] {
             assert!(shipped.contains(key), "assets/config.toml lacks {key}");
         }

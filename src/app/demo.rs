@@ -36,6 +36,8 @@ const CATALOG: &[(&str, &str)] = &[
     ("HEAD-NC", "199.00"),
     ("KEY-MECH", "129.50"),
 ];
+/// The order whose shipment the read model cannot hold.
+const TOO_WIDE_ORDER: usize = 3;
 const CURRENCIES: &[&str] = &["EUR", "EUR", "EUR", "USD", "USD", "GBP", "JPY", "CHF"];
 
 struct Gen {
@@ -145,13 +147,21 @@ fn generate_order(g: &mut Gen, i: usize) -> ImportStream {
         method: ["card", "paypal", "invoice"][g.rng.usize(..3)].to_string(),
         amount: order.total(),
     };
+    // One shipment carries a tracking number the domain accepts (up to 200 characters) but
+    // the read model cannot hold (64): the projector dead-letters it and parks its order.
+    let too_wide = i == TOO_WIDE_ORDER;
     let ship = OrderCommand::ShipOrder {
-        tracking_number: format!("TRK{:010}", g.rng.u64(..10_000_000_000)),
+        tracking_number: if too_wide {
+            format!("INTL-{}", "0123456789".repeat(8))
+        } else {
+            format!("TRK{:010}", g.rng.u64(..10_000_000_000))
+        },
     };
     let cancel = OrderCommand::CancelOrder {
         reason: ["customer request", "out of stock", "payment review"][g.rng.usize(..3)]
             .to_string(),
     };
+    let path = if too_wide { 5 } else { path };
     let tail: Vec<&OrderCommand> = match path {
         0 | 1 => vec![],
         2 => vec![&pay],
@@ -209,4 +219,112 @@ fn stored(
         metadata: serde_json::to_string(&meta).unwrap_or_default(),
         recorded_at: now,
     }
+}
+
+/// The labelled faults a demo database carries, for the debugger to find.
+#[derive(Debug, Clone)]
+pub struct Faults {
+    /// A read-model row changed behind the projector's back.
+    pub tampered_order: String,
+    /// The event the projection cannot apply (dead-lettered) and its order (parked).
+    pub dead_letter_position: i64,
+    /// The order parked behind it.
+    pub parked_order: String,
+    /// An order with events appended after the projector's last run.
+    pub lagging_order: String,
+    /// How many.
+    pub lag_events: u64,
+}
+
+/// Plants the remaining faults, deterministically: projects everything (the too-wide
+/// shipment is dead-lettered and its order parked), edits one row behind the projector's
+/// back, then appends events the projector has not seen yet.
+pub async fn plant_faults(
+    loader: &super::Loader,
+    projector: &super::projector::Projector,
+    read_model: &dyn crate::store::ReadModel,
+    seed: u64,
+) -> Result<Faults, super::AppError> {
+    use super::AppError;
+    use crate::store::AppendRequest;
+    projector.catch_up(|_| {}).await?;
+    let dead = read_model.dead_letters().await?.into_iter().next();
+    let (dead_letter_position, parked_order) =
+        dead.map_or((0, String::new()), |d| (d.global_position, d.stream_id));
+    // A paid order's row edited to say shipped, and a pending order that moves on unseen.
+    let (mut tampered, mut late) = (None, None);
+    let mut after = String::new();
+    while tampered.is_none() || late.is_none() {
+        let page = read_model.rows_after(&after, 200).await?;
+        let Some(last) = page.last() else { break };
+        after.clone_from(&last.order_id);
+        for r in page {
+            if tampered.is_none() && r.status == "Paid" {
+                tampered = Some(r);
+            } else if late.is_none() && r.status == "Pending" {
+                late = Some(r.order_id);
+            }
+        }
+    }
+    let mut row = tampered
+        .ok_or_else(|| AppError::BadInput("demo needs a paid order; seed more orders".into()))?;
+    let late: OrderId = late
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| AppError::BadInput("demo needs a pending order; seed more orders".into()))?;
+    row.status = "Shipped".into();
+    let mut tx = read_model.begin_projection().await?;
+    tx.upsert_rows(std::slice::from_ref(&row)).await?;
+    tx.commit().await?;
+
+    let mut g = Gen {
+        rng: fastrand::Rng::with_seed(seed ^ 0x5eed_fa17),
+        clock: Utc
+            .with_ymd_and_hms(2026, 9, 1, 9, 0, 0)
+            .single()
+            .unwrap_or_default(),
+        snapshot_every: 100,
+    };
+    let correlation = g.uuid().to_string();
+    let extra = LineItem {
+        sku: Sku::new("LATE-ADD").unwrap_or_else(|_| unreachable!("a valid SKU")),
+        quantity: 1,
+        unit_price: Decimal::ONE,
+    };
+    let cmds = [
+        OrderCommand::AddItem {
+            item: extra.clone(),
+        },
+        OrderCommand::AddItem { item: extra },
+        OrderCommand::CancelOrder {
+            reason: "changed mind".into(),
+        },
+    ];
+    let mut order = loader.load(late, None).await?;
+    for cmd in &cmds {
+        let now = g.tick();
+        let events = decide(&order, cmd, now)?;
+        let stored: Vec<NewEvent> = events
+            .iter()
+            .map(|e| stored(&mut g, e, &correlation, now, false))
+            .collect();
+        loader
+            .store()
+            .append(AppendRequest {
+                stream_id: &late.to_stream_id(),
+                expected_version: order.version,
+                events: &stored,
+                idempotency: None,
+                idempotency_expired_before: None,
+                snapshot: None,
+            })
+            .await?;
+        order = events.iter().fold(order, evolve);
+    }
+    Ok(Faults {
+        tampered_order: row.order_id,
+        lagging_order: late.to_stream_id(),
+        lag_events: cmds.len() as u64,
+        dead_letter_position,
+        parked_order,
+    })
 }

@@ -2,9 +2,12 @@
 
 pub mod config;
 pub mod demo;
+pub mod divergence;
 mod error;
 mod loader;
 pub mod metadata;
+pub mod projection;
+pub mod projector;
 mod query;
 mod service;
 pub mod transfer;

@@ -36,6 +36,29 @@ pub enum Command {
     /// Create, change and inspect orders.
     #[command(subcommand)]
     Order(OrderCmd),
+    /// Keep the read model up to date.
+    #[command(subcommand)]
+    Projector(ProjectorCmd),
+    /// Dead letters: events the projection could not apply.
+    #[command(subcommand)]
+    Dlq(DlqCmd),
+    /// Compare the read model with the state replayed from events (exit 1 if any differ).
+    Check {
+        /// Only this order.
+        #[arg(long)]
+        order: Option<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Name the first event where the projection and the domain's replay disagree.
+    Explain {
+        /// Order id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write events as JSON lines to stdout.
     Export {
         /// Only this order's stream.
@@ -69,6 +92,62 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+}
+
+/// `projector` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProjectorCmd {
+    /// Apply new events to the read model; keeps polling until Ctrl-C.
+    Run {
+        /// Catch up to the head, then exit.
+        #[arg(long)]
+        once: bool,
+        /// Events per batch (default from config).
+        #[arg(long)]
+        batch_size: Option<u32>,
+    },
+    /// Rebuild the read model from zero, for every order or one.
+    Rebuild {
+        /// Only this order.
+        #[arg(long)]
+        order: Option<String>,
+    },
+    /// Checkpoint, head, lag and dead letters.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `dlq` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DlqCmd {
+    /// List dead letters.
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply the dead-lettered event again, then the events parked behind it.
+    Retry {
+        /// Its global position.
+        position: i64,
+    },
+    /// Give up on the dead-lettered event and apply the events parked behind it.
+    Skip {
+        /// Its global position.
+        position: i64,
+    },
+}
+
+/// Where `order show` reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Source {
+    /// Replay the events (the truth).
+    Replay,
+    /// The projector's read model.
+    ReadModel,
 }
 
 /// Options every write takes.
@@ -178,6 +257,9 @@ pub enum OrderCmd {
         /// State as recorded at this time (RFC 3339).
         #[arg(long)]
         at: Option<String>,
+        /// Replay the events, or read the projector's read model.
+        #[arg(long, value_enum, default_value = "replay", conflicts_with_all = ["at_version", "at"])]
+        source: Source,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use super::args::Cli;
 use crate::app::config::Config;
+use crate::app::projector::Projector;
 use crate::app::{AppError, CommandService, Loader, ServiceSettings};
 use crate::domain::{LineItem, OrderId, UpcastContext};
-use crate::store::{EventStore, OpenMode, SqliteStore, StoreError};
+use crate::store::{EventStore, OpenMode, ReadModel, SqliteStore, StoreError};
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -105,6 +106,45 @@ impl Ctx {
     }
 
     pub(super) async fn store(&self, write: bool) -> Result<Arc<dyn EventStore>, Failure> {
+        Ok(self.open(write).await?)
+    }
+
+    /// The event store and the read model (one database).
+    pub(super) async fn stores(
+        &self,
+        write: bool,
+    ) -> Result<(Arc<dyn EventStore>, Arc<dyn ReadModel>), Failure> {
+        let db = self.open(write).await?;
+        Ok((db.clone(), db))
+    }
+
+    /// A projector over the database.
+    pub(super) async fn projector(
+        &self,
+        write: bool,
+    ) -> Result<(Loader, Arc<dyn ReadModel>, Projector), Failure> {
+        self.projector_with(write, &self.config).await
+    }
+
+    /// A projector with these settings.
+    pub(super) async fn projector_with(
+        &self,
+        write: bool,
+        config: &Config,
+    ) -> Result<(Loader, Arc<dyn ReadModel>, Projector), Failure> {
+        let (store, read_model) = self.stores(write).await?;
+        let projector = Projector::new(
+            store.clone(),
+            read_model.clone(),
+            UpcastContext {
+                default_currency: self.config.default_currency,
+            },
+            config.projector(),
+        );
+        Ok((self.loader(store), read_model, projector))
+    }
+
+    async fn open(&self, write: bool) -> Result<Arc<SqliteStore>, Failure> {
         if write && self.read_only {
             return Err(Failure::usage("read-only mode: refusing to write"));
         }

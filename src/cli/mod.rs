@@ -6,6 +6,7 @@ mod args;
 mod ctx;
 mod order;
 mod output;
+mod read_side;
 mod run;
 
 pub use args::{Cli, Command, OrderCmd, WriteOpts};

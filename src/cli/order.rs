@@ -4,7 +4,7 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
-use super::args::{OrderCmd, WriteOpts};
+use super::args::{OrderCmd, Source, WriteOpts};
 use super::ctx::{Ctx, Failure, emit, item, order_id, print_json};
 use super::output;
 use crate::app::metadata::{CommandContext, local_actor};
@@ -148,8 +148,12 @@ async fn order_read(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
             id,
             at_version,
             at,
+            source,
             json,
         } => {
+            if source == Source::ReadModel {
+                return super::read_side::show_read_model(ctx, &id, json).await;
+            }
             let id = order_id(&id)?;
             let at = match (at_version, at) {
                 (Some(v), _) => At::Version(v),

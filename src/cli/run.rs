@@ -11,7 +11,8 @@ use super::args::{Cli, Command};
 use super::ctx::{Ctx, Failure, emit, exit, order_id};
 use super::order::order;
 use super::output;
-use crate::app::demo::{DemoSpec, generate};
+use super::read_side;
+use crate::app::demo::{DemoSpec, generate, plant_faults};
 use crate::app::{Queries, transfer};
 use crate::store::StoreError;
 
@@ -20,6 +21,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let ctx = Ctx::new(&cli)?;
     match cli.command {
         Command::Order(cmd) => order(&ctx, cmd).await,
+        Command::Projector(cmd) => read_side::projector(&ctx, cmd).await,
+        Command::Dlq(cmd) => read_side::dlq(&ctx, cmd).await,
+        Command::Check { order, json } => read_side::check(&ctx, order, json).await,
+        Command::Explain { id, json } => read_side::explain(&ctx, &id, json).await,
         Command::Export { stream } => {
             let id = stream.as_deref().map(order_id).transpose()?;
             let store = ctx.store(false).await?;
@@ -109,6 +114,7 @@ async fn demo(ctx: &Ctx, orders: usize, seed: u64, fresh: bool) -> Result<(), Fa
     }
     let store = ctx.store(true).await?;
     let head = store.head_position().await?;
+    let mut faults_text = String::new();
     if head > 0 {
         eprintln!(
             "database {} already holds {head} events; showing it as it is (--fresh reseeds)",
@@ -125,10 +131,31 @@ async fn demo(ctx: &Ctx, orders: usize, seed: u64, fresh: bool) -> Result<(), Fa
         for r in store.import(&streams).await? {
             r?;
         }
+        let (loader, read_model, projector) = ctx.projector(true).await?;
+        let f = plant_faults(&loader, &projector, read_model.as_ref(), seed).await?;
         eprintln!(
             "seeded {orders} orders, {events} events into {} in {:.2}s",
             ctx.url,
             started.elapsed().as_secs_f64()
+        );
+        let _ = writeln!(
+            faults_text,
+            "planted faults (chronicle check, chronicle explain ID):"
+        );
+        let _ = writeln!(
+            faults_text,
+            "  diverged  {}  read-model row edited behind the projector's back",
+            f.tampered_order
+        );
+        let _ = writeln!(
+            faults_text,
+            "  parked    {}  event #{} dead-lettered (tracking number too wide for the read model)",
+            f.parked_order, f.dead_letter_position
+        );
+        let _ = writeln!(
+            faults_text,
+            "  lagging   {}  {} events the projector has not applied yet",
+            f.lagging_order, f.lag_events
         );
     }
     let queries = Queries::new(ctx.loader(store.clone()));
@@ -138,6 +165,7 @@ async fn demo(ctx: &Ctx, orders: usize, seed: u64, fresh: bool) -> Result<(), Fa
         let _ = writeln!(text, "  {}", output::summary_text(s));
     }
     let _ = writeln!(text, "events in the log: {}", store.head_position().await?);
+    text.push_str(&faults_text);
     emit(&text)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The event store: one trait, one module per backend. No sqlx type crosses the trait.
 
+pub mod read_model;
 mod sqlite;
 
 use std::collections::HashMap;
@@ -7,6 +8,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 
+pub use read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, SummaryRow};
 pub use sqlite::{OpenMode, SqliteStore};
 
 /// An event ready to be appended; the store gives it a global position and a version.
@@ -211,6 +213,15 @@ pub trait EventStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError>;
 
+    /// Events in (stream id, version) order after `(after_stream, after_version)`: a whole-log
+    /// scan that yields each stream contiguously.
+    async fn read_by_stream(
+        &self,
+        after_stream: &str,
+        after_version: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
     /// The stream's current version (0 when it has no events).
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError>;
 
@@ -271,6 +282,9 @@ pub trait EventStore: Send + Sync {
         session.commit().await?;
         Ok(results)
     }
+
+    /// How many events lie after `position`.
+    async fn count_after(&self, position: i64) -> Result<u64, StoreError>;
 
     /// Position of the newest event (0 when empty).
     async fn head_position(&self) -> Result<i64, StoreError>;

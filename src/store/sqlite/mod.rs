@@ -18,6 +18,7 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Executor};
 
 mod import;
+mod read_model;
 mod sql;
 
 use import::SqliteImport;
@@ -260,6 +261,26 @@ impl EventStore for SqliteStore {
         rows_to_events(rows)
     }
 
+    async fn read_by_stream(
+        &self,
+        after_stream: &str,
+        after_version: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE (stream_id, version) > (?, ?) \
+             ORDER BY stream_id, version LIMIT ?"
+        );
+        let rows: Vec<EventRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(after_stream)
+            .bind(after_version.min(i64::MAX as u64) as i64)
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(|e| backend(&e))?;
+        rows_to_events(rows)
+    }
+
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
         let v: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?")
@@ -350,6 +371,15 @@ impl EventStore for SqliteStore {
     async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+    }
+
+    async fn count_after(&self, position: i64) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE global_position > ?")
+            .bind(position)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(|e| backend(&e))?;
+        Ok(n as u64)
     }
 
     async fn head_position(&self) -> Result<i64, StoreError> {

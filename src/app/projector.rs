@@ -1,0 +1,434 @@
+//! The projector: reads the global log from its checkpoint in batches, applies events to
+//! the read model, and moves the checkpoint in the same transaction.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::error::AppError;
+use super::projection::{Projection, ProjectionError, project};
+use crate::domain::{OrderEvent, OrderId, UpcastContext};
+use crate::store::{
+    DeadLetter, EventStore, ProjectionTx, ProjectorState, ReadModel, StoreError, StoredEvent,
+    SummaryRow,
+};
+
+/// How the projector works.
+#[derive(Debug, Clone, Copy)]
+pub struct ProjectorSettings {
+    /// Events read and committed together.
+    pub batch_size: u32,
+    /// Retries of a failing event before it is dead-lettered.
+    pub max_retries: u32,
+    /// First retry delay; doubled for each further retry.
+    pub base_backoff: Duration,
+    /// Sleep between polls once caught up (`run`).
+    pub poll_interval: Duration,
+}
+
+impl Default for ProjectorSettings {
+    fn default() -> Self {
+        ProjectorSettings {
+            batch_size: 1000,
+            max_retries: 3,
+            base_backoff: Duration::from_millis(50),
+            poll_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchReport {
+    /// Events applied to rows.
+    pub applied: usize,
+    /// Events held back behind a dead letter of their order.
+    pub parked: usize,
+    /// Events dead-lettered.
+    pub dead_lettered: usize,
+    /// Checkpoint after the batch.
+    pub position: i64,
+    /// True when there was nothing to read.
+    pub caught_up: bool,
+}
+
+impl BatchReport {
+    fn add(&mut self, other: &BatchReport) {
+        self.applied += other.applied;
+        self.parked += other.parked;
+        self.dead_lettered += other.dead_lettered;
+        self.position = other.position;
+        self.caught_up = other.caught_up;
+    }
+}
+
+/// Where the projector stands against the log.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ProjectorStatus {
+    /// Last position applied.
+    pub checkpoint: i64,
+    /// Newest position in the log.
+    pub head: i64,
+    /// Events not yet projected.
+    pub lag_events: u64,
+    /// Age of the oldest event not yet projected.
+    pub lag_seconds: f64,
+    /// Dead letters waiting for retry or skip.
+    pub dead_letters: usize,
+    /// Orders whose events are parked behind a dead letter.
+    pub parked_orders: usize,
+}
+
+/// Keeps the read model up to date.
+pub struct Projector {
+    store: Arc<dyn EventStore>,
+    read_model: Arc<dyn ReadModel>,
+    upcast: UpcastContext,
+    settings: ProjectorSettings,
+    projection: Projection,
+}
+
+/// One order's progress while events are applied outside a batch (rebuild, retry, skip).
+struct Replay {
+    row: Option<SummaryRow>,
+    dead: Option<DeadLetter>,
+}
+
+impl Projector {
+    /// A projector using the real projection.
+    pub fn new(
+        store: Arc<dyn EventStore>,
+        read_model: Arc<dyn ReadModel>,
+        upcast: UpcastContext,
+        settings: ProjectorSettings,
+    ) -> Self {
+        Projector {
+            store,
+            read_model,
+            upcast,
+            settings,
+            projection: project,
+        }
+    }
+
+    /// The same projector with another projection function (tests plant bugs with it).
+    #[must_use]
+    pub fn with_projection(mut self, projection: Projection) -> Self {
+        self.projection = projection;
+        self
+    }
+
+    /// The projection in use.
+    pub fn projection(&self) -> Projection {
+        self.projection
+    }
+
+    /// Applies one event, retrying with exponential backoff; the error and attempts on failure.
+    async fn apply(
+        &self,
+        row: Option<&SummaryRow>,
+        e: &StoredEvent,
+    ) -> Result<SummaryRow, (ProjectionError, u32)> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let result =
+                OrderEvent::decode(&e.event_type, e.schema_version, &e.payload, &self.upcast)
+                    .map_err(ProjectionError::from)
+                    .and_then(|event| (self.projection)(row.cloned(), e, &event));
+            match result {
+                Ok(r) => return Ok(r),
+                Err(err) if attempts > self.settings.max_retries => return Err((err, attempts)),
+                Err(_) => {
+                    let delay = self.settings.base_backoff * 2u32.saturating_pow(attempts - 1);
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    fn dead_letter(
+        e: &StoredEvent,
+        err: &ProjectionError,
+        attempts: u32,
+        now: DateTime<Utc>,
+    ) -> DeadLetter {
+        DeadLetter {
+            global_position: e.global_position,
+            stream_id: e.stream_id.clone(),
+            version: e.version,
+            event_type: e.event_type.clone(),
+            error: err.to_string(),
+            attempts,
+            first_failed_at: now,
+            last_failed_at: now,
+        }
+    }
+
+    /// Reads one batch after the checkpoint and commits its effect with the new checkpoint.
+    /// A batch computed while something else changed the read model is dropped, not applied.
+    pub async fn run_batch(&self, now: DateTime<Utc>) -> Result<BatchReport, AppError> {
+        let state = self.read_model.projector_state().await?;
+        let events = self
+            .store
+            .read_all(state.position, self.settings.batch_size)
+            .await?;
+        let Some(last) = events.last() else {
+            return Ok(BatchReport {
+                position: state.position,
+                caught_up: true,
+                ..BatchReport::default()
+            });
+        };
+        let last_position = last.global_position;
+        let mut blocked = self.read_model.blocked_streams().await?;
+        let mut ids: Vec<String> = events
+            .iter()
+            .filter(|e| !blocked.contains(&e.stream_id))
+            .map(|e| e.stream_id.clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        ids.sort_unstable();
+        let mut rows: HashMap<String, SummaryRow> = self
+            .read_model
+            .rows(&ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.order_id.clone(), r))
+            .collect();
+        let mut dirty: HashSet<String> = HashSet::new();
+        let mut dead = Vec::new();
+        let mut report = BatchReport {
+            position: last_position,
+            ..BatchReport::default()
+        };
+        for e in &events {
+            if blocked.contains(&e.stream_id) {
+                report.parked += 1;
+                continue;
+            }
+            let row = rows.get(&e.stream_id);
+            // Exactly once: a row that already reflects this position is left alone.
+            if row.is_some_and(|r| r.last_position >= e.global_position) {
+                continue;
+            }
+            match self.apply(row, e).await {
+                Ok(r) => {
+                    rows.insert(e.stream_id.clone(), r);
+                    dirty.insert(e.stream_id.clone());
+                    report.applied += 1;
+                }
+                Err((err, attempts)) => {
+                    dead.push(Self::dead_letter(e, &err, attempts, now));
+                    blocked.insert(e.stream_id.clone());
+                    report.dead_lettered += 1;
+                }
+            }
+        }
+        let changed: Vec<SummaryRow> = dirty
+            .into_iter()
+            .filter_map(|id| rows.remove(&id))
+            .collect();
+        let mut tx = self.read_model.begin_projection().await?;
+        if tx.state().await? != state {
+            // Another projector, a rebuild or a dead-letter retry got there first.
+            return Ok(BatchReport {
+                position: state.position,
+                ..BatchReport::default()
+            });
+        }
+        tx.upsert_rows(&changed).await?;
+        tx.put_dead_letters(&dead).await?;
+        tx.set_state(ProjectorState {
+            position: last_position,
+            generation: state.generation,
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// Runs batches until the log is exhausted; `progress` sees each batch.
+    pub async fn catch_up(
+        &self,
+        mut progress: impl FnMut(&BatchReport),
+    ) -> Result<BatchReport, AppError> {
+        let mut total = BatchReport::default();
+        loop {
+            let b = self.run_batch(Utc::now()).await?;
+            total.add(&b);
+            progress(&total);
+            if b.caught_up {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Catches up, then polls every `poll_interval` until `stop` resolves.
+    pub async fn run(
+        &self,
+        stop: impl std::future::Future<Output = ()>,
+        mut progress: impl FnMut(&BatchReport),
+    ) -> Result<BatchReport, AppError> {
+        tokio::pin!(stop);
+        let mut total = BatchReport::default();
+        loop {
+            let b = self.run_batch(Utc::now()).await?;
+            total.add(&b);
+            if b.applied + b.parked + b.dead_lettered > 0 {
+                progress(&total);
+            }
+            if b.caught_up {
+                tokio::select! {
+                    () = &mut stop => return Ok(total),
+                    () = tokio::time::sleep(self.settings.poll_interval) => {}
+                }
+            }
+        }
+    }
+
+    /// Applies `events` (in version order) to `replay`; the first failure becomes the dead
+    /// letter and every later event stays parked.
+    async fn replay_events(&self, replay: &mut Replay, events: &[StoredEvent], now: DateTime<Utc>) {
+        for e in events {
+            if replay.dead.is_some() {
+                return;
+            }
+            match self.apply(replay.row.as_ref(), e).await {
+                Ok(r) => replay.row = Some(r),
+                Err((err, attempts)) => {
+                    replay.dead = Some(Self::dead_letter(e, &err, attempts, now));
+                }
+            }
+        }
+    }
+
+    async fn finish(
+        tx: &mut Box<dyn ProjectionTx>,
+        replay: &Replay,
+        state: ProjectorState,
+    ) -> Result<(), StoreError> {
+        if let Some(row) = &replay.row {
+            tx.upsert_rows(std::slice::from_ref(row)).await?;
+        }
+        if let Some(d) = &replay.dead {
+            tx.put_dead_letters(std::slice::from_ref(d)).await?;
+        }
+        tx.set_state(ProjectorState {
+            position: state.position,
+            generation: state.generation + 1,
+        })
+        .await
+    }
+
+    /// Rebuilds the read model from zero: every order, or one. Commands may keep arriving:
+    /// the full rebuild resets the checkpoint and catches up until the log is exhausted; the
+    /// one-order rebuild replays that stream up to the checkpoint in one transaction.
+    pub async fn rebuild(
+        &self,
+        order: Option<OrderId>,
+        progress: impl FnMut(&BatchReport),
+    ) -> Result<BatchReport, AppError> {
+        let mut tx = self.read_model.begin_projection().await?;
+        let state = tx.state().await?;
+        let Some(id) = order else {
+            tx.delete_rows(None).await?;
+            tx.delete_dead_letters(None, None).await?;
+            tx.set_state(ProjectorState {
+                position: 0,
+                generation: state.generation + 1,
+            })
+            .await?;
+            tx.commit().await?;
+            return self.catch_up(progress).await;
+        };
+        let stream = id.to_stream_id();
+        tx.delete_rows(Some(&stream)).await?;
+        tx.delete_dead_letters(None, Some(&stream)).await?;
+        let events = tx.stream_events(&stream, 0, state.position).await?;
+        if events.is_empty() && self.store.stream_version(&stream).await? == 0 {
+            return Err(AppError::NotFound(format!("order {id}")));
+        }
+        let mut replay = Replay {
+            row: None,
+            dead: None,
+        };
+        self.replay_events(&mut replay, &events, Utc::now()).await;
+        Self::finish(&mut tx, &replay, state).await?;
+        tx.commit().await?;
+        Ok(BatchReport {
+            applied: events.len() - usize::from(replay.dead.is_some()),
+            dead_lettered: usize::from(replay.dead.is_some()),
+            position: state.position,
+            caught_up: true,
+            ..BatchReport::default()
+        })
+    }
+
+    /// Retries a dead letter (and then the events parked behind it), or skips it and
+    /// applies only the parked ones. Returns the dead letter left for the order, if any.
+    pub async fn resolve_dead_letter(
+        &self,
+        position: i64,
+        skip: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DeadLetter>, AppError> {
+        let mut tx = self.read_model.begin_projection().await?;
+        let state = tx.state().await?;
+        let letter = tx
+            .dead_letters(None)
+            .await?
+            .into_iter()
+            .find(|d| d.global_position == position)
+            .ok_or_else(|| {
+                AppError::NotFound(format!("no dead letter at global position {position}"))
+            })?;
+        let from = if skip {
+            letter.version
+        } else {
+            letter.version - 1
+        };
+        let events = tx
+            .stream_events(&letter.stream_id, from, state.position)
+            .await?;
+        let mut replay = Replay {
+            row: tx.row(&letter.stream_id).await?,
+            dead: None,
+        };
+        self.replay_events(&mut replay, &events, now).await;
+        tx.delete_dead_letters(Some(position), None).await?;
+        if let Some(d) = &mut replay.dead
+            && d.global_position == letter.global_position
+        {
+            d.attempts += letter.attempts;
+            d.first_failed_at = letter.first_failed_at;
+        }
+        Self::finish(&mut tx, &replay, state).await?;
+        tx.commit().await?;
+        Ok(replay.dead)
+    }
+
+    /// Checkpoint, head, lag and dead letters.
+    pub async fn status(&self, now: DateTime<Utc>) -> Result<ProjectorStatus, AppError> {
+        let state = self.read_model.projector_state().await?;
+        let head = self.store.head_position().await?;
+        let lag_events = self.store.count_after(state.position).await?;
+        let lag_seconds = match self.store.read_all(state.position, 1).await?.first() {
+            Some(oldest) => ((now - oldest.recorded_at).num_milliseconds().max(0) as f64) / 1000.0,
+            None => 0.0,
+        };
+        let dead = self.read_model.dead_letters().await?;
+        let parked: HashSet<&str> = dead.iter().map(|d| d.stream_id.as_str()).collect();
+        Ok(ProjectorStatus {
+            checkpoint: state.position,
+            head,
+            lag_events,
+            lag_seconds,
+            dead_letters: dead.len(),
+            parked_orders: parked.len(),
+        })
+    }
+}

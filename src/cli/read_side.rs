@@ -1,0 +1,291 @@
+//! `projector`, `dlq`, `check`, `explain` and `order show --source read-model`.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use super::args::{DlqCmd, ProjectorCmd};
+use super::ctx::{Ctx, Failure, emit, exit, order_id, print_json};
+use super::output::printable;
+use crate::app::divergence::{self, Class};
+use crate::app::projector::BatchReport;
+use crate::domain::LineItem;
+use crate::store::SummaryRow;
+
+fn progress_line(verb: &str) -> impl FnMut(&BatchReport) {
+    let verb = verb.to_string();
+    move |r: &BatchReport| {
+        eprintln!(
+            "{verb}: position {}, {} applied, {} parked, {} dead-lettered",
+            r.position, r.applied, r.parked, r.dead_lettered
+        );
+    }
+}
+
+/// `projector run|rebuild|status`.
+pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failure> {
+    match cmd {
+        ProjectorCmd::Run { once, batch_size } => {
+            if batch_size == Some(0) {
+                return Err(Failure::usage("--batch-size must be at least 1"));
+            }
+            let mut ctx_config = ctx.config.clone();
+            if let Some(n) = batch_size {
+                ctx_config.projector_batch_size = n;
+            }
+            let (_, _, projector) = ctx.projector_with(true, &ctx_config).await?;
+            let total = if once {
+                projector.catch_up(|_| {}).await?
+            } else {
+                let stop = async {
+                    // Without a signal handler there is nothing to wait for: run until killed.
+                    if tokio::signal::ctrl_c().await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                projector.run(stop, progress_line("projector")).await?
+            };
+            emit(&format!(
+                "projector at position {}: {} applied, {} parked, {} dead-lettered\n",
+                total.position, total.applied, total.parked, total.dead_lettered
+            ))
+        }
+        ProjectorCmd::Rebuild { order } => {
+            let id = order.as_deref().map(order_id).transpose()?;
+            let (_, _, projector) = ctx.projector(true).await?;
+            let total = projector.rebuild(id, progress_line("rebuild")).await?;
+            emit(&format!(
+                "rebuilt {}: {} events applied, {} dead-lettered, checkpoint {}\n",
+                id.map_or_else(|| "the read model".to_string(), |i| format!("order {i}")),
+                total.applied,
+                total.dead_lettered,
+                total.position
+            ))
+        }
+        ProjectorCmd::Status { json } => {
+            let (_, _, projector) = ctx.projector(false).await?;
+            let s = projector.status(chrono::Utc::now()).await?;
+            if json {
+                print_json(&serde_json::to_value(&s).unwrap_or_default())
+            } else {
+                emit(&format!(
+                    "checkpoint   {}\nhead         {}\nlag          {} events, {:.1} s\ndead letters {}\nparked       {} orders\n",
+                    s.checkpoint,
+                    s.head,
+                    s.lag_events,
+                    s.lag_seconds,
+                    s.dead_letters,
+                    s.parked_orders
+                ))
+            }
+        }
+    }
+}
+
+/// `dlq list|retry|skip`.
+pub(super) async fn dlq(ctx: &Ctx, cmd: DlqCmd) -> Result<(), Failure> {
+    match cmd {
+        DlqCmd::List { json } => {
+            let (_, read_model) = ctx.stores(false).await?;
+            let mut text = String::new();
+            for d in read_model.dead_letters().await? {
+                if json {
+                    let v = json!({
+                        "global_position": d.global_position, "order_id": d.stream_id, "version": d.version,
+                        "event_type": d.event_type, "error": d.error, "attempts": d.attempts,
+                        "first_failed_at": d.first_failed_at, "last_failed_at": d.last_failed_at,
+                    });
+                    let _ = writeln!(text, "{v}");
+                } else {
+                    let _ = writeln!(
+                        text,
+                        "#{:<8} {} v{:<5} {:<14} attempts {}  {}",
+                        d.global_position,
+                        d.stream_id,
+                        d.version,
+                        d.event_type,
+                        d.attempts,
+                        printable(&d.error)
+                    );
+                }
+            }
+            emit(&text)
+        }
+        DlqCmd::Retry { position } | DlqCmd::Skip { position } => {
+            let skip = matches!(cmd, DlqCmd::Skip { .. });
+            let (_, _, projector) = ctx.projector(true).await?;
+            match projector
+                .resolve_dead_letter(position, skip, chrono::Utc::now())
+                .await?
+            {
+                None => emit(&format!(
+                    "{} dead letter #{position}; its order's parked events are applied\n",
+                    if skip { "skipped" } else { "applied" }
+                )),
+                Some(d) => Err(Failure {
+                    code: exit::STORAGE,
+                    message: format!(
+                        "event #{} of order {} still fails after {} attempts: {}",
+                        d.global_position, d.stream_id, d.attempts, d.error
+                    ),
+                }),
+            }
+        }
+    }
+}
+
+/// `check [--order ID] [--json]`: exit 1 unless every order is in sync.
+pub(super) async fn check(ctx: &Ctx, order: Option<String>, json: bool) -> Result<(), Failure> {
+    let id = order.as_deref().map(order_id).transpose()?;
+    let (loader, read_model, _) = ctx.projector(false).await?;
+    let report = divergence::check(&loader, read_model.as_ref(), id, |n| {
+        if n > 0 && id.is_none() {
+            eprintln!("checked {n} orders");
+        }
+    })
+    .await?;
+    if json {
+        print_json(&serde_json::to_value(&report).unwrap_or_default())?;
+    } else {
+        let mut text = format!("{} orders:", report.orders);
+        for c in Class::ALL {
+            let _ = write!(
+                text,
+                " {} {}",
+                report.counts.get(c.as_str()).copied().unwrap_or(0),
+                c.as_str()
+            );
+        }
+        text.push('\n');
+        for d in &report.divergent {
+            let _ = write!(text, "{}  {}", d.order_id, d.class.as_str());
+            if d.behind > 0 {
+                let _ = write!(text, " ({} behind)", d.behind);
+            }
+            for f in &d.fields {
+                let _ = write!(
+                    text,
+                    "  {}: {} != {}",
+                    f.field,
+                    printable(&f.read_model),
+                    printable(&f.replay)
+                );
+            }
+            text.push('\n');
+        }
+        emit(&text)?;
+    }
+    if report.all_in_sync() {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: exit::DIVERGED,
+            message: format!(
+                "{} of {} orders are not in sync",
+                report.divergent.len(),
+                report.orders
+            ),
+        })
+    }
+}
+
+/// `explain ID`.
+pub(super) async fn explain(ctx: &Ctx, id: &str, json: bool) -> Result<(), Failure> {
+    let id = order_id(id)?;
+    let (loader, read_model, projector) = ctx.projector(false).await?;
+    let e = divergence::explain(&loader, read_model.as_ref(), projector.projection(), id).await?;
+    if json {
+        return print_json(&serde_json::to_value(&e).unwrap_or_default());
+    }
+    let mut text = format!("order {}: {} events replayed\n", e.order_id, e.events);
+    if let Some(p) = &e.first_divergence {
+        let _ = writeln!(
+            text,
+            "projection and replay part at version {} ({}, global position {})",
+            p.version, p.event_type, p.global_position
+        );
+        if let Some(err) = &p.error {
+            let _ = writeln!(text, "  the projection cannot apply it: {}", printable(err));
+        }
+        for f in &p.fields {
+            let _ = writeln!(
+                text,
+                "  {}: projection {}, replay {}",
+                f.field,
+                printable(&f.read_model),
+                printable(&f.replay)
+            );
+        }
+    } else {
+        let _ = writeln!(text, "projection and replay agree at every version");
+        if e.row_changed_outside.is_empty() {
+            let _ = writeln!(
+                text,
+                "the stored row matches the projection at its version {:?}",
+                e.row_version
+            );
+        } else {
+            let _ = writeln!(text, "so the stored row was changed outside the projector:");
+            for f in &e.row_changed_outside {
+                let _ = writeln!(
+                    text,
+                    "  {}: stored {}, projection {}",
+                    f.field,
+                    printable(&f.read_model),
+                    printable(&f.replay)
+                );
+            }
+        }
+    }
+    emit(&text)
+}
+
+fn row_items(row: &SummaryRow) -> Vec<serde_json::Value> {
+    serde_json::from_str::<Vec<LineItem>>(&row.lines)
+        .unwrap_or_default()
+        .iter()
+        .map(|i| {
+            json!({"sku": i.sku.as_str(), "quantity": i.quantity, "unit_price": i.unit_price.to_string(),
+                   "line_total": i.line_total().to_string()})
+        })
+        .collect()
+}
+
+/// `order show ID --source read-model`.
+pub(super) async fn show_read_model(ctx: &Ctx, id: &str, json: bool) -> Result<(), Failure> {
+    let id = order_id(id)?;
+    let (_, read_model) = ctx.stores(false).await?;
+    let row = read_model
+        .rows(&[id.to_stream_id()])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure {
+            code: exit::NOT_FOUND,
+            message: format!(
+                "not found: order {id} has no read-model row (is the projector behind?)"
+            ),
+        })?;
+    if json {
+        return print_json(&json!({
+            "order_id": row.order_id, "customer_id": row.customer_id, "status": row.status,
+            "currency": row.currency, "total": row.total, "items": row_items(&row),
+            "item_count": row.item_count, "line_count": row.line_count,
+            "tracking_number": row.tracking_number, "created_at": row.created_at,
+            "updated_at": row.updated_at, "version": row.version, "last_position": row.last_position,
+            "source": "read-model",
+        }));
+    }
+    emit(&format!(
+        "order     {}\nversion   {} (read model, last position {})\nstatus    {}\ncustomer  {}\ntotal     {} {}\nlines     {} ({} units)\n",
+        row.order_id,
+        row.version,
+        row.last_position,
+        printable(&row.status),
+        printable(&row.customer_id),
+        printable(&row.total),
+        printable(&row.currency),
+        row.line_count,
+        row.item_count
+    ))
+}

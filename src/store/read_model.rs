@@ -1,0 +1,136 @@
+//! The read model's storage: rows, the projector's place, dead letters.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{StoreError, StoredEvent};
+
+/// One `order_summary` row, as stored (text as text: a tampered row still reads back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryRow {
+    /// The order (stream) id.
+    pub order_id: String,
+    /// Who ordered.
+    pub customer_id: String,
+    /// Status name.
+    pub status: String,
+    /// Currency code.
+    pub currency: String,
+    /// Decimal total.
+    pub total: String,
+    /// Units over all lines.
+    pub item_count: i64,
+    /// Number of lines.
+    pub line_count: i64,
+    /// Tracking number once shipped.
+    pub tracking_number: Option<String>,
+    /// When created (stored timestamp format).
+    pub created_at: String,
+    /// When last changed (stored timestamp format).
+    pub updated_at: String,
+    /// The projection's working state: lines as JSON.
+    pub lines: String,
+    /// Stream version the row reflects.
+    pub version: i64,
+    /// Global position of the last event applied.
+    pub last_position: i64,
+}
+
+/// Where the projector is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectorState {
+    /// Every event at or below this position has been applied, parked or dead-lettered.
+    pub position: i64,
+    /// Bumped by anything but a batch that rewrites the read model.
+    pub generation: i64,
+}
+
+/// An event the projection could not apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The event's position.
+    pub global_position: i64,
+    /// Its stream.
+    pub stream_id: String,
+    /// Its version.
+    pub version: u64,
+    /// Its type.
+    pub event_type: String,
+    /// The last error.
+    pub error: String,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// When it first failed.
+    pub first_failed_at: DateTime<Utc>,
+    /// When it last failed.
+    pub last_failed_at: DateTime<Utc>,
+}
+
+/// Reads of the read model, and transactions that change it.
+#[async_trait]
+pub trait ReadModel: Send + Sync {
+    /// The projector's place.
+    async fn projector_state(&self) -> Result<ProjectorState, StoreError>;
+
+    /// Rows of these orders (absent ones are left out).
+    async fn rows(&self, order_ids: &[String]) -> Result<Vec<SummaryRow>, StoreError>;
+
+    /// Rows in id order after `after`, at most `limit`.
+    async fn rows_after(&self, after: &str, limit: u32) -> Result<Vec<SummaryRow>, StoreError>;
+
+    /// Rows in one status, in id order after `after`.
+    async fn rows_in_status(
+        &self,
+        status: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<SummaryRow>, StoreError>;
+
+    /// Every dead letter, oldest first.
+    async fn dead_letters(&self) -> Result<Vec<DeadLetter>, StoreError>;
+
+    /// Streams that have a dead letter (their later events are parked).
+    async fn blocked_streams(&self) -> Result<HashSet<String>, StoreError>;
+
+    /// Starts a transaction over the read model (holding the write lock).
+    async fn begin_projection(&self) -> Result<Box<dyn ProjectionTx>, StoreError>;
+}
+
+/// One read-model transaction; dropped without `commit`, it leaves no trace.
+#[async_trait]
+pub trait ProjectionTx: Send {
+    /// The projector's place, as of this transaction.
+    async fn state(&mut self) -> Result<ProjectorState, StoreError>;
+    /// Moves the projector's place.
+    async fn set_state(&mut self, state: ProjectorState) -> Result<(), StoreError>;
+    /// Events of a stream with version > `after_version` and position <= `up_to_position`.
+    async fn stream_events(
+        &mut self,
+        stream_id: &str,
+        after_version: u64,
+        up_to_position: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+    /// The row of one order.
+    async fn row(&mut self, order_id: &str) -> Result<Option<SummaryRow>, StoreError>;
+    /// Inserts or replaces rows.
+    async fn upsert_rows(&mut self, rows: &[SummaryRow]) -> Result<(), StoreError>;
+    /// Deletes one order's row, or every row.
+    async fn delete_rows(&mut self, order_id: Option<&str>) -> Result<(), StoreError>;
+    /// Dead letters of one stream, or all.
+    async fn dead_letters(
+        &mut self,
+        stream_id: Option<&str>,
+    ) -> Result<Vec<DeadLetter>, StoreError>;
+    /// Inserts or replaces dead letters.
+    async fn put_dead_letters(&mut self, letters: &[DeadLetter]) -> Result<(), StoreError>;
+    /// Deletes one dead letter, or every dead letter of a stream, or all.
+    async fn delete_dead_letters(
+        &mut self,
+        position: Option<i64>,
+        stream_id: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Makes it all visible at once.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
