@@ -167,45 +167,22 @@ impl Projector {
         }
     }
 
-    /// Reads one batch after the checkpoint and commits its effect with the new checkpoint.
-    /// A batch computed while something else changed the read model is dropped, not applied.
-    pub async fn run_batch(&self, now: DateTime<Utc>) -> Result<BatchReport, AppError> {
-        let state = self.read_model.projector_state().await?;
-        let events = self
-            .store
-            .read_all(state.position, self.settings.batch_size)
-            .await?;
-        let Some(last) = events.last() else {
-            return Ok(BatchReport {
-                position: state.position,
-                caught_up: true,
-                ..BatchReport::default()
-            });
-        };
-        let last_position = last.global_position;
-        let mut blocked = self.read_model.blocked_streams().await?;
-        let mut ids: Vec<String> = events
-            .iter()
-            .filter(|e| !blocked.contains(&e.stream_id))
-            .map(|e| e.stream_id.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        ids.sort_unstable();
-        let mut rows: HashMap<String, SummaryRow> = self
-            .read_model
-            .rows(&ids)
-            .await?
-            .into_iter()
-            .map(|r| (r.order_id.clone(), r))
-            .collect();
-        let mut dirty: HashSet<String> = HashSet::new();
+    /// Applies a batch to `rows` (the rows of its orders, updated in place): returns the
+    /// changed rows' ids, the dead letters and the counts. Orders in `blocked` are parked.
+    async fn apply_batch(
+        &self,
+        events: &[StoredEvent],
+        rows: &mut HashMap<String, SummaryRow>,
+        blocked: &mut HashSet<String>,
+        now: DateTime<Utc>,
+    ) -> (HashSet<String>, Vec<DeadLetter>, BatchReport) {
+        let mut dirty = HashSet::new();
         let mut dead = Vec::new();
         let mut report = BatchReport {
-            position: last_position,
+            position: events.last().map_or(0, |e| e.global_position),
             ..BatchReport::default()
         };
-        for e in &events {
+        for e in events {
             if blocked.contains(&e.stream_id) {
                 report.parked += 1;
                 continue;
@@ -228,43 +205,145 @@ impl Projector {
                 }
             }
         }
+        (dirty, dead, report)
+    }
+
+    /// Rows of the batch's orders that `rows` does not hold yet.
+    async fn load_rows(
+        &self,
+        events: &[StoredEvent],
+        rows: &mut HashMap<String, SummaryRow>,
+        blocked: &HashSet<String>,
+    ) -> Result<(), AppError> {
+        let mut missing: Vec<String> = events
+            .iter()
+            .filter(|e| !blocked.contains(&e.stream_id) && !rows.contains_key(&e.stream_id))
+            .map(|e| e.stream_id.clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        missing.sort_unstable();
+        for r in self.read_model.rows(&missing).await? {
+            rows.insert(r.order_id.clone(), r);
+        }
+        Ok(())
+    }
+
+    /// Reads one batch after the checkpoint and commits its effect with the new checkpoint.
+    /// A batch computed while something else changed the read model is dropped, not applied.
+    pub async fn run_batch(&self, now: DateTime<Utc>) -> Result<BatchReport, AppError> {
+        let state = self.read_model.projector_state().await?;
+        let events = self
+            .store
+            .read_all(state.position, self.settings.batch_size)
+            .await?;
+        let Some(last) = events.last() else {
+            return Ok(BatchReport {
+                position: state.position,
+                caught_up: true,
+                ..BatchReport::default()
+            });
+        };
+        let last_position = last.global_position;
+        let mut blocked = self.read_model.blocked_streams().await?;
+        let mut rows = HashMap::new();
+        self.load_rows(&events, &mut rows, &blocked).await?;
+        let (dirty, dead, report) = self
+            .apply_batch(&events, &mut rows, &mut blocked, now)
+            .await;
         let changed: Vec<SummaryRow> = dirty
             .into_iter()
             .filter_map(|id| rows.remove(&id))
             .collect();
-        let mut tx = self.read_model.begin_projection().await?;
-        if tx.state().await? != state {
-            // Another projector, a rebuild or a dead-letter retry got there first.
-            return Ok(BatchReport {
-                position: state.position,
-                ..BatchReport::default()
-            });
-        }
-        tx.upsert_rows(&changed).await?;
-        tx.put_dead_letters(&dead).await?;
-        tx.set_state(ProjectorState {
+        let next = ProjectorState {
             position: last_position,
             generation: state.generation,
-        })
-        .await?;
-        tx.commit().await?;
-        Ok(report)
+        };
+        if commit(self.read_model.clone(), state, next, changed, dead).await? {
+            Ok(report)
+        } else {
+            // Another projector, a rebuild or a dead-letter retry got there first.
+            Ok(BatchReport {
+                position: state.position,
+                ..BatchReport::default()
+            })
+        }
     }
 
-    /// Runs batches until the log is exhausted; `progress` sees each batch.
+    /// Runs batches until the log is exhausted; `progress` sees the running totals.
+    ///
+    /// Pipelined: the next batch is read (on a reader connection) and the previous one
+    /// committed (on the writer) while this one is applied in memory. Each commit checks
+    /// that the projector is where its batch began, so a batch built on a predecessor that
+    /// failed to commit fails too, and the loop starts again from what is stored.
     pub async fn catch_up(
         &self,
         mut progress: impl FnMut(&BatchReport),
     ) -> Result<BatchReport, AppError> {
         let mut total = BatchReport::default();
-        loop {
-            let b = self.run_batch(Utc::now()).await?;
-            total.add(&b);
-            progress(&total);
-            if b.caught_up {
-                return Ok(total);
+        'restart: loop {
+            let mut state = self.read_model.projector_state().await?;
+            let mut blocked = self.read_model.blocked_streams().await?;
+            // Rows touched by the last batch: the only ones a pending commit may change.
+            let mut rows: HashMap<String, SummaryRow> = HashMap::new();
+            let mut pending: Option<tokio::task::JoinHandle<Result<bool, StoreError>>> = None;
+            let mut next = Some(self.spawn_read(state.position));
+            loop {
+                let events = match next.take() {
+                    Some(read) => read.await.map_err(|e| task_failed("reader", &e))??,
+                    None => Vec::new(),
+                };
+                let Some(last) = events.last().map(|e| e.global_position) else {
+                    if let Some(c) = pending.take()
+                        && !joined(c).await?
+                    {
+                        continue 'restart;
+                    }
+                    total.caught_up = true;
+                    total.position = state.position;
+                    progress(&total);
+                    return Ok(total);
+                };
+                next = Some(self.spawn_read(last));
+                self.load_rows(&events, &mut rows, &blocked).await?;
+                let (dirty, dead, report) = self
+                    .apply_batch(&events, &mut rows, &mut blocked, Utc::now())
+                    .await;
+                let changed: Vec<SummaryRow> = dirty
+                    .iter()
+                    .filter_map(|id| rows.get(id).cloned())
+                    .collect();
+                rows.retain(|id, _| dirty.contains(id));
+                if let Some(c) = pending.take()
+                    && !joined(c).await?
+                {
+                    continue 'restart;
+                }
+                let after = ProjectorState {
+                    position: last,
+                    generation: state.generation,
+                };
+                pending = Some(tokio::spawn(commit(
+                    self.read_model.clone(),
+                    state,
+                    after,
+                    changed,
+                    dead,
+                )));
+                state = after;
+                total.add(&report);
+                progress(&total);
             }
         }
+    }
+
+    fn spawn_read(
+        &self,
+        after: i64,
+    ) -> tokio::task::JoinHandle<Result<Vec<StoredEvent>, StoreError>> {
+        let store = self.store.clone();
+        let limit = self.settings.batch_size;
+        tokio::spawn(async move { store.read_all(after, limit).await })
     }
 
     /// Catches up, then polls every `poll_interval` until `stop` resolves.
@@ -276,16 +355,15 @@ impl Projector {
         tokio::pin!(stop);
         let mut total = BatchReport::default();
         loop {
-            let b = self.run_batch(Utc::now()).await?;
-            total.add(&b);
+            let b = self.catch_up(|_| {}).await?;
             if b.applied + b.parked + b.dead_lettered > 0 {
+                total.add(&b);
                 progress(&total);
             }
-            if b.caught_up {
-                tokio::select! {
-                    () = &mut stop => return Ok(total),
-                    () = tokio::time::sleep(self.settings.poll_interval) => {}
-                }
+            total.position = b.position;
+            tokio::select! {
+                () = &mut stop => return Ok(total),
+                () = tokio::time::sleep(self.settings.poll_interval) => {}
             }
         }
     }
@@ -431,4 +509,35 @@ impl Projector {
             parked_orders: parked.len(),
         })
     }
+}
+
+/// Commits one batch if the projector is still at `expected`; false when it has moved.
+async fn commit(
+    read_model: Arc<dyn ReadModel>,
+    expected: ProjectorState,
+    after: ProjectorState,
+    rows: Vec<SummaryRow>,
+    dead: Vec<DeadLetter>,
+) -> Result<bool, StoreError> {
+    let mut tx = read_model.begin_projection().await?;
+    if tx.state().await? != expected {
+        return Ok(false);
+    }
+    tx.upsert_rows(&rows).await?;
+    tx.put_dead_letters(&dead).await?;
+    tx.set_state(after).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn joined(
+    handle: tokio::task::JoinHandle<Result<bool, StoreError>>,
+) -> Result<bool, AppError> {
+    Ok(handle.await.map_err(|e| task_failed("commit", &e))??)
+}
+
+fn task_failed(what: &str, e: &tokio::task::JoinError) -> AppError {
+    AppError::Storage(StoreError::Backend(format!(
+        "projector {what} task failed: {e}"
+    )))
 }

@@ -1,0 +1,173 @@
+//! Read-side benchmarks: projector catch-up and `check`, each beside a raw sqlx scan of the
+//! same global log with the same JSON decoding, in the same run.
+//!
+//! `cargo bench --bench projector` (`BENCH_QUICK=1` for a smoke run).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chronicle::app::Loader;
+use chronicle::app::demo::{DemoSpec, generate};
+use chronicle::app::divergence;
+use chronicle::app::projector::{Projector, ProjectorSettings};
+use chronicle::domain::{OrderEvent, UpcastContext};
+use chronicle::store::{EventStore, OpenMode, ReadModel, SqliteStore};
+use sqlx::sqlite::SqlitePoolOptions;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// A demo-shaped log of about `events` events, written in slices of orders.
+async fn seed(path: &Path, events: usize) -> (Arc<SqliteStore>, usize, usize) {
+    let db = Arc::new(
+        SqliteStore::open(
+            &format!("sqlite://{}", path.display()),
+            OpenMode::CreateIfMissing,
+        )
+        .await
+        .unwrap(),
+    );
+    let (mut written, mut orders, mut slice) = (0, 0, 0u64);
+    while written < events {
+        let want = ((events - written) / 7).clamp(1, 10_000);
+        let streams = generate(DemoSpec {
+            orders: want,
+            seed: 1000 + slice,
+            snapshot_every: 100,
+        });
+        written += streams.iter().map(|s| s.events.len()).sum::<usize>();
+        orders += streams.len();
+        for r in db.import(&streams).await.unwrap() {
+            r.unwrap();
+        }
+        slice += 1;
+    }
+    (db, written, orders)
+}
+
+/// A log row as the baseline reads it.
+type RawEvent = (i64, String, i64, String, i64, String, String, String);
+
+/// Baseline: the global log read with plain sqlx in pages, every payload decoded.
+async fn raw_scan(path: &Path, page: i64) -> (Duration, usize) {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let ctx = UpcastContext::default();
+    let started = Instant::now();
+    let (mut after, mut n) = (0i64, 0usize);
+    loop {
+        let rows: Vec<RawEvent> = sqlx::query_as(
+            "SELECT global_position, stream_id, version, event_type, schema_version, payload, metadata, recorded_at \
+             FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?",
+        )
+        .bind(after)
+        .bind(page)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        for r in &rows {
+            // Undecodable events count too: the projector also has to look at them.
+            let _ = std::hint::black_box(OrderEvent::decode(&r.3, r.4 as u32, &r.5, &ctx));
+            n += 1;
+        }
+    }
+    let took = started.elapsed();
+    pool.close().await;
+    (took, n)
+}
+
+fn projector(db: &Arc<SqliteStore>, batch_size: u32) -> Projector {
+    let store: Arc<dyn EventStore> = db.clone();
+    let read_model: Arc<dyn ReadModel> = db.clone();
+    Projector::new(
+        store,
+        read_model,
+        UpcastContext::default(),
+        ProjectorSettings {
+            batch_size,
+            max_retries: 0,
+            base_backoff: Duration::from_millis(1),
+            poll_interval: Duration::from_millis(100),
+        },
+    )
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let quick = std::env::var_os("BENCH_QUICK").is_some();
+    let (events, rounds) = if quick { (20_000, 1) } else { (1_000_000, 3) };
+    let events = std::env::var("BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(events);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("log.db");
+    let started = Instant::now();
+    let (db, events, orders) = seed(&path, events).await;
+    println!(
+        "chronicle read-side benchmarks: {events} events, {orders} orders (seeded in {:.1}s), {rounds} rounds, medians",
+        started.elapsed().as_secs_f64()
+    );
+    let batch: u32 = std::env::var("BENCH_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let p = projector(&db, batch);
+    let (mut ours, mut base) = (Vec::new(), Vec::new());
+    let mut scanned = 0;
+    for round in 0..rounds {
+        // `rebuild` resets the read model and catches up: exactly a projector's full catch-up.
+        let run_ours = async {
+            let s = Instant::now();
+            let total = p.rebuild(None, |_| {}).await.unwrap();
+            (s.elapsed(), total)
+        };
+        if round % 2 == 0 {
+            let (t, n) = raw_scan(&path, 1000).await;
+            base.push(t);
+            scanned = n;
+            let (t, total) = run_ours.await;
+            assert_eq!(total.applied + total.parked + total.dead_lettered, events);
+            ours.push(t);
+        } else {
+            let (t, total) = run_ours.await;
+            assert_eq!(total.applied + total.parked + total.dead_lettered, events);
+            ours.push(t);
+            base.push(raw_scan(&path, 1000).await.0);
+        }
+    }
+    assert_eq!(scanned, events);
+    let (o, b) = (median(ours), median(base));
+    println!(
+        "projector catch-up (batch {batch})      {:>10.0} events/s   raw scan + decode {:>10.0} events/s   ratio {:.2} (target >= 0.70)",
+        events as f64 / o.as_secs_f64(),
+        events as f64 / b.as_secs_f64(),
+        b.as_secs_f64() / o.as_secs_f64()
+    );
+
+    let loader = Loader::new(db.clone(), UpcastContext::default());
+    let mut checks = Vec::new();
+    for _ in 0..rounds {
+        let s = Instant::now();
+        let report = divergence::check(&loader, db.as_ref(), None, |_| {})
+            .await
+            .unwrap();
+        checks.push(s.elapsed());
+        assert_eq!(report.orders, orders);
+    }
+    let c = median(checks);
+    println!(
+        "check over {orders} orders              {:>10.0} orders/s ({:.0} events/s)   ratio to raw scan {:.2}",
+        orders as f64 / c.as_secs_f64(),
+        events as f64 / c.as_secs_f64(),
+        b.as_secs_f64() / c.as_secs_f64()
+    );
+}
