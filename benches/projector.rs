@@ -120,7 +120,27 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
+    if std::env::var_os("BENCH_CKPT").is_some() {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let r: (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        println!("checkpoint {r:?}");
+        pool.close().await;
+    }
     let p = projector(&db, batch);
+    if std::env::var_os("BENCH_PROFILE").is_some() {
+        // Catch-up alone, for a profiler.
+        let s = Instant::now();
+        p.rebuild(None, |_| {}).await.unwrap();
+        println!("catch-up alone: {:?}", s.elapsed());
+        return;
+    }
     let (mut ours, mut base) = (Vec::new(), Vec::new());
     let mut scanned = 0;
     for round in 0..rounds {

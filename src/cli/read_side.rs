@@ -12,13 +12,18 @@ use crate::app::projector::BatchReport;
 use crate::domain::LineItem;
 use crate::store::SummaryRow;
 
+/// Progress on stderr, at most once a second (and always when caught up).
 fn progress_line(verb: &str) -> impl FnMut(&BatchReport) {
     let verb = verb.to_string();
+    let mut last: Option<std::time::Instant> = None;
     move |r: &BatchReport| {
-        eprintln!(
-            "{verb}: position {}, {} applied, {} parked, {} dead-lettered",
-            r.position, r.applied, r.parked, r.dead_lettered
-        );
+        if r.caught_up || last.is_none_or(|t| t.elapsed().as_secs() >= 1) {
+            last = Some(std::time::Instant::now());
+            eprintln!(
+                "{verb}: position {}, {} applied, {} parked, {} dead-lettered",
+                r.position, r.applied, r.parked, r.dead_lettered
+            );
+        }
     }
 }
 

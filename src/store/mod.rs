@@ -300,7 +300,56 @@ pub fn format_time(t: DateTime<Utc>) -> String {
 
 /// Parses a stored timestamp.
 pub fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    if let Some(t) = parse_stored_time(s) {
+        return Ok(t);
+    }
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Backend(format!("bad stored timestamp {s:?}: {e}")))
+}
+
+/// The fast path for what `format_time` writes (`2026-01-05T08:00:00.000000Z`): every event
+/// read pays for this parse, and chrono's general RFC 3339 parser costs several times more.
+fn parse_stored_time(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    if b.len() != 27
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+        || b[26] != b'Z'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let time = chrono::NaiveTime::from_hms_micro_opt(
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+        num(20..26)?,
+    )?;
+    Some(date.and_time(time).and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_times_round_trip_through_the_fast_parser() {
+        let t = DateTime::parse_from_rfc3339("2026-11-26T10:02:03.123456Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(parse_stored_time(&format_time(t)), Some(t));
+        assert_eq!(parse_time("2026-11-26T12:02:03.123456+02:00").unwrap(), t);
+        assert!(parse_stored_time("2026-13-26T10:02:03.123456Z").is_none());
+        assert!(parse_time("yesterday").is_err());
+    }
 }

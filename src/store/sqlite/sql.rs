@@ -9,7 +9,6 @@ use crate::store::{NewEvent, StoreError, StoredEvent, format_time, parse_time};
 pub(super) const EVENT_COLS: &str = "global_position, stream_id, version, event_type, schema_version, payload, metadata, recorded_at";
 const INSERT_HEAD: &str = "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) VALUES ";
 
-#[derive(sqlx::FromRow)]
 pub(super) struct EventRow {
     pub(super) global_position: i64,
     pub(super) stream_id: String,
@@ -19,6 +18,23 @@ pub(super) struct EventRow {
     pub(super) payload: String,
     pub(super) metadata: String,
     pub(super) recorded_at: String,
+}
+
+/// By position, not by name: the log is read a million rows at a time.
+impl sqlx::FromRow<'_, sqlx::sqlite::SqliteRow> for EventRow {
+    fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row as _;
+        Ok(EventRow {
+            global_position: row.try_get(0)?,
+            stream_id: row.try_get(1)?,
+            version: row.try_get(2)?,
+            event_type: row.try_get(3)?,
+            schema_version: row.try_get(4)?,
+            payload: row.try_get(5)?,
+            metadata: row.try_get(6)?,
+            recorded_at: row.try_get(7)?,
+        })
+    }
 }
 
 impl EventRow {
