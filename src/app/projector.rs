@@ -286,53 +286,55 @@ impl Projector {
             let mut blocked = self.read_model.blocked_streams().await?;
             // Rows touched by the last batch: the only ones a pending commit may change.
             let mut rows: HashMap<String, SummaryRow> = HashMap::new();
-            let mut pending: Option<tokio::task::JoinHandle<Result<bool, StoreError>>> = None;
+            // The batch being committed, counted only once its commit lands.
+            let mut pending: Option<(
+                tokio::task::JoinHandle<Result<bool, StoreError>>,
+                BatchReport,
+            )> = None;
             let mut next = Some(self.spawn_read(state.position));
             loop {
                 let events = match next.take() {
                     Some(read) => read.await.map_err(|e| task_failed("reader", &e))??,
                     None => Vec::new(),
                 };
-                let Some(last) = events.last().map(|e| e.global_position) else {
-                    if let Some(c) = pending.take()
-                        && !joined(c).await?
-                    {
+                let last = events.last().map(|e| e.global_position);
+                let mut batch = None;
+                if let Some(last) = last {
+                    next = Some(self.spawn_read(last));
+                    self.load_rows(&events, &mut rows, &blocked).await?;
+                    let (dirty, dead, report) = self
+                        .apply_batch(&events, &mut rows, &mut blocked, Utc::now())
+                        .await;
+                    // Key order writes neighbouring rows to the same pages.
+                    let mut changed: Vec<SummaryRow> = dirty
+                        .iter()
+                        .filter_map(|id| rows.get(id).cloned())
+                        .collect();
+                    changed.sort_unstable_by(|a, b| a.order_id.cmp(&b.order_id));
+                    rows.retain(|id, _| dirty.contains(id));
+                    batch = Some((last, changed, dead, report));
+                }
+                if let Some((handle, report)) = pending.take() {
+                    if !joined(handle).await? {
                         continue 'restart;
                     }
+                    total.add(&report);
+                    progress(&total);
+                }
+                let Some((last, changed, dead, report)) = batch else {
                     total.caught_up = true;
                     total.position = state.position;
                     progress(&total);
                     return Ok(total);
                 };
-                next = Some(self.spawn_read(last));
-                self.load_rows(&events, &mut rows, &blocked).await?;
-                let (dirty, dead, report) = self
-                    .apply_batch(&events, &mut rows, &mut blocked, Utc::now())
-                    .await;
-                let changed: Vec<SummaryRow> = dirty
-                    .iter()
-                    .filter_map(|id| rows.get(id).cloned())
-                    .collect();
-                rows.retain(|id, _| dirty.contains(id));
-                if let Some(c) = pending.take()
-                    && !joined(c).await?
-                {
-                    continue 'restart;
-                }
                 let after = ProjectorState {
                     position: last,
                     generation: state.generation,
                 };
-                pending = Some(tokio::spawn(commit(
-                    self.read_model.clone(),
-                    state,
-                    after,
-                    changed,
-                    dead,
-                )));
+                let handle =
+                    tokio::spawn(commit(self.read_model.clone(), state, after, changed, dead));
+                pending = Some((handle, report));
                 state = after;
-                total.add(&report);
-                progress(&total);
             }
         }
     }
@@ -477,6 +479,15 @@ impl Projector {
             dead: None,
         };
         self.replay_events(&mut replay, &events, now).await;
+        // A skipped event is accounted for, not applied: the row moves past its version so the
+        // order reads as diverged (its effect is missing), never as forever lagging.
+        if let Some(row) = &mut replay.row
+            && skip
+            && row.version < letter.version as i64
+        {
+            row.version = letter.version as i64;
+            row.last_position = letter.global_position;
+        }
         tx.delete_dead_letters(Some(position), None).await?;
         if let Some(d) = &mut replay.dead
             && d.global_position == letter.global_position

@@ -9,5 +9,6 @@ mod bad_input;
 mod concurrency;
 mod harness;
 mod lifecycle;
+mod read_side;
 mod storage;
 mod transfer;

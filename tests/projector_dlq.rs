@@ -1,0 +1,277 @@
+//! Failing events: retries with backoff, dead letters, parking per order, retry and skip.
+
+mod common;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use chronicle::app::AppError;
+use chronicle::app::divergence::{self, Class, OrderCheck};
+use chronicle::app::projection::{ProjectionError, project};
+use chronicle::app::projector::ProjectorSettings;
+use chronicle::domain::{OrderEvent, OrderId};
+use chronicle::store::{StoredEvent, SummaryRow};
+use chrono::Utc;
+use common::{Db, Shop, failing_projection, planted_error, poisoned, settings, t0};
+
+static COUNTED: AtomicU32 = AtomicU32::new(0);
+
+/// The planted bug, counting its failures (one test only uses it).
+fn failing_counted(
+    row: Option<SummaryRow>,
+    stored: &StoredEvent,
+    event: &OrderEvent,
+) -> Result<SummaryRow, ProjectionError> {
+    if poisoned(event) {
+        COUNTED.fetch_add(1, Ordering::SeqCst);
+        return Err(planted_error());
+    }
+    project(row, stored, event)
+}
+
+/// Other orders all along, and a victim: v1 created, v2 the poisoned item (dead), then
+/// v3 another item and v4 its payment (parked behind it).
+struct Poisoned {
+    db: Db,
+    shop: Shop,
+    others: Vec<OrderId>,
+    victim: OrderId,
+    dead_position: i64,
+}
+
+async fn scenario() -> Poisoned {
+    let db = Db::new();
+    let shop = db.shop().await;
+    let victim = shop.create("victim", &["A:2:10.00"]).await;
+    let mut others = shop.workload(6).await;
+    let dead_position = shop.add(victim, "POISON:1:5.00").await.last_position;
+    others.push(shop.create("after", &["C:1:3.00"]).await);
+    shop.add(victim, "B:1:1.00").await;
+    shop.add(others[5], "D:1:1.00").await;
+    shop.pay(victim).await;
+    shop.add(others[6], "E:3:1.00").await;
+    Poisoned {
+        db,
+        shop,
+        others,
+        victim,
+        dead_position,
+    }
+}
+
+async fn check_one(shop: &Shop, id: OrderId) -> OrderCheck {
+    let r = divergence::check(&shop.loader, shop.read_model.as_ref(), Some(id), |_| {});
+    r.await.unwrap().divergent.pop().unwrap_or(OrderCheck {
+        order_id: id.to_stream_id(),
+        class: Class::InSync,
+        behind: 0,
+        fields: vec![],
+    })
+}
+
+async fn assert_others_projected(w: &Poisoned) {
+    for id in &w.others {
+        let row = w.shop.row(*id).await.unwrap();
+        assert_eq!(row.version as u64, w.shop.version(*id).await);
+        assert_eq!(check_one(&w.shop, *id).await.class, Class::InSync);
+    }
+}
+
+#[tokio::test]
+async fn a_failing_event_is_retried_with_backoff_then_dead_lettered() {
+    let w = scenario().await;
+    let s = ProjectorSettings {
+        base_backoff: Duration::from_millis(10),
+        ..settings(4)
+    };
+    let p = w.shop.projector(s).with_projection(failing_counted);
+    let started = Instant::now();
+    let (before, total) = (Utc::now(), p.catch_up(|_| {}).await.unwrap());
+    let (elapsed, after) = (started.elapsed(), Utc::now());
+    assert!(
+        elapsed >= Duration::from_millis(10 + 20 + 40),
+        "{elapsed:?}"
+    );
+    assert_eq!(
+        COUNTED.load(Ordering::SeqCst),
+        4,
+        "one try and three retries"
+    );
+    let head = w.shop.store.head_position().await.unwrap();
+    assert_eq!((total.dead_lettered, total.parked), (1, 2));
+    assert_eq!(total.applied as i64, head - 3);
+    assert_eq!(total.position, head);
+
+    let dead = w.shop.read_model.dead_letters().await.unwrap();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    let d = &dead[0];
+    assert_eq!(d.global_position, w.dead_position);
+    assert_eq!(d.stream_id, w.victim.to_stream_id());
+    assert_eq!((d.version, d.event_type.as_str()), (2, "ItemAdded"));
+    assert_eq!(d.error, planted_error().to_string());
+    assert_eq!(d.attempts, s.max_retries + 1);
+    assert!(d.first_failed_at >= before - chrono::Duration::milliseconds(1));
+    assert!(d.last_failed_at <= after && d.first_failed_at <= d.last_failed_at);
+
+    let row = w.shop.row(w.victim).await.unwrap();
+    assert_eq!((row.version, row.total.as_str()), (1, "20.00"));
+    assert_eq!(row.status, "Pending");
+    assert_others_projected(&w).await;
+}
+
+#[tokio::test]
+async fn parked_events_wait_and_a_retry_applies_them_in_order() {
+    let w = scenario().await;
+    let buggy = w
+        .shop
+        .projector(settings(3))
+        .with_projection(failing_projection);
+    buggy.catch_up(|_| {}).await.unwrap();
+    assert_eq!(w.shop.row(w.victim).await.unwrap().version, 1);
+    assert_others_projected(&w).await;
+    let st = buggy.status(Utc::now()).await.unwrap();
+    assert_eq!((st.dead_letters, st.parked_orders), (1, 1));
+    assert_eq!((st.checkpoint, st.lag_events), (st.head, 0));
+    let verdict = check_one(&w.shop, w.victim).await;
+    assert_eq!((verdict.class, verdict.behind), (Class::Parked, 3));
+
+    // Still parked: a later event of the victim waits too; other orders go on.
+    w.shop.ship(w.victim, "TRK-V").await;
+    w.shop.add(w.others[5], "F:1:1.00").await;
+    let batch = buggy.catch_up(|_| {}).await.unwrap();
+    assert_eq!(
+        (batch.applied, batch.parked, batch.dead_lettered),
+        (1, 1, 0)
+    );
+    assert_eq!(w.shop.row(w.victim).await.unwrap().version, 1);
+
+    // Retrying with the bug still there fails again: one letter, attempts add up.
+    let first = w.shop.read_model.dead_letters().await.unwrap().remove(0);
+    let when = t0() + chrono::Duration::days(30);
+    let again = buggy
+        .resolve_dead_letter(w.dead_position, false, when)
+        .await;
+    let again = again.unwrap().expect("the bug is still there");
+    assert_eq!(
+        (again.global_position, again.attempts),
+        (w.dead_position, 8)
+    );
+    assert_eq!(again.first_failed_at, first.first_failed_at);
+    assert_eq!(again.last_failed_at, when);
+    assert_eq!(w.shop.read_model.dead_letters().await.unwrap(), vec![again]);
+    assert_eq!(w.shop.row(w.victim).await.unwrap().version, 1);
+
+    // One more event arrives, not yet read by any batch.
+    let beyond = w.shop.deliver(w.victim).await;
+    // The fixed code, on another handle: the dead event, then the parked ones.
+    let fixed = w.db.shop().await.projector(settings(3));
+    assert!(
+        fixed
+            .resolve_dead_letter(w.dead_position, false, Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(w.shop.read_model.dead_letters().await.unwrap().is_empty());
+    let row = w.shop.row(w.victim).await.unwrap();
+    assert_eq!(row.version, 5, "applied up to the checkpoint");
+    assert_eq!(
+        (row.status.as_str(), row.total.as_str()),
+        ("Shipped", "26.00")
+    );
+    assert_eq!((row.item_count, row.line_count), (4, 3));
+    assert_eq!(row.tracking_number.as_deref(), Some("TRK-V"));
+    fixed.catch_up(|_| {}).await.unwrap();
+    let row = w.shop.row(w.victim).await.unwrap();
+    assert_eq!((row.version, row.last_position), (6, beyond.last_position));
+    assert_eq!(row.status, "Delivered");
+    let s = fixed.status(Utc::now()).await.unwrap();
+    assert_eq!((s.dead_letters, s.parked_orders, s.lag_events), (0, 0, 0));
+    let report = divergence::check(&w.shop.loader, w.shop.read_model.as_ref(), None, |_| {});
+    assert!(report.await.unwrap().all_in_sync());
+    let retried = w.shop.rows().await;
+    fixed.rebuild(None, |_| {}).await.unwrap();
+    assert_eq!(w.shop.rows().await, retried, "the same rows as a rebuild");
+}
+
+#[tokio::test]
+async fn skipping_applies_only_the_parked_events() {
+    let w = scenario().await;
+    let p = w
+        .shop
+        .projector(settings(5))
+        .with_projection(failing_projection);
+    p.catch_up(|_| {}).await.unwrap();
+    let fixed = w.db.shop().await.projector(settings(5));
+    assert!(
+        fixed
+            .resolve_dead_letter(w.dead_position, true, Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(w.shop.read_model.dead_letters().await.unwrap().is_empty());
+    let row = w.shop.row(w.victim).await.unwrap();
+    assert_eq!(row.version as u64, w.shop.version(w.victim).await);
+    assert_eq!((row.status.as_str(), row.total.as_str()), ("Paid", "21.00"));
+    let c = check_one(&w.shop, w.victim).await;
+    assert_eq!(c.class, Class::Diverged);
+    let fields: Vec<_> = c
+        .fields
+        .iter()
+        .map(|f| (f.field, f.read_model.as_str(), f.replay.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("total", "21.00", "26.00"),
+            ("item_count", "3", "4"),
+            ("line_count", "2", "3")
+        ]
+    );
+    assert_others_projected(&w).await;
+    let s = fixed.status(Utc::now()).await.unwrap();
+    assert_eq!((s.dead_letters, s.parked_orders), (0, 0));
+}
+
+#[tokio::test]
+async fn skipping_the_last_event_of_an_order_does_not_leave_it_lagging() {
+    let db = Db::new();
+    let shop = db.shop().await;
+    let victim = shop.create("victim", &["A:1:1.00"]).await;
+    let dead = shop.add(victim, "POISON:1:1.00").await.last_position;
+    let p = shop
+        .projector(settings(5))
+        .with_projection(failing_projection);
+    p.catch_up(|_| {}).await.unwrap();
+    p.resolve_dead_letter(dead, true, Utc::now()).await.unwrap();
+    p.catch_up(|_| {}).await.unwrap();
+    assert_eq!(p.status(Utc::now()).await.unwrap().lag_events, 0);
+    let c = check_one(&shop, victim).await;
+    assert_ne!(c.class, Class::Lagging, "{c:?}");
+    assert_eq!(
+        c.class,
+        Class::Diverged,
+        "the skipped item is missing from the row"
+    );
+}
+
+#[tokio::test]
+async fn resolving_a_position_without_a_dead_letter_is_not_found() {
+    let w = scenario().await;
+    let p = w
+        .shop
+        .projector(settings(50))
+        .with_projection(failing_projection);
+    p.catch_up(|_| {}).await.unwrap();
+    for position in [999_999, w.dead_position - 1] {
+        for skip in [false, true] {
+            let err = p
+                .resolve_dead_letter(position, skip, Utc::now())
+                .await
+                .unwrap_err();
+            assert!(matches!(err, AppError::NotFound(_)), "{err}");
+        }
+    }
+    assert_eq!(w.shop.read_model.dead_letters().await.unwrap().len(), 1);
+}
