@@ -5,9 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+mod explain;
+
+pub use explain::{Explanation, Parting, explain};
+
 use super::error::AppError;
 use super::loader::Loader;
-use super::projection::{FieldDiff, Projection, diff};
+use super::projection::{FieldDiff, diff};
 use crate::domain::{Order, OrderId, OrderSummary, evolve};
 use crate::store::{ReadModel, StoredEvent, SummaryRow};
 
@@ -316,120 +320,4 @@ impl<'a> StreamScan<'a> {
             self.fill().await?;
         }
     }
-}
-
-/// Where the projection and the domain first disagree for one order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Parting {
-    /// The event's version.
-    pub version: u64,
-    /// Its type.
-    pub event_type: String,
-    /// Its global position.
-    pub global_position: i64,
-    /// Fields that differ after it (empty when the projection failed).
-    pub fields: Vec<FieldDiff>,
-    /// The projection's error, when it could not apply the event.
-    pub error: Option<String>,
-}
-
-/// What `explain` found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Explanation {
-    /// The order.
-    pub order_id: String,
-    /// Events replayed.
-    pub events: u64,
-    /// The first event where the projection and the replay disagree, if any.
-    pub first_divergence: Option<Parting>,
-    /// The stored row's version, if it has a row.
-    pub row_version: Option<i64>,
-    /// Where the stored row differs from the projection's own result at the row's version
-    /// (non-empty while they agree throughout: the row was changed outside the projector).
-    pub row_changed_outside: Vec<FieldDiff>,
-}
-
-/// Runs `projection` event by event beside the domain's replay and names the first event
-/// where they disagree; if none, compares the stored row with the projection's own result.
-pub async fn explain(
-    loader: &Loader,
-    read_model: &dyn ReadModel,
-    projection: Projection,
-    id: OrderId,
-) -> Result<Explanation, AppError> {
-    let stream = id.to_stream_id();
-    let stored_row = read_model
-        .rows(std::slice::from_ref(&stream))
-        .await?
-        .into_iter()
-        .next();
-    let mut out = Explanation {
-        order_id: stream.clone(),
-        events: 0,
-        first_divergence: None,
-        row_version: stored_row.as_ref().map(|r| r.version),
-        row_changed_outside: Vec::new(),
-    };
-    let mut order = Order::empty(id);
-    let mut row: Option<SummaryRow> = None;
-    let mut at_row_version: Option<SummaryRow> = None;
-    let mut next = 1;
-    loop {
-        let page = loader
-            .store()
-            .read_stream(&stream, next, u64::MAX, 2000)
-            .await?;
-        for e in &page {
-            let event = loader.decode(e)?;
-            order = evolve(order, &event);
-            out.events += 1;
-            let parting = |fields, error| Parting {
-                version: e.version,
-                event_type: e.event_type.clone(),
-                global_position: e.global_position,
-                fields,
-                error,
-            };
-            match projection(row.take(), e, &event) {
-                Err(err) => {
-                    out.first_divergence = Some(parting(vec![], Some(err.to_string())));
-                    return Ok(out);
-                }
-                Ok(r) => {
-                    if let Some(s) = OrderSummary::from_order(&order) {
-                        let fields = diff(&r, &s);
-                        if !fields.is_empty() {
-                            out.first_divergence = Some(parting(fields, None));
-                            return Ok(out);
-                        }
-                    }
-                    if out.row_version == Some(r.version) {
-                        at_row_version = Some(r.clone());
-                    }
-                    row = Some(r);
-                }
-            }
-        }
-        match page.last() {
-            Some(last) if page.len() == 2000 => next = last.version + 1,
-            _ => break,
-        }
-    }
-    if out.events == 0 && stored_row.is_none() {
-        return Err(AppError::NotFound(format!("order {id}")));
-    }
-    if let (Some(stored), Some(expected)) = (&stored_row, &at_row_version) {
-        let summary_of = |r: &SummaryRow| super::projection::row_fields(r);
-        out.row_changed_outside = summary_of(stored)
-            .into_iter()
-            .zip(summary_of(expected))
-            .filter(|((_, a), (_, b))| a != b)
-            .map(|((field, a), (_, b))| FieldDiff {
-                field,
-                read_model: a,
-                replay: b,
-            })
-            .collect();
-    }
-    Ok(out)
 }

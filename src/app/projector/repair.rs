@@ -1,0 +1,170 @@
+//! Work on the read model outside the batch loop: rebuilds, dead-letter retry and skip,
+//! and status.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::{BatchReport, Projector, ProjectorStatus};
+use crate::app::error::AppError;
+use crate::domain::OrderId;
+use crate::store::{DeadLetter, ProjectionTx, ProjectorState, StoreError, StoredEvent, SummaryRow};
+
+/// One order's progress while events are applied outside a batch (rebuild, retry, skip).
+pub(super) struct Replay {
+    row: Option<SummaryRow>,
+    dead: Option<DeadLetter>,
+}
+
+impl Projector {
+    /// Applies `events` (in version order) to `replay`; the first failure becomes the dead
+    /// letter and every later event stays parked.
+    async fn replay_events(&self, replay: &mut Replay, events: &[StoredEvent], now: DateTime<Utc>) {
+        for e in events {
+            if replay.dead.is_some() {
+                return;
+            }
+            match self.apply(replay.row.as_ref(), e).await {
+                Ok(r) => replay.row = Some(r),
+                Err((err, attempts)) => {
+                    replay.dead = Some(Self::dead_letter(e, &err, attempts, now));
+                }
+            }
+        }
+    }
+
+    async fn finish(
+        tx: &mut Box<dyn ProjectionTx>,
+        replay: &Replay,
+        state: ProjectorState,
+    ) -> Result<(), StoreError> {
+        if let Some(row) = &replay.row {
+            tx.upsert_rows(std::slice::from_ref(row)).await?;
+        }
+        if let Some(d) = &replay.dead {
+            tx.put_dead_letters(std::slice::from_ref(d)).await?;
+        }
+        tx.set_state(ProjectorState {
+            position: state.position,
+            generation: state.generation + 1,
+        })
+        .await
+    }
+
+    /// Rebuilds the read model from zero: every order, or one. Commands may keep arriving:
+    /// the full rebuild resets the checkpoint and catches up until the log is exhausted; the
+    /// one-order rebuild replays that stream up to the checkpoint in one transaction.
+    pub async fn rebuild(
+        &self,
+        order: Option<OrderId>,
+        progress: impl FnMut(&BatchReport),
+    ) -> Result<BatchReport, AppError> {
+        let mut tx = self.read_model.begin_projection().await?;
+        let state = tx.state().await?;
+        let Some(id) = order else {
+            tx.delete_rows(None).await?;
+            tx.delete_dead_letters(None, None).await?;
+            tx.set_state(ProjectorState {
+                position: 0,
+                generation: state.generation + 1,
+            })
+            .await?;
+            tx.commit().await?;
+            return self.catch_up(progress).await;
+        };
+        let stream = id.to_stream_id();
+        tx.delete_rows(Some(&stream)).await?;
+        tx.delete_dead_letters(None, Some(&stream)).await?;
+        let events = tx.stream_events(&stream, 0, state.position).await?;
+        if events.is_empty() && self.store.stream_version(&stream).await? == 0 {
+            return Err(AppError::NotFound(format!("order {id}")));
+        }
+        let mut replay = Replay {
+            row: None,
+            dead: None,
+        };
+        self.replay_events(&mut replay, &events, Utc::now()).await;
+        Self::finish(&mut tx, &replay, state).await?;
+        tx.commit().await?;
+        Ok(BatchReport {
+            applied: events.len() - usize::from(replay.dead.is_some()),
+            dead_lettered: usize::from(replay.dead.is_some()),
+            position: state.position,
+            caught_up: true,
+            ..BatchReport::default()
+        })
+    }
+
+    /// Retries a dead letter (and then the events parked behind it), or skips it and
+    /// applies only the parked ones. Returns the dead letter left for the order, if any.
+    pub async fn resolve_dead_letter(
+        &self,
+        position: i64,
+        skip: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DeadLetter>, AppError> {
+        let mut tx = self.read_model.begin_projection().await?;
+        let state = tx.state().await?;
+        let letter = tx
+            .dead_letters(None)
+            .await?
+            .into_iter()
+            .find(|d| d.global_position == position)
+            .ok_or_else(|| {
+                AppError::NotFound(format!("no dead letter at global position {position}"))
+            })?;
+        let from = if skip {
+            letter.version
+        } else {
+            letter.version - 1
+        };
+        let events = tx
+            .stream_events(&letter.stream_id, from, state.position)
+            .await?;
+        let mut replay = Replay {
+            row: tx.row(&letter.stream_id).await?,
+            dead: None,
+        };
+        self.replay_events(&mut replay, &events, now).await;
+        // A skipped event is accounted for, not applied: the row moves past its version so the
+        // order reads as diverged (its effect is missing), never as forever lagging.
+        if let Some(row) = &mut replay.row
+            && skip
+            && row.version < letter.version as i64
+        {
+            row.version = letter.version as i64;
+            row.last_position = letter.global_position;
+        }
+        tx.delete_dead_letters(Some(position), None).await?;
+        if let Some(d) = &mut replay.dead
+            && d.global_position == letter.global_position
+        {
+            d.attempts += letter.attempts;
+            d.first_failed_at = letter.first_failed_at;
+        }
+        Self::finish(&mut tx, &replay, state).await?;
+        tx.commit().await?;
+        Ok(replay.dead)
+    }
+
+    /// Checkpoint, head, lag and dead letters.
+    pub async fn status(&self, now: DateTime<Utc>) -> Result<ProjectorStatus, AppError> {
+        let state = self.read_model.projector_state().await?;
+        let head = self.store.head_position().await?;
+        let lag_events = self.store.count_after(state.position).await?;
+        let lag_seconds = match self.store.read_all(state.position, 1).await?.first() {
+            Some(oldest) => ((now - oldest.recorded_at).num_milliseconds().max(0) as f64) / 1000.0,
+            None => 0.0,
+        };
+        let dead = self.read_model.dead_letters().await?;
+        let parked: HashSet<&str> = dead.iter().map(|d| d.stream_id.as_str()).collect();
+        Ok(ProjectorStatus {
+            checkpoint: state.position,
+            head,
+            lag_events,
+            lag_seconds,
+            dead_letters: dead.len(),
+            parked_orders: parked.len(),
+        })
+    }
+}
