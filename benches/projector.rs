@@ -119,20 +119,7 @@ async fn main() {
     let batch: u32 = std::env::var("BENCH_BATCH")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
-    if std::env::var_os("BENCH_CKPT").is_some() {
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
-        let r: (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        println!("checkpoint {r:?}");
-        pool.close().await;
-    }
+        .unwrap_or(ProjectorSettings::default().batch_size);
     let p = projector(&db, batch);
     if std::env::var_os("BENCH_PROFILE").is_some() {
         // Catch-up alone, for a profiler.
