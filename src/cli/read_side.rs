@@ -8,6 +8,7 @@ use super::args::{DlqCmd, ProjectorCmd};
 use super::ctx::{Ctx, Failure, emit, exit, order_id, print_json};
 use super::output::printable;
 use crate::app::divergence::{self, Class};
+use crate::app::projection::FieldDiff;
 use crate::app::projector::BatchReport;
 use crate::domain::LineItem;
 use crate::store::SummaryRow;
@@ -167,16 +168,8 @@ pub(super) async fn check(ctx: &Ctx, order: Option<String>, json: bool) -> Resul
             if d.behind > 0 {
                 let _ = write!(text, " ({} behind)", d.behind);
             }
-            for f in &d.fields {
-                let _ = write!(
-                    text,
-                    "  {}: {} != {}",
-                    f.field,
-                    printable(&f.read_model),
-                    printable(&f.replay)
-                );
-            }
             text.push('\n');
+            write_diffs(&mut text, &d.fields, "read model", "replay");
         }
         emit(&text)?;
     }
@@ -191,6 +184,19 @@ pub(super) async fn check(ctx: &Ctx, order: Option<String>, json: bool) -> Resul
                 report.orders
             ),
         })
+    }
+}
+
+/// One indented line per differing field.
+fn write_diffs(text: &mut String, fields: &[FieldDiff], left: &str, right: &str) {
+    for f in fields {
+        let _ = writeln!(
+            text,
+            "  {}: {left} {}, {right} {}",
+            f.field,
+            printable(&f.read_model),
+            printable(&f.replay)
+        );
     }
 }
 
@@ -212,15 +218,7 @@ pub(super) async fn explain(ctx: &Ctx, id: &str, json: bool) -> Result<(), Failu
         if let Some(err) = &p.error {
             let _ = writeln!(text, "  the projection cannot apply it: {}", printable(err));
         }
-        for f in &p.fields {
-            let _ = writeln!(
-                text,
-                "  {}: projection {}, replay {}",
-                f.field,
-                printable(&f.read_model),
-                printable(&f.replay)
-            );
-        }
+        write_diffs(&mut text, &p.fields, "projection", "replay");
     } else {
         let _ = writeln!(text, "projection and replay agree at every version");
         if e.row_changed_outside.is_empty() {
@@ -231,15 +229,7 @@ pub(super) async fn explain(ctx: &Ctx, id: &str, json: bool) -> Result<(), Failu
             );
         } else {
             let _ = writeln!(text, "so the stored row was changed outside the projector:");
-            for f in &e.row_changed_outside {
-                let _ = writeln!(
-                    text,
-                    "  {}: stored {}, projection {}",
-                    f.field,
-                    printable(&f.read_model),
-                    printable(&f.replay)
-                );
-            }
+            write_diffs(&mut text, &e.row_changed_outside, "stored", "projection");
         }
     }
     emit(&text)

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Executor, Sqlite, Transaction};
 
-use super::sql::{backend, bind_event, insert_sql};
+use super::sql::{backend, bind_event, insert_sql, placeholders};
 use crate::store::{ImportRow, ImportSession, SnapshotRecord, StoreError};
 
 /// Rows per statement: 7 parameters a row stays far below SQLite's 32,766.
@@ -27,12 +27,10 @@ impl ImportSession for SqliteImport {
     ) -> Result<HashMap<String, u64>, StoreError> {
         let mut current = HashMap::new();
         for ids in stream_ids.chunks(IDS_PER_QUERY) {
-            let mut sql =
-                String::from("SELECT stream_id, MAX(version) FROM events WHERE stream_id IN (");
-            for i in 0..ids.len() {
-                sql.push_str(if i == 0 { "?" } else { ",?" });
-            }
-            sql.push_str(") GROUP BY stream_id");
+            let sql = format!(
+                "SELECT stream_id, MAX(version) FROM events WHERE stream_id IN ({}) GROUP BY stream_id",
+                placeholders(ids.len())
+            );
             let mut q = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql));
             for id in ids {
                 q = q.bind(id.as_str());

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Executor, Sqlite, SqliteConnection, Transaction};
 
 use super::SqliteStore;
-use super::sql::{EVENT_COLS, EventRow, backend, rows_to_events};
+use super::sql::{EVENT_COLS, EventRow, backend, placeholders, rows_to_events};
 use crate::store::read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, SummaryRow};
 use crate::store::{StoreError, StoredEvent, format_time, parse_time};
 
@@ -84,14 +84,6 @@ impl DeadRecord {
 
 fn letters(records: Vec<DeadRecord>) -> Result<Vec<DeadLetter>, StoreError> {
     records.into_iter().map(DeadRecord::into_letter).collect()
-}
-
-fn placeholders(n: usize) -> String {
-    let mut s = String::with_capacity(n * 2);
-    for i in 0..n {
-        s.push_str(if i == 0 { "?" } else { ",?" });
-    }
-    s
 }
 
 #[async_trait]

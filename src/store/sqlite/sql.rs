@@ -119,3 +119,12 @@ pub(super) fn bind_event<'q>(
         .bind(e.metadata.as_str())
         .bind(format_time(e.recorded_at))
 }
+
+/// `?,?,…,?`: `n` bound parameters for an `IN (…)` list.
+pub(super) fn placeholders(n: usize) -> String {
+    let mut s = String::with_capacity(n * 2);
+    for i in 0..n {
+        s.push_str(if i == 0 { "?" } else { ",?" });
+    }
+    s
+}
