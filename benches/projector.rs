@@ -100,7 +100,7 @@ fn projector(db: &Arc<SqliteStore>, batch_size: u32) -> Projector {
     )
 }
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let quick = std::env::var_os("BENCH_QUICK").is_some();
     let (events, rounds) = if quick { (20_000, 1) } else { (1_000_000, 3) };

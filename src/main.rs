@@ -6,7 +6,8 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = chronicle::cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    // Multi-threaded so the projector's reads, decoding and commits run beside its projection.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {

@@ -121,18 +121,23 @@ impl Projector {
     }
 
     /// Applies one event, retrying with exponential backoff; the error and attempts on failure.
+    /// `decoded`, when given, is the event already decoded (off this task, while reading).
     async fn apply(
         &self,
         row: Option<&SummaryRow>,
         e: &StoredEvent,
+        decoded: Option<&Decoded>,
     ) -> Result<SummaryRow, (ProjectionError, u32)> {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let result =
-                OrderEvent::decode(&e.event_type, e.schema_version, &e.payload, &self.upcast)
-                    .map_err(ProjectionError::from)
-                    .and_then(|event| (self.projection)(row.cloned(), e, &event));
+            let event = match decoded {
+                Some(d) if attempts == 1 => d.clone(),
+                _ => decode(e, self.upcast),
+            };
+            let result = event
+                .map_err(ProjectionError::from)
+                .and_then(|event| (self.projection)(row.cloned(), e, &event));
             match result {
                 Ok(r) => return Ok(r),
                 Err(err) if attempts > self.settings.max_retries => return Err((err, attempts)),
@@ -167,6 +172,7 @@ impl Projector {
     async fn apply_batch(
         &self,
         events: &[StoredEvent],
+        decoded: Option<&[Decoded]>,
         rows: &mut HashMap<String, SummaryRow>,
         blocked: &mut HashSet<String>,
         now: DateTime<Utc>,
@@ -177,7 +183,7 @@ impl Projector {
             position: events.last().map_or(0, |e| e.global_position),
             ..BatchReport::default()
         };
-        for e in events {
+        for (i, e) in events.iter().enumerate() {
             if blocked.contains(&e.stream_id) {
                 report.parked += 1;
                 continue;
@@ -187,7 +193,7 @@ impl Projector {
             if row.is_some_and(|r| r.last_position >= e.global_position) {
                 continue;
             }
-            match self.apply(row, e).await {
+            match self.apply(row, e, decoded.and_then(|d| d.get(i))).await {
                 Ok(r) => {
                     rows.insert(e.stream_id.clone(), r);
                     dirty.insert(e.stream_id.clone());
@@ -244,7 +250,7 @@ impl Projector {
         let mut rows = HashMap::new();
         self.load_rows(&events, &mut rows, &blocked).await?;
         let (dirty, dead, report) = self
-            .apply_batch(&events, &mut rows, &mut blocked, now)
+            .apply_batch(&events, None, &mut rows, &mut blocked, now)
             .await;
         let changed: Vec<SummaryRow> = dirty
             .into_iter()
@@ -288,9 +294,9 @@ impl Projector {
             )> = None;
             let mut next = Some(self.spawn_read(state.position));
             loop {
-                let events = match next.take() {
+                let (events, decoded) = match next.take() {
                     Some(read) => read.await.map_err(|e| task_failed("reader", &e))??,
-                    None => Vec::new(),
+                    None => (Vec::new(), Vec::new()),
                 };
                 let last = events.last().map(|e| e.global_position);
                 let mut batch = None;
@@ -298,7 +304,7 @@ impl Projector {
                     next = Some(self.spawn_read(last));
                     self.load_rows(&events, &mut rows, &blocked).await?;
                     let (dirty, dead, report) = self
-                        .apply_batch(&events, &mut rows, &mut blocked, Utc::now())
+                        .apply_batch(&events, Some(&decoded), &mut rows, &mut blocked, Utc::now())
                         .await;
                     // Key order writes neighbouring rows to the same pages.
                     let mut changed: Vec<SummaryRow> = dirty
@@ -334,13 +340,17 @@ impl Projector {
         }
     }
 
-    fn spawn_read(
-        &self,
-        after: i64,
-    ) -> tokio::task::JoinHandle<Result<Vec<StoredEvent>, StoreError>> {
+    /// Reads and decodes the next batch on another task: on a multi-threaded runtime the
+    /// decoding runs beside the projection of the current batch.
+    fn spawn_read(&self, after: i64) -> tokio::task::JoinHandle<Result<Batch, StoreError>> {
         let store = self.store.clone();
         let limit = self.settings.batch_size;
-        tokio::spawn(async move { store.read_all(after, limit).await })
+        let upcast = self.upcast;
+        tokio::spawn(async move {
+            let events = store.read_all(after, limit).await?;
+            let decoded = events.iter().map(|e| decode(e, upcast)).collect();
+            Ok((events, decoded))
+        })
     }
 
     /// Catches up, then polls every `poll_interval` until `stop` resolves.
@@ -364,6 +374,16 @@ impl Projector {
             }
         }
     }
+}
+
+/// A stored event decoded (or why it does not decode).
+type Decoded = Result<OrderEvent, crate::domain::DecodeError>;
+
+/// A batch as read: the events and their decoded forms, index for index.
+type Batch = (Vec<StoredEvent>, Vec<Decoded>);
+
+fn decode(e: &StoredEvent, upcast: UpcastContext) -> Decoded {
+    OrderEvent::decode(&e.event_type, e.schema_version, &e.payload, &upcast)
 }
 
 /// Commits one batch if the projector is still at `expected`; false when it has moved.

@@ -24,7 +24,7 @@ impl Projector {
             if replay.dead.is_some() {
                 return;
             }
-            match self.apply(replay.row.as_ref(), e).await {
+            match self.apply(replay.row.as_ref(), e, None).await {
                 Ok(r) => replay.row = Some(r),
                 Err((err, attempts)) => {
                     replay.dead = Some(Self::dead_letter(e, &err, attempts, now));
