@@ -195,8 +195,16 @@ impl Projector {
             }
             match self.apply(row, e, decoded.and_then(|d| d.get(i))).await {
                 Ok(r) => {
-                    rows.insert(e.stream_id.clone(), r);
-                    dirty.insert(e.stream_id.clone());
+                    // Per event: reuse the map slots rather than allocating keys again.
+                    match rows.get_mut(&e.stream_id) {
+                        Some(slot) => *slot = r,
+                        None => {
+                            rows.insert(e.stream_id.clone(), r);
+                        }
+                    }
+                    if !dirty.contains(&e.stream_id) {
+                        dirty.insert(e.stream_id.clone());
+                    }
                     report.applied += 1;
                 }
                 Err((err, attempts)) => {
