@@ -80,14 +80,6 @@ pub trait ReadModel: Send + Sync {
     /// Rows in id order after `after`, at most `limit`.
     async fn rows_after(&self, after: &str, limit: u32) -> Result<Vec<SummaryRow>, StoreError>;
 
-    /// Rows in one status, in id order after `after`.
-    async fn rows_in_status(
-        &self,
-        status: &str,
-        after: &str,
-        limit: u32,
-    ) -> Result<Vec<SummaryRow>, StoreError>;
-
     /// Every dead letter, oldest first.
     async fn dead_letters(&self) -> Result<Vec<DeadLetter>, StoreError>;
 

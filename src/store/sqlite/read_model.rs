@@ -136,25 +136,6 @@ impl ReadModel for SqliteStore {
         Ok(rows.into_iter().map(SummaryRow::from).collect())
     }
 
-    async fn rows_in_status(
-        &self,
-        status: &str,
-        after: &str,
-        limit: u32,
-    ) -> Result<Vec<SummaryRow>, StoreError> {
-        let sql = format!(
-            "SELECT {ROW_COLS} FROM order_summary WHERE status = ? AND order_id > ? ORDER BY order_id LIMIT ?"
-        );
-        let rows: Vec<RowRecord> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(status)
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.reader)
-            .await
-            .map_err(|e| backend(&e))?;
-        Ok(rows.into_iter().map(SummaryRow::from).collect())
-    }
-
     async fn dead_letters(&self) -> Result<Vec<DeadLetter>, StoreError> {
         let sql = format!("SELECT {DL_COLS} FROM dead_letters ORDER BY global_position");
         letters(
