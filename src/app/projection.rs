@@ -43,12 +43,39 @@ pub enum ProjectionError {
 pub type Projection =
     fn(Option<SummaryRow>, &StoredEvent, &OrderEvent) -> Result<SummaryRow, ProjectionError>;
 
-fn lines_of(row: &SummaryRow) -> Result<Vec<LineItem>, ProjectionError> {
+/// A line as the read model keeps it (the JSON of a `LineItem`): the SKU was validated when
+/// the event was decided and is not validated again on every event that touches the row.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Line {
+    sku: String,
+    quantity: u32,
+    #[serde(with = "rust_decimal::serde::str")]
+    unit_price: Decimal,
+}
+
+impl From<&LineItem> for Line {
+    fn from(i: &LineItem) -> Self {
+        Line {
+            sku: i.sku.as_str().to_string(),
+            quantity: i.quantity,
+            unit_price: i.unit_price,
+        }
+    }
+}
+
+fn lines_of(row: &SummaryRow) -> Result<Vec<Line>, ProjectionError> {
     serde_json::from_str(&row.lines).map_err(|e| ProjectionError::BadLines(e.to_string()))
 }
 
-fn set_lines(row: &mut SummaryRow, lines: &[LineItem]) {
-    let total: Decimal = lines.iter().map(LineItem::line_total).sum();
+fn set_lines(row: &mut SummaryRow, lines: &[Line]) {
+    let total: Decimal = lines
+        .iter()
+        .map(|l| {
+            Decimal::from(l.quantity)
+                .checked_mul(l.unit_price)
+                .unwrap_or(Decimal::MAX)
+        })
+        .sum();
     row.total = total.to_string();
     row.item_count = lines.iter().map(|l| i64::from(l.quantity)).sum();
     row.line_count = lines.len() as i64;
@@ -85,7 +112,10 @@ pub fn project(
                 version: 0,
                 last_position: 0,
             };
-            set_lines(&mut row, &c.items);
+            set_lines(
+                &mut row,
+                &c.items.iter().map(Line::from).collect::<Vec<_>>(),
+            );
             row
         }
         (None, other) => {
@@ -100,18 +130,18 @@ pub fn project(
         OrderEvent::Created(_) => {}
         OrderEvent::ItemAdded(e) => {
             let mut lines = lines_of(&row)?;
-            match lines.iter_mut().find(|l| l.sku == e.item.sku) {
+            match lines.iter_mut().find(|l| l.sku == e.item.sku.as_str()) {
                 Some(l) => {
                     l.quantity = l.quantity.saturating_add(e.item.quantity);
                     l.unit_price = e.item.unit_price;
                 }
-                None => lines.push(e.item.clone()),
+                None => lines.push(Line::from(&e.item)),
             }
             set_lines(&mut row, &lines);
         }
         OrderEvent::ItemRemoved(e) => {
             let mut lines = lines_of(&row)?;
-            lines.retain(|l| l.sku != e.sku);
+            lines.retain(|l| l.sku != e.sku.as_str());
             set_lines(&mut row, &lines);
         }
         OrderEvent::Paid(_) => row.status = "Paid".into(),
