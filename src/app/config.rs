@@ -38,7 +38,7 @@ impl Default for Config {
             default_currency: Currency::EUR,
             idempotency_ttl_secs: 24 * 3600,
             max_conflict_retries: 3,
-            projector_batch_size: 10_000,
+            projector_batch_size: 25_000,
             projector_max_retries: 3,
             projector_base_backoff_ms: 50,
             projector_poll_interval_ms: 500,

@@ -32,7 +32,7 @@ pub struct ProjectorSettings {
 impl Default for ProjectorSettings {
     fn default() -> Self {
         ProjectorSettings {
-            batch_size: 10_000,
+            batch_size: 25_000,
             max_retries: 3,
             base_backoff: Duration::from_millis(50),
             poll_interval: Duration::from_millis(500),
