@@ -227,7 +227,7 @@ async fn dataset(dir: &Path, events: usize) -> (Vec<ImportStream>, std::path::Pa
         total -= streams.pop().map_or(0, |s| s.events.len());
     }
     let src = store(&dir.join("source.db")).await;
-    for r in src.import(&streams).await.unwrap() {
+    for r in src.import(streams.clone()).await.unwrap() {
         r.unwrap();
     }
     let file = dir.join("events.jsonl");

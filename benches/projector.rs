@@ -40,7 +40,7 @@ async fn seed(path: &Path, events: usize) -> (Arc<SqliteStore>, usize, usize) {
         });
         written += streams.iter().map(|s| s.events.len()).sum::<usize>();
         orders += streams.len();
-        for r in db.import(&streams).await.unwrap() {
+        for r in db.import(streams).await.unwrap() {
             r.unwrap();
         }
         slice += 1;

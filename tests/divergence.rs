@@ -314,7 +314,7 @@ async fn check_pages_through_thousands_of_orders() {
         seed: 11,
         snapshot_every: 100,
     };
-    for r in shop.store.import(&generate(spec)).await.unwrap() {
+    for r in shop.store.import(generate(spec)).await.unwrap() {
         r.unwrap();
     }
     shop.projector(settings(1000))

@@ -57,7 +57,7 @@ async fn a_projector_killed_between_batches_applies_every_event_exactly_once() {
             seed: 7,
             snapshot_every: 100,
         });
-        for r in store.import(&streams).await.unwrap() {
+        for r in store.import(streams).await.unwrap() {
             r.unwrap();
         }
         store.close().await;

@@ -340,7 +340,7 @@ async fn a_corrupt_payload_is_an_error_naming_its_position() {
         }],
         snapshots: vec![],
     };
-    assert_eq!(store.import(&[stream]).await.unwrap()[0], Ok(1));
+    assert_eq!(store.import(vec![stream]).await.unwrap()[0], Ok(1));
     let err = Queries::new(loader(&store))
         .state(id, At::Latest)
         .await
@@ -378,7 +378,9 @@ async fn v1_order_created_is_upcast_with_the_configured_currency() {
         }],
         snapshots: vec![],
     };
-    store.import(&[stream]).await.unwrap()[0].clone().unwrap();
+    store.import(vec![stream]).await.unwrap()[0]
+        .clone()
+        .unwrap();
     let usd = chronicle::app::Loader::new(
         store.clone(),
         UpcastContext {

@@ -253,7 +253,7 @@ async fn import_lands_each_stream_whole_and_refuses_conflicting_ones() {
         snapshots: vec![],
     };
     let results = store
-        .import(&[
+        .import(vec![
             stream("a", 0, 1500),
             stream("taken", 0, 3),
             stream("b", 0, 2),

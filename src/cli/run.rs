@@ -128,7 +128,7 @@ async fn demo(ctx: &Ctx, orders: usize, seed: u64, fresh: bool) -> Result<(), Fa
             snapshot_every: ctx.config.snapshot_every,
         });
         let events: usize = streams.iter().map(|s| s.events.len()).sum();
-        for r in store.import(&streams).await? {
+        for r in store.import(streams).await? {
             r?;
         }
         let (loader, read_model, projector) = ctx.projector(true).await?;

@@ -248,7 +248,7 @@ pub trait EventStore: Send + Sync {
     /// refused with `Conflict`, the others land. Returns the new version of each stream.
     async fn import(
         &self,
-        streams: &[ImportStream],
+        streams: Vec<ImportStream>,
     ) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
         let mut session = self.begin_import().await?;
         let ids: Vec<String> = streams.iter().map(|s| s.stream_id.clone()).collect();
@@ -256,6 +256,7 @@ pub trait EventStore: Send + Sync {
         let mut results = Vec::with_capacity(streams.len());
         let mut rows = Vec::new();
         let mut snapshots = Vec::new();
+        // The streams are consumed: their events move into the rows, payloads are not copied.
         for s in streams {
             let actual = current.get(&s.stream_id).copied().unwrap_or(0);
             if actual != s.expected_version {
@@ -267,15 +268,15 @@ pub trait EventStore: Send + Sync {
                 continue;
             }
             let mut version = s.expected_version;
-            for e in &s.events {
+            for event in s.events {
                 version += 1;
                 rows.push(ImportRow {
                     stream_id: s.stream_id.clone(),
                     version,
-                    event: e.clone(),
+                    event,
                 });
             }
-            snapshots.extend(s.snapshots.iter().cloned());
+            snapshots.extend(s.snapshots);
             results.push(Ok(version));
         }
         session.append(&rows, &snapshots).await?;

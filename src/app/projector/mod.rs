@@ -131,13 +131,19 @@ impl Projector {
         let mut attempts = 0;
         loop {
             attempts += 1;
+            // The read-ahead's decoding is borrowed, not copied: this runs once per event.
+            let fresh;
             let event = match decoded {
-                Some(d) if attempts == 1 => d.clone(),
-                _ => decode(e, self.upcast),
+                Some(d) if attempts == 1 => d,
+                _ => {
+                    fresh = decode(e, self.upcast);
+                    &fresh
+                }
             };
-            let result = event
-                .map_err(ProjectionError::from)
-                .and_then(|event| (self.projection)(row.cloned(), e, &event));
+            let result = match event {
+                Ok(event) => (self.projection)(row.cloned(), e, event),
+                Err(err) => Err(ProjectionError::from(err.clone())),
+            };
             match result {
                 Ok(r) => return Ok(r),
                 Err(err) if attempts > self.settings.max_retries => return Err((err, attempts)),
