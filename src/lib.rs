@@ -4,3 +4,5 @@ pub mod app;
 pub mod cli;
 pub mod domain;
 pub mod store;
+pub mod text;
+pub mod tui;

@@ -1,5 +1,6 @@
 //! Settings from the TOML config file; flags and environment override them at the edge.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -28,6 +29,36 @@ pub struct Config {
     pub projector_base_backoff_ms: u64,
     /// How often `projector run` polls for new events once caught up, in milliseconds.
     pub projector_poll_interval_ms: u64,
+    /// The terminal debugger's settings (`[tui]`).
+    pub tui: TuiConfig,
+}
+
+/// `[tui]`: the debugger's keys, colours and files.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TuiConfig {
+    /// How often the debugger looks for new events, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Prompt history file; unset means the platform data dir's `chronicle/history`.
+    pub history_file: Option<PathBuf>,
+    /// Log file; unset means the platform state (or data) dir's `chronicle/tui.log`.
+    pub log_file: Option<PathBuf>,
+    /// Rebound commands: `step_back = ["left", "h"]`.
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// Colours per slot: `changed = "yellow"`.
+    pub theme: BTreeMap<String, String>,
+}
+
+impl Default for TuiConfig {
+    fn default() -> Self {
+        TuiConfig {
+            poll_interval_ms: 400,
+            history_file: None,
+            log_file: None,
+            keys: BTreeMap::new(),
+            theme: BTreeMap::new(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -42,6 +73,7 @@ impl Default for Config {
             projector_max_retries: 3,
             projector_base_backoff_ms: 50,
             projector_poll_interval_ms: 500,
+            tui: TuiConfig::default(),
         }
     }
 }
@@ -118,6 +150,9 @@ impl Config {
         if c.snapshot_every == 0 {
             return Err("snapshot_every must be at least 1".into());
         }
+        if c.tui.poll_interval_ms == 0 {
+            return Err("tui.poll_interval_ms must be at least 1".into());
+        }
         if c.projector_batch_size == 0 {
             return Err("projector_batch_size must be at least 1".into());
         }
@@ -144,6 +179,12 @@ mod tests {
             "projector_max_retries",
             "projector_base_backoff_ms",
             "projector_poll_interval_ms",
+            "[tui]",
+            "poll_interval_ms",
+            "history_file",
+            "log_file",
+            "[tui.keys]",
+            "[tui.theme]",
         ] {
             assert!(shipped.contains(key), "assets/config.toml lacks {key}");
         }
@@ -158,5 +199,8 @@ mod tests {
             Config::parse("snapshot_every = 7").unwrap().snapshot_every,
             7
         );
+        assert!(Config::parse("[tui]\nno_such_key = 1").is_err());
+        let keys = Config::parse("[tui.keys]\nquit = [\"x\"]").unwrap();
+        assert_eq!(keys.tui.keys["quit"], vec!["x".to_string()]);
     }
 }

@@ -26,13 +26,16 @@ pub struct Cli {
     /// Refuse every write.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// What to do; without one, the terminal debugger opens.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Top-level subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the terminal debugger (the default). `--read-only` refuses writes from its prompt.
+    Tui,
     /// Create, change and inspect orders.
     #[command(subcommand)]
     Order(OrderCmd),

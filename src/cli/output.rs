@@ -8,21 +8,7 @@ use crate::app::CommandOutcome;
 use crate::domain::{Order, OrderStatus, OrderSummary};
 use crate::store::StoredEvent;
 
-/// Escapes control characters so stored text can never drive the terminal.
-pub fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .fold(String::with_capacity(s.len() + 8), |mut out, c| {
-            if c.is_control() {
-                let _ = write!(out, "{}", c.escape_default());
-            } else {
-                out.push(c);
-            }
-            out
-        })
-}
+pub use crate::text::printable;
 
 /// The order as the `show --json` object.
 pub fn order_json(o: &Order) -> Value {

@@ -19,7 +19,8 @@ use crate::store::StoreError;
 /// Runs one command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let ctx = Ctx::new(&cli)?;
-    match cli.command {
+    match cli.command.unwrap_or(Command::Tui) {
+        Command::Tui => super::tui::tui(&ctx, None).await,
         Command::Order(cmd) => order(&ctx, cmd).await,
         Command::Projector(cmd) => read_side::projector(&ctx, cmd).await,
         Command::Dlq(cmd) => read_side::dlq(&ctx, cmd).await,
@@ -38,9 +39,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Demo {
             orders,
             seed,
-            no_tui: _,
+            no_tui,
             fresh,
-        } => demo(&ctx, orders, seed, fresh).await,
+        } => demo(&ctx, orders, seed, fresh, no_tui).await,
         Command::Migrate => {
             let _ = ctx.store(true).await?;
             emit(&format!("database {} is at the latest schema\n", ctx.url))?;
@@ -93,7 +94,13 @@ async fn import(ctx: &Ctx, file: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn demo(ctx: &Ctx, orders: usize, seed: u64, fresh: bool) -> Result<(), Failure> {
+async fn demo(
+    ctx: &Ctx,
+    orders: usize,
+    seed: u64,
+    fresh: bool,
+    no_tui: bool,
+) -> Result<(), Failure> {
     if fresh {
         if ctx.read_only {
             return Err(Failure::usage("read-only mode: refusing to write"));
@@ -115,6 +122,7 @@ async fn demo(ctx: &Ctx, orders: usize, seed: u64, fresh: bool) -> Result<(), Fa
     let store = ctx.store(true).await?;
     let head = store.head_position().await?;
     let mut faults_text = String::new();
+    let mut welcome = String::from("demo data · ? for help");
     if head > 0 {
         eprintln!(
             "database {} already holds {head} events; showing it as it is (--fresh reseeds)",
@@ -138,6 +146,12 @@ async fn demo(ctx: &Ctx, orders: usize, seed: u64, fresh: bool) -> Result<(), Fa
             ctx.url,
             started.elapsed().as_secs_f64()
         );
+        welcome = format!(
+            "demo: planted faults on {} (diverged), {} (parked), {} (lagging) · / to filter by id · ? for help",
+            &f.tampered_order[..8.min(f.tampered_order.len())],
+            &f.parked_order[..8.min(f.parked_order.len())],
+            &f.lagging_order[..8.min(f.lagging_order.len())]
+        );
         let _ = writeln!(
             faults_text,
             "planted faults (chronicle check, chronicle explain ID):"
@@ -157,6 +171,10 @@ async fn demo(ctx: &Ctx, orders: usize, seed: u64, fresh: bool) -> Result<(), Fa
             "  lagging   {}  {} events the projector has not applied yet",
             f.lagging_order, f.lag_events
         );
+    }
+    if !no_tui {
+        eprint!("{faults_text}");
+        return super::tui::tui(ctx, Some(welcome)).await;
     }
     let queries = Queries::new(ctx.loader(store.clone()));
     let sample = queries.list(None, 10).await?;

@@ -1,5 +1,6 @@
 //! The event store: one trait, one module per backend. No sqlx type crosses the trait.
 
+pub mod browse;
 pub mod read_model;
 mod sqlite;
 
@@ -8,6 +9,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 
+pub use browse::{BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey};
 pub use read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, SummaryRow};
 pub use sqlite::{OpenMode, SqliteStore};
 

@@ -17,6 +17,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, Executor};
 
+mod browse;
 mod import;
 mod read_model;
 mod sql;

@@ -1,0 +1,122 @@
+//! Queries the debugger browses with: pages of orders, search within a stream, events that
+//! share a correlation id, and id-prefix lookups. Each is one statement.
+
+use async_trait::async_trait;
+
+use super::{StoreError, StoredEvent};
+
+/// Which orders a page holds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum OrderFilter {
+    /// Every stream, including those the read model has no row for.
+    #[default]
+    All,
+    /// Streams whose id starts with this.
+    IdPrefix(String),
+    /// Read-model rows whose customer id starts with this.
+    Customer(String),
+    /// Read-model rows in this status (as stored, e.g. `Paid`).
+    Status(String),
+}
+
+/// The order of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderSort {
+    /// By order id.
+    #[default]
+    Id,
+    /// Most recently updated first (read-model `updated_at`).
+    Recent,
+    /// Largest total first (read-model `total`).
+    Total,
+}
+
+impl OrderSort {
+    /// The next sort in the cycle the debugger's `s` key walks.
+    pub fn next(self) -> OrderSort {
+        match self {
+            OrderSort::Id => OrderSort::Recent,
+            OrderSort::Recent => OrderSort::Total,
+            OrderSort::Total => OrderSort::Id,
+        }
+    }
+
+    /// The sort's name as shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderSort::Id => "id",
+            OrderSort::Recent => "recent",
+            OrderSort::Total => "total",
+        }
+    }
+}
+
+/// Where a page starts: after the row with this sort value and order id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageKey {
+    /// The sort column's value of the last row seen.
+    pub sort_value: String,
+    /// Its order id (the tie-breaker).
+    pub order_id: String,
+}
+
+/// One page request.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrderPageQuery {
+    /// Which orders.
+    pub filter: OrderFilter,
+    /// In which order.
+    pub sort: OrderSort,
+    /// Start after this row (first page when `None`).
+    pub after: Option<PageKey>,
+    /// At most this many rows.
+    pub limit: u32,
+}
+
+/// One order of a page: its stream's head and the key to page on from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedOrder {
+    /// The order (stream) id.
+    pub order_id: String,
+    /// The stream's version (0 for a read-model row without events).
+    pub stream_version: u64,
+    /// The key of this row, to ask for the page after it.
+    pub key: PageKey,
+}
+
+/// Browsing queries over the event log and the read model together.
+#[async_trait]
+pub trait BrowseStore: Send + Sync {
+    /// One page of orders.
+    async fn list_orders(&self, query: &OrderPageQuery) -> Result<Vec<ListedOrder>, StoreError>;
+
+    /// The nearest version after (`forward`) or before `from` whose type or payload contains
+    /// `needle`, ignoring ASCII case.
+    async fn find_in_stream(
+        &self,
+        stream_id: &str,
+        from: u64,
+        needle: &str,
+        forward: bool,
+    ) -> Result<Option<u64>, StoreError>;
+
+    /// Up to `limit` events, across streams, whose metadata carries this correlation id, in
+    /// log order.
+    async fn correlated(
+        &self,
+        correlation_id: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Up to `limit` stream ids starting with `prefix`, in id order.
+    async fn streams_with_prefix(
+        &self,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError>;
+}
+
+/// The smallest string greater than every string starting with `prefix`, for index ranges.
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}

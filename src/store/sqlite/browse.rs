@@ -1,0 +1,187 @@
+//! The browsing queries of the debugger, one statement each.
+
+use async_trait::async_trait;
+use sqlx::AssertSqlSafe;
+
+use super::SqliteStore;
+use super::sql::{EVENT_COLS, EventRow, backend, rows_to_events};
+use crate::store::browse::{
+    BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey, prefix_end,
+};
+use crate::store::{StoreError, StoredEvent};
+
+/// A bound value of a dynamically assembled (but fixed-text) statement.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// Assembles the page statement: only fixed SQL fragments, every value bound.
+fn page_sql(q: &OrderPageQuery) -> (String, Vec<Bind>) {
+    let mut binds = Vec::new();
+    let limit = i64::from(q.limit.max(1));
+    // By id over the whole log: streams without a read-model row are listed too.
+    if q.sort == OrderSort::Id && matches!(q.filter, OrderFilter::All | OrderFilter::IdPrefix(_)) {
+        let prefix = match &q.filter {
+            OrderFilter::IdPrefix(p) => p.clone(),
+            _ => String::new(),
+        };
+        binds.push(Bind::Text(
+            q.after
+                .as_ref()
+                .map(|k| k.order_id.clone())
+                .unwrap_or_default(),
+        ));
+        binds.push(Bind::Text(prefix.clone()));
+        binds.push(Bind::Text(prefix_end(&prefix)));
+        binds.push(Bind::Int(limit));
+        return (
+            "SELECT stream_id, MAX(version), stream_id FROM events \
+             WHERE stream_id > ? AND stream_id >= ? AND stream_id < ? \
+             GROUP BY stream_id ORDER BY stream_id LIMIT ?"
+                .into(),
+            binds,
+        );
+    }
+    let (sort_col, sort_expr, dir) = match q.sort {
+        OrderSort::Id => ("r.order_id", "r.order_id", "ASC"),
+        OrderSort::Recent => ("r.updated_at", "r.updated_at", "DESC"),
+        OrderSort::Total => ("r.total", "CAST(r.total AS REAL)", "DESC"),
+    };
+    let mut sql = format!(
+        "SELECT r.order_id, COALESCE((SELECT MAX(e.version) FROM events e \
+         WHERE e.stream_id = r.order_id), 0), {sort_col} FROM order_summary r WHERE 1"
+    );
+    match &q.filter {
+        OrderFilter::All => {}
+        OrderFilter::IdPrefix(p) => {
+            sql.push_str(" AND r.order_id >= ? AND r.order_id < ?");
+            binds.push(Bind::Text(p.clone()));
+            binds.push(Bind::Text(prefix_end(p)));
+        }
+        OrderFilter::Customer(p) => {
+            sql.push_str(" AND r.customer_id >= ? AND r.customer_id < ?");
+            binds.push(Bind::Text(p.clone()));
+            binds.push(Bind::Text(prefix_end(p)));
+        }
+        OrderFilter::Status(s) => {
+            sql.push_str(" AND r.status = ?");
+            binds.push(Bind::Text(s.clone()));
+        }
+    }
+    if let Some(k) = &q.after {
+        if q.sort == OrderSort::Id {
+            sql.push_str(" AND r.order_id > ?");
+        } else {
+            let key_expr = if q.sort == OrderSort::Total {
+                "CAST(? AS REAL)"
+            } else {
+                "?"
+            };
+            sql.push_str(&format!(" AND ({sort_expr}, r.order_id) < ({key_expr}, ?)"));
+            binds.push(Bind::Text(k.sort_value.clone()));
+        }
+        binds.push(Bind::Text(k.order_id.clone()));
+    }
+    sql.push_str(&format!(
+        " ORDER BY {sort_expr} {dir}, r.order_id {dir} LIMIT ?"
+    ));
+    binds.push(Bind::Int(limit));
+    (sql, binds)
+}
+
+#[async_trait]
+impl BrowseStore for SqliteStore {
+    async fn list_orders(&self, query: &OrderPageQuery) -> Result<Vec<ListedOrder>, StoreError> {
+        let (sql, binds) = page_sql(query);
+        let mut q = sqlx::query_as::<_, (String, i64, String)>(AssertSqlSafe(sql));
+        for b in binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s),
+                Bind::Int(i) => q.bind(i),
+            };
+        }
+        let rows = q.fetch_all(&self.reader).await.map_err(|e| backend(&e))?;
+        Ok(rows
+            .into_iter()
+            .map(|(order_id, version, sort_value)| ListedOrder {
+                key: PageKey {
+                    sort_value,
+                    order_id: order_id.clone(),
+                },
+                order_id,
+                stream_version: version.max(0) as u64,
+            })
+            .collect())
+    }
+
+    async fn find_in_stream(
+        &self,
+        stream_id: &str,
+        from: u64,
+        needle: &str,
+        forward: bool,
+    ) -> Result<Option<u64>, StoreError> {
+        let sql = if forward {
+            "SELECT version FROM events WHERE stream_id = ? AND version > ? \
+             AND (instr(lower(event_type), ?) > 0 OR instr(lower(payload), ?) > 0) \
+             ORDER BY version LIMIT 1"
+        } else {
+            "SELECT version FROM events WHERE stream_id = ? AND version < ? \
+             AND (instr(lower(event_type), ?) > 0 OR instr(lower(payload), ?) > 0) \
+             ORDER BY version DESC LIMIT 1"
+        };
+        let needle = needle.to_ascii_lowercase();
+        let found: Option<(i64,)> = sqlx::query_as(sql)
+            .bind(stream_id)
+            .bind(from.min(i64::MAX as u64) as i64)
+            .bind(needle.as_str())
+            .bind(needle.as_str())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(|e| backend(&e))?;
+        Ok(found.map(|(v,)| v as u64))
+    }
+
+    async fn correlated(
+        &self,
+        correlation_id: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        // instr() on the compact JSON text rejects most rows cheaply; json_extract confirms.
+        let needle = format!(
+            "\"correlation_id\":{}",
+            serde_json::Value::String(correlation_id.to_string())
+        );
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE instr(metadata, ?) > 0 \
+             AND json_extract(metadata, '$.correlation_id') = ? ORDER BY global_position LIMIT ?"
+        );
+        let rows: Vec<EventRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(needle)
+            .bind(correlation_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(|e| backend(&e))?;
+        rows_to_events(rows)
+    }
+
+    async fn streams_with_prefix(
+        &self,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT stream_id FROM events WHERE stream_id >= ? AND stream_id < ? \
+             GROUP BY stream_id ORDER BY stream_id LIMIT ?",
+        )
+        .bind(prefix)
+        .bind(prefix_end(prefix))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(|e| backend(&e))?;
+        Ok(rows.into_iter().map(|(s,)| s).collect())
+    }
+}

@@ -1,0 +1,254 @@
+//! What flows into `update` (input and worker results) and out of it (effects).
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+
+use super::fields::FieldRow;
+use super::prompt::PromptCommand;
+use super::state::{EventRow, HeadInfo, OrderRow, Pending};
+use crate::app::divergence::Class;
+use crate::app::projection::FieldDiff;
+use crate::store::{DeadLetter, OrderPageQuery, PageKey};
+
+/// An input or a result.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// A key press.
+    Key(KeyEvent),
+    /// A mouse click or wheel.
+    Mouse(MouseEvent),
+    /// The terminal changed size.
+    Resize(u16, u16),
+    /// Time to look for new events.
+    Tick,
+    /// A worker result for the request with this tag.
+    Loaded(u64, Loaded),
+}
+
+/// An orders page.
+#[derive(Debug, Clone)]
+pub struct OrdersPage {
+    /// Its rows.
+    pub rows: Vec<OrderRow>,
+    /// Key of the last row when the page was full.
+    pub next: Option<PageKey>,
+}
+
+/// A window of a stream.
+#[derive(Debug, Clone)]
+pub struct StreamWindow {
+    /// The order.
+    pub order: String,
+    /// Its head version.
+    pub head: u64,
+    /// The events.
+    pub rows: Vec<EventRow>,
+    /// Where the cursor should go (the head when the request asked for the latest).
+    pub cursor: u64,
+}
+
+/// The read model against the replay for one order.
+#[derive(Debug, Clone)]
+pub struct DivergenceView {
+    /// The order.
+    pub order: String,
+    /// Its class.
+    pub class: Class,
+    /// Events the row is behind.
+    pub behind: u64,
+    /// Row version.
+    pub row_version: Option<i64>,
+    /// Differing fields.
+    pub fields: Vec<FieldDiff>,
+    /// What explain found.
+    pub explain: Vec<String>,
+    /// Version where projection and replay parted.
+    pub parted_at: Option<u64>,
+}
+
+/// A worker result.
+#[derive(Debug, Clone)]
+pub enum Loaded {
+    /// An orders page.
+    Orders(OrdersPage),
+    /// A stream window.
+    Stream(StreamWindow),
+    /// The state at a version.
+    State {
+        /// The version.
+        version: u64,
+        /// Its fields.
+        fields: Vec<FieldRow>,
+    },
+    /// Divergence of the open order.
+    Divergence(Box<DivergenceView>),
+    /// The log head, and the open stream's head.
+    Head {
+        /// Log and projector.
+        info: HeadInfo,
+        /// The open stream's version.
+        stream_head: Option<u64>,
+    },
+    /// The raw event, as lines.
+    Raw(Vec<String>),
+    /// Events sharing a correlation id.
+    Correlated {
+        /// The id.
+        correlation_id: String,
+        /// (stream, version, type, recorded).
+        rows: Vec<(String, u64, String, DateTime<Utc>)>,
+    },
+    /// Dead letters.
+    DeadLetters(Vec<DeadLetter>),
+    /// A version to move the cursor to (search hit, time jump).
+    Jump(Option<u64>),
+    /// Completion candidates for the word being typed.
+    Completions(Vec<String>),
+    /// A write is ready for confirmation.
+    Confirm(String, Pending),
+    /// A write or a read-side command finished; the order to open, if any.
+    Done(String, Option<String>),
+    /// A request failed; shown on the message line.
+    Failed(String),
+}
+
+/// What the state can open or move to, for `update` to ask the worker.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// An orders page.
+    LoadOrders {
+        /// Request tag.
+        tag: u64,
+        /// The page.
+        query: OrderPageQuery,
+    },
+    /// A window of a stream around a version (`None`: the head).
+    LoadStream {
+        /// Request tag.
+        tag: u64,
+        /// Order id.
+        order: String,
+        /// Centre of the window.
+        around: Option<u64>,
+    },
+    /// The state at a version and what its event changed.
+    LoadState {
+        /// Request tag.
+        tag: u64,
+        /// Order id.
+        order: String,
+        /// The version.
+        version: u64,
+    },
+    /// Read model vs replay.
+    LoadDivergence {
+        /// Request tag.
+        tag: u64,
+        /// Order id.
+        order: String,
+    },
+    /// The log head and the open stream's head.
+    Poll {
+        /// Request tag.
+        tag: u64,
+        /// The open order.
+        order: Option<String>,
+    },
+    /// The raw stored event.
+    LoadRaw {
+        /// Request tag.
+        tag: u64,
+        /// Order id.
+        order: String,
+        /// Version.
+        version: u64,
+    },
+    /// Events sharing the correlation id of this event.
+    LoadCorrelated {
+        /// Request tag.
+        tag: u64,
+        /// Order id.
+        order: String,
+        /// Version.
+        version: u64,
+    },
+    /// Dead letters.
+    LoadDeadLetters {
+        /// Request tag.
+        tag: u64,
+    },
+    /// The next (or previous) event matching a search.
+    Search {
+        /// Request tag.
+        tag: u64,
+        /// Order id.
+        order: String,
+        /// Search from this version, exclusive.
+        from: u64,
+        /// Text.
+        needle: String,
+        /// Direction.
+        forward: bool,
+    },
+    /// The version of an order at a time.
+    VersionAt {
+        /// Request tag.
+        tag: u64,
+        /// Order id.
+        order: String,
+        /// The time.
+        at: DateTime<Utc>,
+    },
+    /// Completion candidates.
+    Complete {
+        /// Request tag.
+        tag: u64,
+        /// Which word: an order id prefix, or a SKU of an order.
+        what: Completion,
+    },
+    /// Resolve a prompt command (id prefix → id) into a confirmable write.
+    Resolve {
+        /// Request tag.
+        tag: u64,
+        /// The parsed command.
+        command: PromptCommand,
+    },
+    /// Run a confirmed write.
+    Execute {
+        /// Request tag.
+        tag: u64,
+        /// The write.
+        pending: Pending,
+    },
+    /// Run the divergence check over every order.
+    Check {
+        /// Request tag.
+        tag: u64,
+    },
+    /// Append a line to the history file.
+    SaveHistory(String),
+}
+
+/// What a completion request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completion {
+    /// Order ids starting with this.
+    OrderId(String),
+    /// SKUs of the order with this id prefix, starting with the second string.
+    Sku(String, String),
+}
+
+impl Effect {
+    /// Effects of the same kind where only the newest matters share a key; the worker
+    /// drops older queued ones (holding `→` queues many state loads, one is enough).
+    pub fn coalesce_key(&self) -> Option<u8> {
+        match self {
+            Effect::LoadOrders { .. } => Some(1),
+            Effect::LoadStream { .. } => Some(2),
+            Effect::LoadState { .. } => Some(3),
+            Effect::LoadDivergence { .. } => Some(4),
+            Effect::Poll { .. } => Some(5),
+            _ => None,
+        }
+    }
+}

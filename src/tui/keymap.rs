@@ -1,0 +1,346 @@
+//! Keys to commands. The help screen and the footer are generated from this table, and the
+//! config file's `[tui.keys]` rebinds any command.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks for in normal mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cmd {
+    /// Leave the debugger.
+    Quit,
+    /// Show the key help.
+    Help,
+    /// Focus the next pane.
+    NextPane,
+    /// Focus the previous pane.
+    PrevPane,
+    /// Move up in the focused list.
+    Up,
+    /// Move down in the focused list.
+    Down,
+    /// A page up.
+    PageUp,
+    /// A page down.
+    PageDown,
+    /// One event back.
+    StepBack,
+    /// One event forward.
+    StepForward,
+    /// First version.
+    First,
+    /// Last version.
+    Last,
+    /// Filter orders, or search the stream.
+    Filter,
+    /// Next search hit.
+    SearchNext,
+    /// Previous search hit.
+    SearchPrev,
+    /// Open the command prompt.
+    Prompt,
+    /// Jump to a time.
+    Time,
+    /// Follow the head of the stream.
+    Follow,
+    /// Show the raw stored event.
+    Raw,
+    /// Show events sharing the correlation id.
+    Correlation,
+    /// Show dead letters.
+    DeadLetters,
+    /// Cycle the order sort.
+    Sort,
+    /// Reload everything.
+    Refresh,
+    /// Open the selected order.
+    Select,
+}
+
+/// Where a command does something; the footer shows the keys of the focused pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everywhere.
+    Global,
+    /// The orders list.
+    Orders,
+    /// The stream and state panes (the cursor).
+    Stream,
+}
+
+/// Every command with its default keys, scope and help text, in help order.
+pub const COMMANDS: &[(Cmd, &[&str], Scope, &str)] = &[
+    (Cmd::Help, &["?"], Scope::Global, "help"),
+    (Cmd::Prompt, &[":"], Scope::Global, "command prompt"),
+    (Cmd::NextPane, &["tab"], Scope::Global, "next pane"),
+    (Cmd::PrevPane, &["backtab"], Scope::Global, "previous pane"),
+    (Cmd::Up, &["up", "k"], Scope::Orders, "move up"),
+    (Cmd::Down, &["down", "j"], Scope::Orders, "move down"),
+    (Cmd::PageUp, &["pageup", "ctrl-u"], Scope::Orders, "page up"),
+    (
+        Cmd::PageDown,
+        &["pagedown", "ctrl-d"],
+        Scope::Orders,
+        "page down",
+    ),
+    (Cmd::Select, &["enter"], Scope::Orders, "open order"),
+    (Cmd::Filter, &["/"], Scope::Orders, "filter / search"),
+    (Cmd::Sort, &["s"], Scope::Orders, "cycle sort"),
+    (Cmd::StepBack, &["left", "h"], Scope::Stream, "step back"),
+    (
+        Cmd::StepForward,
+        &["right", "l"],
+        Scope::Stream,
+        "step forward",
+    ),
+    (Cmd::First, &["g", "home"], Scope::Stream, "first version"),
+    (Cmd::Last, &["G", "end"], Scope::Stream, "last version"),
+    (Cmd::SearchNext, &["n"], Scope::Stream, "next match"),
+    (Cmd::SearchPrev, &["N"], Scope::Stream, "previous match"),
+    (Cmd::Time, &["t"], Scope::Stream, "jump to a time"),
+    (Cmd::Follow, &["f"], Scope::Stream, "follow the head"),
+    (Cmd::Raw, &["e"], Scope::Stream, "raw event"),
+    (
+        Cmd::Correlation,
+        &["c"],
+        Scope::Stream,
+        "same correlation id",
+    ),
+    (Cmd::DeadLetters, &["D"], Scope::Global, "dead letters"),
+    (Cmd::Refresh, &["r", "ctrl-r"], Scope::Global, "reload"),
+    (Cmd::Quit, &["q", "ctrl-c"], Scope::Global, "quit"),
+];
+
+/// A key with its modifiers, as written in the config file (`ctrl-r`, `G`, `pageup`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeySpec {
+    /// The key.
+    pub code: KeyCodeSpec,
+    /// Whether Ctrl is held.
+    pub ctrl: bool,
+}
+
+/// The keys the keymap knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyCodeSpec {
+    /// A printable character.
+    Char(char),
+    /// A named key.
+    Named(Named),
+}
+
+/// Named keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[allow(missing_docs)]
+pub enum Named {
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+}
+
+const NAMES: &[(&str, Named)] = &[
+    ("up", Named::Up),
+    ("down", Named::Down),
+    ("left", Named::Left),
+    ("right", Named::Right),
+    ("pageup", Named::PageUp),
+    ("pagedown", Named::PageDown),
+    ("home", Named::Home),
+    ("end", Named::End),
+    ("enter", Named::Enter),
+    ("esc", Named::Esc),
+    ("tab", Named::Tab),
+    ("backtab", Named::BackTab),
+];
+
+impl KeySpec {
+    /// Parses `x`, `ctrl-x`, or a named key.
+    pub fn parse(s: &str) -> Result<KeySpec, String> {
+        let (ctrl, rest) = match s.strip_prefix("ctrl-") {
+            Some(r) if !r.is_empty() => (true, r),
+            _ => (false, s),
+        };
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCodeSpec::Char(c),
+            _ => NAMES
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(rest))
+                .map(|(_, k)| KeyCodeSpec::Named(*k))
+                .ok_or_else(|| format!("unknown key {s:?}"))?,
+        };
+        Ok(KeySpec { code, ctrl })
+    }
+
+    /// The spec of a terminal key event, if the keymap can name it.
+    pub fn from_event(k: &KeyEvent) -> Option<KeySpec> {
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        let code = match k.code {
+            KeyCode::Char(c) => KeyCodeSpec::Char(c),
+            KeyCode::Up => KeyCodeSpec::Named(Named::Up),
+            KeyCode::Down => KeyCodeSpec::Named(Named::Down),
+            KeyCode::Left => KeyCodeSpec::Named(Named::Left),
+            KeyCode::Right => KeyCodeSpec::Named(Named::Right),
+            KeyCode::PageUp => KeyCodeSpec::Named(Named::PageUp),
+            KeyCode::PageDown => KeyCodeSpec::Named(Named::PageDown),
+            KeyCode::Home => KeyCodeSpec::Named(Named::Home),
+            KeyCode::End => KeyCodeSpec::Named(Named::End),
+            KeyCode::Enter => KeyCodeSpec::Named(Named::Enter),
+            KeyCode::Esc => KeyCodeSpec::Named(Named::Esc),
+            KeyCode::Tab => KeyCodeSpec::Named(Named::Tab),
+            KeyCode::BackTab => KeyCodeSpec::Named(Named::BackTab),
+            _ => return None,
+        };
+        Some(KeySpec { code, ctrl })
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("ctrl-")?;
+        }
+        match self.code {
+            KeyCodeSpec::Char(c) => write!(f, "{c}"),
+            KeyCodeSpec::Named(n) => {
+                let name = match n {
+                    Named::Up => "↑",
+                    Named::Down => "↓",
+                    Named::Left => "←",
+                    Named::Right => "→",
+                    Named::PageUp => "PgUp",
+                    Named::PageDown => "PgDn",
+                    Named::Home => "Home",
+                    Named::End => "End",
+                    Named::Enter => "Enter",
+                    Named::Esc => "Esc",
+                    Named::Tab => "Tab",
+                    Named::BackTab => "S-Tab",
+                };
+                f.write_str(name)
+            }
+        }
+    }
+}
+
+/// The active bindings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: BTreeMap<KeySpec, Cmd>,
+    keys: BTreeMap<Cmd, Vec<KeySpec>>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap::with_overrides(&BTreeMap::new()).unwrap_or_else(|_| Keymap {
+            bindings: BTreeMap::new(),
+            keys: BTreeMap::new(),
+        })
+    }
+}
+
+/// The config name of a command (`step_back`), as `[tui.keys]` spells it.
+pub fn config_name(cmd: Cmd) -> String {
+    let debug = format!("{cmd:?}");
+    let mut out = String::new();
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+impl Keymap {
+    /// The defaults with some commands rebound: `{"quit": ["x"]}` replaces quit's keys.
+    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, String> {
+        let mut keys: BTreeMap<Cmd, Vec<KeySpec>> = BTreeMap::new();
+        for (cmd, defaults, _, _) in COMMANDS {
+            let specs = defaults
+                .iter()
+                .map(|s| KeySpec::parse(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            keys.insert(*cmd, specs);
+        }
+        for (name, specs) in overrides {
+            let cmd = COMMANDS
+                .iter()
+                .map(|c| c.0)
+                .find(|c| config_name(*c) == *name)
+                .ok_or_else(|| format!("[tui.keys]: unknown command {name:?}"))?;
+            let parsed = specs
+                .iter()
+                .map(|s| KeySpec::parse(s).map_err(|e| format!("[tui.keys] {name}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            keys.insert(cmd, parsed);
+        }
+        let mut bindings = BTreeMap::new();
+        for (cmd, specs) in &keys {
+            for spec in specs {
+                if let Some(other) = bindings.insert(*spec, *cmd)
+                    && other != *cmd
+                {
+                    return Err(format!(
+                        "[tui.keys]: {spec} is bound to both {} and {}",
+                        config_name(other),
+                        config_name(*cmd)
+                    ));
+                }
+            }
+        }
+        Ok(Keymap { bindings, keys })
+    }
+
+    /// The command bound to a key event.
+    pub fn lookup(&self, k: &KeyEvent) -> Option<Cmd> {
+        let spec = KeySpec::from_event(k)?;
+        self.bindings.get(&spec).copied()
+    }
+
+    /// The keys of a command, as shown (`←/h`).
+    pub fn keys_of(&self, cmd: Cmd) -> String {
+        self.keys
+            .get(&cmd)
+            .map(|ks| {
+                ks.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default()
+    }
+
+    /// Help rows `(keys, what, scope)` in table order.
+    pub fn help(&self) -> Vec<(String, &'static str, Scope)> {
+        COMMANDS
+            .iter()
+            .map(|(cmd, _, scope, what)| (self.keys_of(*cmd), *what, *scope))
+            .collect()
+    }
+
+    /// The footer's `(keys, what)` for a scope: its own commands, then the global ones.
+    pub fn footer(&self, scope: Scope) -> Vec<(String, &'static str)> {
+        let own = COMMANDS
+            .iter()
+            .filter(|c| c.2 == scope && scope != Scope::Global);
+        let global = COMMANDS
+            .iter()
+            .filter(|c| matches!(c.0, Cmd::Help | Cmd::Prompt | Cmd::NextPane | Cmd::Quit));
+        own.chain(global)
+            .filter(|(cmd, ..)| !matches!(cmd, Cmd::Up | Cmd::Down | Cmd::PageUp))
+            .map(|(cmd, _, _, what)| (self.keys_of(*cmd), *what))
+            .collect()
+    }
+}

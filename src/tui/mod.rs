@@ -1,0 +1,18 @@
+//! The terminal debugger (design §5): Elm-style. `state` is plain data, `update` turns
+//! actions into state changes and effects without IO, `view` renders the state, and the
+//! `worker` task owns the store, runs effects and answers with tagged actions.
+
+pub mod action;
+pub mod driver;
+pub mod fields;
+pub mod keymap;
+pub mod prompt;
+pub mod state;
+mod terminal;
+pub mod theme;
+pub mod update;
+pub mod view;
+pub mod worker;
+
+pub use driver::Driver;
+pub use terminal::{Options, run};

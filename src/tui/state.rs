@@ -1,0 +1,387 @@
+//! The debugger's model: plain data, changed only by `update`, read only by the views.
+
+use chrono::{DateTime, Utc};
+
+use super::fields::FieldRow;
+use super::keymap::Keymap;
+use super::theme::Theme;
+use crate::app::divergence::Class;
+use crate::app::projection::FieldDiff;
+use crate::store::{DeadLetter, OrderSort, PageKey};
+
+/// Rows of an orders page.
+pub const ORDERS_PAGE: u32 = 100;
+/// Events held around the cursor.
+pub const STREAM_WINDOW: u32 = 200;
+
+/// The four panes, in `Tab` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// The orders list.
+    Orders,
+    /// The selected order's events.
+    Stream,
+    /// The state at the cursor.
+    State,
+    /// Read model vs replay.
+    Divergence,
+}
+
+impl Pane {
+    /// The pane after this one.
+    pub fn next(self) -> Pane {
+        match self {
+            Pane::Orders => Pane::Stream,
+            Pane::Stream => Pane::State,
+            Pane::State => Pane::Divergence,
+            Pane::Divergence => Pane::Orders,
+        }
+    }
+
+    /// The pane before this one.
+    pub fn prev(self) -> Pane {
+        match self {
+            Pane::Orders => Pane::Divergence,
+            Pane::Stream => Pane::Orders,
+            Pane::State => Pane::Stream,
+            Pane::Divergence => Pane::State,
+        }
+    }
+}
+
+/// One line of the orders list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRow {
+    /// Order id.
+    pub id: String,
+    /// Replayed status (`None` for a row without events).
+    pub status: Option<String>,
+    /// Replayed total with currency.
+    pub total: String,
+    /// Customer.
+    pub customer: String,
+    /// Stream version.
+    pub version: u64,
+    /// Read model vs replay.
+    pub class: Class,
+    /// Events the row is behind.
+    pub behind: u64,
+}
+
+/// The orders pane.
+#[derive(Debug, Clone, Default)]
+pub struct OrdersPane {
+    /// The current page.
+    pub rows: Vec<OrderRow>,
+    /// Index of the selected row.
+    pub selected: usize,
+    /// The filter as typed.
+    pub filter: String,
+    /// The sort.
+    pub sort: OrderSort,
+    /// Start keys of the pages before and including this one (`None` = the first page).
+    pub pages: Vec<Option<PageKey>>,
+    /// Key of the last row, when a next page may exist.
+    pub next: Option<PageKey>,
+    /// A page request is in flight.
+    pub loading: bool,
+    /// Why the last page could not be loaded.
+    pub error: Option<String>,
+}
+
+/// One line of the stream pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    /// Version in the stream.
+    pub version: u64,
+    /// Global position.
+    pub position: i64,
+    /// Stored type name.
+    pub event_type: String,
+    /// One-line summary (or the decode error).
+    pub summary: String,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The stream pane: a window of events around the cursor.
+#[derive(Debug, Clone, Default)]
+pub struct StreamPane {
+    /// The open order.
+    pub order: Option<String>,
+    /// Its last version as last seen.
+    pub head: u64,
+    /// The version shown in the state pane.
+    pub cursor: u64,
+    /// Events around the cursor.
+    pub window: Vec<EventRow>,
+    /// The search text (`/` in this pane).
+    pub search: String,
+    /// Keep the cursor on the head as events arrive.
+    pub following: bool,
+    /// A window request is in flight.
+    pub loading: bool,
+    /// Why the last load failed.
+    pub error: Option<String>,
+}
+
+impl StreamPane {
+    /// The window row of a version, if loaded.
+    pub fn row(&self, version: u64) -> Option<&EventRow> {
+        let first = self.window.first()?.version;
+        self.window.get(version.checked_sub(first)? as usize)
+    }
+}
+
+/// The state pane.
+#[derive(Debug, Clone, Default)]
+pub struct StatePane {
+    /// The version shown.
+    pub version: u64,
+    /// Fields with what the version's event changed.
+    pub fields: Vec<FieldRow>,
+    /// A state request is in flight (the fields are of the previous cursor).
+    pub loading: bool,
+    /// Why the state could not be built.
+    pub error: Option<String>,
+}
+
+/// The read model vs replay pane.
+#[derive(Debug, Clone, Default)]
+pub struct DivergencePane {
+    /// The order compared.
+    pub order: Option<String>,
+    /// Its class.
+    pub class: Option<Class>,
+    /// Events the row is behind.
+    pub behind: u64,
+    /// Row version, when there is a row.
+    pub row_version: Option<i64>,
+    /// Differing fields.
+    pub fields: Vec<FieldDiff>,
+    /// What `explain` found, as lines.
+    pub explain: Vec<String>,
+    /// The version where projection and replay parted, to jump to.
+    pub parted_at: Option<u64>,
+    /// A request is in flight.
+    pub loading: bool,
+    /// Why the comparison failed.
+    pub error: Option<String>,
+}
+
+/// The log's head and the projector's place in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeadInfo {
+    /// Newest global position.
+    pub position: i64,
+    /// The projector's checkpoint.
+    pub projected: i64,
+    /// Dead letters waiting.
+    pub dead_letters: usize,
+}
+
+/// A line being typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineInput {
+    /// The text.
+    pub text: String,
+    /// Cursor, in chars.
+    pub cursor: usize,
+}
+
+/// What a one-line input is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// The `:` prompt.
+    Prompt,
+    /// Filter the orders.
+    Filter,
+    /// Search the stream.
+    Search,
+    /// Jump to a time.
+    Time,
+}
+
+/// A write waiting for `y`.
+#[derive(Debug, Clone)]
+pub enum Pending {
+    /// An order command, resolved to a full id.
+    Command(Box<crate::app::CommandRequest>),
+    /// Rebuild the read model.
+    Rebuild,
+    /// Catch the read model up.
+    Project,
+    /// Retry (`skip == false`) or skip a dead letter.
+    DeadLetter {
+        /// Its global position.
+        position: i64,
+        /// Skip instead of retry.
+        skip: bool,
+    },
+}
+
+/// An open overlay.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    /// Key help.
+    Help {
+        /// Scroll offset.
+        scroll: u16,
+    },
+    /// The raw stored event.
+    Raw {
+        /// Lines to show.
+        lines: Vec<String>,
+        /// Scroll offset.
+        scroll: u16,
+    },
+    /// Events sharing a correlation id.
+    Correlated {
+        /// The id.
+        correlation_id: String,
+        /// The events: (stream, version, type, recorded).
+        rows: Vec<(String, u64, String, DateTime<Utc>)>,
+        /// Selected row.
+        selected: usize,
+    },
+    /// Dead letters.
+    DeadLetters {
+        /// The letters.
+        rows: Vec<DeadLetter>,
+        /// Selected row.
+        selected: usize,
+    },
+}
+
+/// What the keyboard drives right now.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// Pane keys.
+    Normal,
+    /// Typing a line.
+    Input(InputKind, LineInput),
+    /// A write waits for `y`; the text is the exact command.
+    Confirm(String, Pending),
+    /// An overlay has the keys.
+    Overlay(Overlay),
+}
+
+/// How a message is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Neutral.
+    Info,
+    /// Success.
+    Ok,
+    /// Rejection or failure.
+    Error,
+}
+
+/// The latest request of each kind; results carrying an older tag are dropped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tags {
+    /// Orders page.
+    pub orders: u64,
+    /// Stream window.
+    pub stream: u64,
+    /// State at the cursor.
+    pub state: u64,
+    /// Divergence.
+    pub divergence: u64,
+    /// Overlay contents.
+    pub overlay: u64,
+    /// Search, time jump, completion, resolve, execute.
+    pub prompt: u64,
+    /// Head poll.
+    pub head: u64,
+}
+
+/// The whole model.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Refuse writes.
+    pub read_only: bool,
+    /// Database shown in the header.
+    pub database: String,
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// Styles.
+    pub theme: Theme,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    /// Focused pane.
+    pub focus: Pane,
+    /// Keyboard mode.
+    pub mode: Mode,
+    /// Orders pane.
+    pub orders: OrdersPane,
+    /// Stream pane.
+    pub stream: StreamPane,
+    /// State pane.
+    pub state: StatePane,
+    /// Divergence pane.
+    pub divergence: DivergencePane,
+    /// Log head and projector.
+    pub head: HeadInfo,
+    /// A poll is in flight.
+    pub polling: bool,
+    /// A poll has answered (later changes of the head reload the panes).
+    pub seen_head: bool,
+    /// The last result or error, shown on the prompt line.
+    pub message: Option<(Level, String)>,
+    /// Prompt history, oldest first.
+    pub history: Vec<String>,
+    /// Position while walking the history.
+    pub history_pos: Option<usize>,
+    /// Candidates of the last completion.
+    pub completions: Vec<String>,
+    /// Latest request tags.
+    pub tags: Tags,
+    /// Tag counter.
+    pub next_tag: u64,
+    /// Set by quit; the loop ends.
+    pub quit: bool,
+}
+
+impl App {
+    /// A fresh model.
+    pub fn new(database: String, read_only: bool, keymap: Keymap, theme: Theme) -> App {
+        App {
+            read_only,
+            database,
+            keymap,
+            theme,
+            size: (120, 40),
+            focus: Pane::Orders,
+            mode: Mode::Normal,
+            orders: OrdersPane {
+                pages: vec![None],
+                ..OrdersPane::default()
+            },
+            stream: StreamPane::default(),
+            state: StatePane::default(),
+            divergence: DivergencePane::default(),
+            head: HeadInfo::default(),
+            polling: false,
+            seen_head: false,
+            message: None,
+            history: Vec::new(),
+            history_pos: None,
+            completions: Vec::new(),
+            tags: Tags::default(),
+            next_tag: 0,
+            quit: false,
+        }
+    }
+
+    /// A new request tag.
+    pub fn tag(&mut self) -> u64 {
+        self.next_tag += 1;
+        self.next_tag
+    }
+
+    /// The selected order row.
+    pub fn selected_order(&self) -> Option<&OrderRow> {
+        self.orders.rows.get(self.orders.selected)
+    }
+}

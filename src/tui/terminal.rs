@@ -1,0 +1,199 @@
+//! The real terminal: raw mode, the alternate screen and the mouse, always restored (on
+//! exit, on error, and on panic); an input thread; the worker task; the draw loop.
+
+use std::io::{IsTerminal, Stdout, stdout};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use tokio::sync::mpsc;
+
+use super::action::Action;
+use super::keymap::Keymap;
+use super::state::{App, Level};
+use super::theme::Theme;
+use super::update::{start, update};
+use super::view::render;
+use super::worker::{Deps, Worker, serve};
+use crate::app::config::TuiConfig;
+
+/// How the debugger starts.
+pub struct Options {
+    /// Refuse writes from the prompt.
+    pub read_only: bool,
+    /// The database, as shown in the header.
+    pub database: String,
+    /// `[tui]` settings.
+    pub config: TuiConfig,
+    /// A first message (the demo names its planted faults).
+    pub welcome: Option<String>,
+}
+
+/// History lines kept.
+const HISTORY: usize = 1000;
+
+fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(stdout(), LeaveAlternateScreen, DisableMouseCapture);
+    let _ = execute!(stdout(), ratatui::crossterm::cursor::Show);
+}
+
+/// Restores the terminal when dropped, whatever the exit path.
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn default_file(dir: Option<PathBuf>, name: &str) -> Option<PathBuf> {
+    dir.map(|d| d.join("chronicle").join(name))
+}
+
+fn init_log(file: Option<PathBuf>) {
+    let Some(file) = file else { return };
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let Ok(f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)
+    else {
+        return;
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(f))
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Runs the debugger until `q`. Errors are one line for stderr, after the terminal is restored.
+pub async fn run(mut deps: Deps, opts: Options) -> Result<(), String> {
+    let keymap = Keymap::with_overrides(&opts.config.keys)?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::from_config(&opts.config.theme, no_color)?;
+    if !stdout().is_terminal() {
+        return Err(
+            "the debugger needs a terminal (stdout is not one); the CLI commands \
+                    (order show, check, …) work without one"
+                .into(),
+        );
+    }
+    let history_file = opts
+        .config
+        .history_file
+        .clone()
+        .or_else(|| default_file(dirs::data_dir(), "history"));
+    init_log(
+        opts.config
+            .log_file
+            .clone()
+            .or_else(|| default_file(dirs::state_dir().or_else(dirs::data_local_dir), "tui.log")),
+    );
+    let mut app = App::new(opts.database.clone(), opts.read_only, keymap, theme);
+    app.history = super::worker::load_history(history_file.as_deref(), HISTORY);
+    app.message = opts.welcome.map(|w| (Level::Info, w));
+    deps.history_file = history_file;
+
+    enable_raw_mode().map_err(|e| format!("cannot switch the terminal to raw mode: {e}"))?;
+    let guard = Guard;
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)
+        .map_err(|e| format!("cannot open the alternate screen: {e}"))?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))
+        .map_err(|e| format!("cannot start the terminal: {e}"))?;
+    let result = event_loop(&mut terminal, app, deps, &opts.config).await;
+    drop(guard);
+    result
+}
+
+async fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    mut app: App,
+    deps: Deps,
+    config: &TuiConfig,
+) -> Result<(), String> {
+    let (input_tx, mut input_rx) = mpsc::unbounded_channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let input_stop = stop.clone();
+    std::thread::spawn(move || read_input(&input_tx, &input_stop));
+    let (effect_tx, effect_rx) = mpsc::unbounded_channel();
+    let (result_tx, mut result_rx) = mpsc::unbounded_channel();
+    let worker = tokio::spawn(serve(Worker::new(deps), effect_rx, result_tx));
+    let mut tick = tokio::time::interval(Duration::from_millis(config.poll_interval_ms));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let size = terminal.size().map_err(|e| e.to_string())?;
+    app.size = (size.width, size.height);
+    let mut fx = start(&mut app);
+    let outcome = loop {
+        for e in fx.drain(..) {
+            let _ = effect_tx.send(e);
+        }
+        if app.quit {
+            break Ok(());
+        }
+        if let Err(e) = terminal.draw(|f| render(&app, f)) {
+            break Err(format!("cannot draw: {e}"));
+        }
+        let action = tokio::select! {
+            Some(a) = input_rx.recv() => a,
+            Some(a) = result_rx.recv() => a,
+            _ = tick.tick() => Action::Tick,
+            else => break Ok(()),
+        };
+        fx = update(&mut app, action);
+        // Apply whatever else is ready before drawing again: one frame per burst.
+        while let Ok(a) = input_rx.try_recv().or_else(|_| result_rx.try_recv()) {
+            fx.extend(update(&mut app, a));
+            if app.quit {
+                break;
+            }
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    drop(effect_tx);
+    worker.abort();
+    outcome
+}
+
+/// Reads terminal events on a plain thread (crossterm's read blocks) until told to stop.
+fn read_input(tx: &mpsc::UnboundedSender<Action>, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        match event::poll(Duration::from_millis(100)) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "terminal input failed");
+                return;
+            }
+        }
+        let action = match event::read() {
+            Ok(Event::Key(k)) => Action::Key(k),
+            Ok(Event::Mouse(m)) => Action::Mouse(m),
+            Ok(Event::Resize(w, h)) => Action::Resize(w, h),
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "terminal input failed");
+                return;
+            }
+        };
+        if tx.send(action).is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! Keys by mode: line editing, the prompt, confirmations and overlays.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::keys::{command, refresh};
+use super::{load_orders, open_order, set_cursor};
+use crate::tui::action::{Completion, Effect};
+use crate::tui::prompt::{
+    CompletionTarget, PromptCommand, apply_completion, completion_target, parse_prompt, parse_time,
+};
+use crate::tui::state::{App, InputKind, Level, LineInput, Mode, Overlay, Pending};
+
+/// Routes a key by mode.
+pub(super) fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    if k.kind == KeyEventKind::Release {
+        return;
+    }
+    let mode = std::mem::replace(&mut app.mode, Mode::Normal);
+    match mode {
+        Mode::Normal => {
+            if k.code == KeyCode::Esc {
+                app.message = None;
+                app.completions.clear();
+            } else if let Some(cmd) = app.keymap.lookup(&k) {
+                command(app, cmd, fx);
+            }
+        }
+        Mode::Input(kind, line) => input(app, kind, line, k, fx),
+        Mode::Confirm(text, pending) => {
+            if k.code == KeyCode::Char('y')
+                && k.modifiers.difference(KeyModifiers::SHIFT).is_empty()
+            {
+                let tag = app.tag();
+                app.tags.prompt = tag;
+                app.message = Some((Level::Info, format!("running: {text}")));
+                fx.push(Effect::Execute { tag, pending });
+            } else {
+                app.message = Some((Level::Info, format!("cancelled: {text}")));
+            }
+        }
+        Mode::Overlay(o) => overlay(app, o, k, fx),
+    }
+}
+
+/// Edits a line; Enter submits, Esc cancels.
+fn input(app: &mut App, kind: InputKind, mut line: LineInput, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    match k.code {
+        KeyCode::Esc => {
+            app.completions.clear();
+            return;
+        }
+        KeyCode::Char('c') if ctrl => return,
+        KeyCode::Enter => return submit(app, kind, &line.text, fx),
+        KeyCode::Char('u') if ctrl => line = LineInput::default(),
+        KeyCode::Char(c) => {
+            let at = byte_index(&line.text, line.cursor);
+            line.text.insert(at, c);
+            line.cursor += 1;
+        }
+        KeyCode::Backspace if line.cursor > 0 => {
+            line.cursor -= 1;
+            let at = byte_index(&line.text, line.cursor);
+            line.text.remove(at);
+        }
+        KeyCode::Delete if line.cursor < line.text.chars().count() => {
+            let at = byte_index(&line.text, line.cursor);
+            line.text.remove(at);
+        }
+        KeyCode::Left => line.cursor = line.cursor.saturating_sub(1),
+        KeyCode::Right => line.cursor = (line.cursor + 1).min(line.text.chars().count()),
+        KeyCode::Home => line.cursor = 0,
+        KeyCode::End => line.cursor = line.text.chars().count(),
+        KeyCode::Up | KeyCode::Down if kind == InputKind::Prompt => {
+            history(app, &mut line, k.code == KeyCode::Up);
+        }
+        KeyCode::Tab if kind == InputKind::Prompt => complete(app, &mut line, fx),
+        _ => {}
+    }
+    app.mode = Mode::Input(kind, line);
+}
+
+fn byte_index(s: &str, chars: usize) -> usize {
+    s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i)
+}
+
+fn history(app: &mut App, line: &mut LineInput, back: bool) {
+    if app.history.is_empty() {
+        return;
+    }
+    let last = app.history.len() - 1;
+    app.history_pos = match (app.history_pos, back) {
+        (None, true) => Some(last),
+        (None, false) => None,
+        (Some(0), true) => Some(0),
+        (Some(p), true) => Some(p - 1),
+        (Some(p), false) if p >= last => None,
+        (Some(p), false) => Some(p + 1),
+    };
+    line.text = app
+        .history_pos
+        .map(|p| app.history[p].clone())
+        .unwrap_or_default();
+    line.cursor = line.text.chars().count();
+}
+
+fn complete(app: &mut App, line: &mut LineInput, fx: &mut Vec<Effect>) {
+    line.cursor = line.text.chars().count();
+    let what = match completion_target(&line.text) {
+        CompletionTarget::Command(c) => {
+            line.text = apply_completion(&line.text, &c);
+            line.cursor = line.text.chars().count();
+            app.completions = if c.len() > 1 { c } else { Vec::new() };
+            return;
+        }
+        CompletionTarget::OrderId(p) => Completion::OrderId(p),
+        CompletionTarget::Sku(id, p) => Completion::Sku(id, p),
+        CompletionTarget::None => return,
+    };
+    let tag = app.tag();
+    app.tags.prompt = tag;
+    fx.push(Effect::Complete { tag, what });
+}
+
+/// Runs a submitted line.
+fn submit(app: &mut App, kind: InputKind, text: &str, fx: &mut Vec<Effect>) {
+    app.completions.clear();
+    match kind {
+        InputKind::Filter => {
+            app.orders.filter = text.trim().to_string();
+            app.orders.pages = vec![None];
+            app.orders.selected = 0;
+            load_orders(app, fx);
+        }
+        InputKind::Search => {
+            app.stream.search = text.trim().to_string();
+            if !app.stream.search.is_empty() {
+                command(app, crate::tui::keymap::Cmd::SearchNext, fx);
+            }
+        }
+        InputKind::Time => match parse_time(text) {
+            Ok(at) => time_jump(app, at, fx),
+            Err(e) => app.message = Some((Level::Error, e)),
+        },
+        InputKind::Prompt => prompt(app, text, fx),
+    }
+}
+
+fn time_jump(app: &mut App, at: chrono::DateTime<chrono::Utc>, fx: &mut Vec<Effect>) {
+    let Some(order) = app.stream.order.clone() else {
+        app.message = Some((Level::Info, "open an order first (Enter in Orders)".into()));
+        return;
+    };
+    let tag = app.tag();
+    app.tags.prompt = tag;
+    fx.push(Effect::VersionAt { tag, order, at });
+}
+
+fn prompt(app: &mut App, text: &str, fx: &mut Vec<Effect>) {
+    let text = text.trim();
+    if text.is_empty() {
+        return;
+    }
+    if app.history.last().map(String::as_str) != Some(text) {
+        app.history.push(text.to_string());
+        fx.push(Effect::SaveHistory(text.to_string()));
+    }
+    app.history_pos = None;
+    let cmd = match parse_prompt(text) {
+        Ok(c) => c,
+        Err(e) => {
+            app.message = Some((Level::Error, e));
+            return;
+        }
+    };
+    if cmd.writes() && app.read_only {
+        app.message = Some((
+            Level::Error,
+            "read-only: started with --read-only, the prompt refuses writes".into(),
+        ));
+        return;
+    }
+    match cmd {
+        PromptCommand::Quit => app.quit = true,
+        PromptCommand::Help => app.mode = Mode::Overlay(Overlay::Help { scroll: 0 }),
+        PromptCommand::Version(v) => {
+            if v > app.stream.head && app.stream.order.is_some() {
+                app.message = Some((
+                    Level::Error,
+                    format!(
+                        "the order has {} events; there is no version {v}",
+                        app.stream.head
+                    ),
+                ));
+            } else {
+                set_cursor(app, v, fx);
+            }
+        }
+        PromptCommand::Time(at) => time_jump(app, at, fx),
+        PromptCommand::Check => {
+            let tag = app.tag();
+            app.tags.prompt = tag;
+            app.message = Some((Level::Info, "checking every order…".into()));
+            fx.push(Effect::Check { tag });
+        }
+        PromptCommand::DeadLetters => command(app, crate::tui::keymap::Cmd::DeadLetters, fx),
+        PromptCommand::Rebuild => {
+            app.mode = Mode::Confirm("rebuild (the whole read model)".into(), Pending::Rebuild);
+        }
+        PromptCommand::Project => {
+            app.mode = Mode::Confirm("project (catch the read model up)".into(), Pending::Project);
+        }
+        command @ (PromptCommand::Create { .. } | PromptCommand::Write { .. }) => {
+            let tag = app.tag();
+            app.tags.prompt = tag;
+            app.message = Some((Level::Info, "resolving…".into()));
+            fx.push(Effect::Resolve { tag, command });
+        }
+    }
+}
+
+/// Keys while an overlay is open.
+fn overlay(app: &mut App, mut o: Overlay, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let close = matches!(k.code, KeyCode::Esc | KeyCode::Char('q' | '?'));
+    if close {
+        return;
+    }
+    let down = matches!(k.code, KeyCode::Down | KeyCode::Char('j'));
+    let up = matches!(k.code, KeyCode::Up | KeyCode::Char('k'));
+    match &mut o {
+        Overlay::Help { scroll } | Overlay::Raw { scroll, .. } => {
+            if down {
+                *scroll = scroll.saturating_add(1);
+            } else if up {
+                *scroll = scroll.saturating_sub(1);
+            } else if k.code == KeyCode::PageDown {
+                *scroll = scroll.saturating_add(10);
+            } else if k.code == KeyCode::PageUp {
+                *scroll = scroll.saturating_sub(10);
+            }
+        }
+        Overlay::Correlated { rows, selected, .. } => {
+            if down {
+                *selected = (*selected + 1).min(rows.len().saturating_sub(1));
+            } else if up {
+                *selected = selected.saturating_sub(1);
+            } else if k.code == KeyCode::Enter {
+                if let Some((stream, version, ..)) = rows.get(*selected).cloned() {
+                    open_order(app, &stream, Some(version), fx);
+                    app.focus = crate::tui::state::Pane::Stream;
+                }
+                return;
+            }
+        }
+        Overlay::DeadLetters { rows, selected } => {
+            if down {
+                *selected = (*selected + 1).min(rows.len().saturating_sub(1));
+            } else if up {
+                *selected = selected.saturating_sub(1);
+            } else if let (KeyCode::Char(c @ ('r' | 's')), Some(letter)) =
+                (k.code, rows.get(*selected))
+            {
+                if app.read_only {
+                    app.message = Some((
+                        Level::Error,
+                        "read-only: started with --read-only, dead letters stay as they are".into(),
+                    ));
+                } else {
+                    let skip = c == 's';
+                    let text = format!(
+                        "dlq {} {} (event #{}, {} v{})",
+                        if skip { "skip" } else { "retry" },
+                        letter.global_position,
+                        letter.global_position,
+                        letter.stream_id,
+                        letter.version
+                    );
+                    app.mode = Mode::Confirm(
+                        text,
+                        Pending::DeadLetter {
+                            position: letter.global_position,
+                            skip,
+                        },
+                    );
+                    return;
+                }
+            } else if k.code == KeyCode::Enter {
+                if let Some(letter) = rows.get(*selected).cloned() {
+                    open_order(app, &letter.stream_id, Some(letter.version), fx);
+                    app.focus = crate::tui::state::Pane::Stream;
+                }
+                return;
+            } else if k.code == KeyCode::Char('r') {
+                refresh(app, fx);
+            }
+        }
+    }
+    app.mode = Mode::Overlay(o);
+}

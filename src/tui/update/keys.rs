@@ -1,0 +1,206 @@
+//! Normal-mode commands: what each keymap command does to the focused pane.
+
+use super::{load_orders, open_order, set_cursor};
+use crate::tui::action::Effect;
+use crate::tui::keymap::Cmd;
+use crate::tui::state::{App, InputKind, LineInput, Mode, Overlay, Pane};
+
+/// Steps of PageUp / PageDown in the stream.
+const STREAM_PAGE: u64 = 20;
+
+/// Runs one normal-mode command.
+pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
+    let in_orders = app.focus == Pane::Orders;
+    match cmd {
+        Cmd::Quit => app.quit = true,
+        Cmd::Help => app.mode = Mode::Overlay(Overlay::Help { scroll: 0 }),
+        Cmd::NextPane => app.focus = app.focus.next(),
+        Cmd::PrevPane => app.focus = app.focus.prev(),
+        Cmd::Up if in_orders => move_selection(app, -1, fx),
+        Cmd::Down if in_orders => move_selection(app, 1, fx),
+        Cmd::PageUp if in_orders => page(app, false, fx),
+        Cmd::PageDown if in_orders => page(app, true, fx),
+        Cmd::Up | Cmd::StepBack => step(app, -1, fx),
+        Cmd::Down | Cmd::StepForward => step(app, 1, fx),
+        Cmd::PageUp => step(app, -(STREAM_PAGE as i64), fx),
+        Cmd::PageDown => step(app, STREAM_PAGE as i64, fx),
+        Cmd::First => set_cursor(app, 1, fx),
+        Cmd::Last => {
+            let head = app.stream.head;
+            set_cursor(app, head, fx);
+        }
+        Cmd::Select => select(app, fx),
+        Cmd::Filter => {
+            let (kind, text) = if in_orders {
+                (InputKind::Filter, app.orders.filter.clone())
+            } else {
+                (InputKind::Search, app.stream.search.clone())
+            };
+            let cursor = text.chars().count();
+            app.mode = Mode::Input(kind, LineInput { text, cursor });
+        }
+        Cmd::SearchNext => search(app, true, fx),
+        Cmd::SearchPrev => search(app, false, fx),
+        Cmd::Prompt => {
+            app.history_pos = None;
+            app.completions.clear();
+            app.mode = Mode::Input(InputKind::Prompt, LineInput::default());
+        }
+        Cmd::Time => {
+            if app.stream.order.is_some() {
+                app.mode = Mode::Input(InputKind::Time, LineInput::default());
+            } else {
+                no_order(app);
+            }
+        }
+        Cmd::Follow => {
+            app.stream.following = !app.stream.following;
+            if app.stream.following {
+                let head = app.stream.head;
+                set_cursor(app, head, fx);
+            }
+        }
+        Cmd::Raw | Cmd::Correlation => {
+            let Some(order) = app.stream.order.clone() else {
+                return no_order(app);
+            };
+            let version = app.stream.cursor;
+            if version == 0 {
+                return;
+            }
+            let tag = app.tag();
+            app.tags.overlay = tag;
+            fx.push(if cmd == Cmd::Raw {
+                Effect::LoadRaw {
+                    tag,
+                    order,
+                    version,
+                }
+            } else {
+                Effect::LoadCorrelated {
+                    tag,
+                    order,
+                    version,
+                }
+            });
+        }
+        Cmd::DeadLetters => {
+            let tag = app.tag();
+            app.tags.overlay = tag;
+            fx.push(Effect::LoadDeadLetters { tag });
+        }
+        Cmd::Sort => {
+            app.orders.sort = app.orders.sort.next();
+            app.orders.pages = vec![None];
+            app.orders.selected = 0;
+            load_orders(app, fx);
+        }
+        Cmd::Refresh => refresh(app, fx),
+    }
+}
+
+fn no_order(app: &mut App) {
+    app.message = Some((
+        crate::tui::state::Level::Info,
+        "open an order first (Enter in Orders)".into(),
+    ));
+}
+
+/// Reloads the orders page, the open order and the head.
+pub(super) fn refresh(app: &mut App, fx: &mut Vec<Effect>) {
+    load_orders(app, fx);
+    if let Some(id) = app.stream.order.clone() {
+        let at = Some(app.stream.cursor).filter(|v| *v > 0 && !app.stream.following);
+        app.stream.order = None;
+        open_order(app, &id, at, fx);
+    }
+}
+
+fn step(app: &mut App, delta: i64, fx: &mut Vec<Effect>) {
+    let v = app.stream.cursor.saturating_add_signed(delta).max(1);
+    set_cursor(app, v, fx);
+}
+
+fn select(app: &mut App, fx: &mut Vec<Effect>) {
+    match app.focus {
+        Pane::Orders => {
+            if let Some(id) = app.selected_order().map(|r| r.id.clone()) {
+                open_order(app, &id, None, fx);
+                app.focus = Pane::Stream;
+            }
+        }
+        Pane::Divergence => {
+            if let Some(v) = app.divergence.parted_at {
+                set_cursor(app, v, fx);
+                app.focus = Pane::Stream;
+            }
+        }
+        Pane::Stream | Pane::State => {}
+    }
+}
+
+/// Moves the orders selection, crossing into the next or previous page at the edges.
+pub(super) fn move_selection(app: &mut App, delta: i64, fx: &mut Vec<Effect>) {
+    let len = app.orders.rows.len();
+    if len == 0 {
+        return;
+    }
+    let target = app.orders.selected as i64 + delta;
+    if target >= len as i64 {
+        if app.orders.next.is_some() {
+            page(app, true, fx);
+        }
+        return;
+    }
+    if target < 0 {
+        if app.orders.pages.len() > 1 {
+            page(app, false, fx);
+            app.orders.selected = usize::MAX;
+        }
+        return;
+    }
+    app.orders.selected = target as usize;
+    if let Some(id) = app.selected_order().map(|r| r.id.clone()) {
+        open_order(app, &id, None, fx);
+    }
+}
+
+/// The next or previous orders page.
+pub(super) fn page(app: &mut App, forward: bool, fx: &mut Vec<Effect>) {
+    if forward {
+        let Some(next) = app.orders.next.clone() else {
+            return;
+        };
+        app.orders.pages.push(Some(next));
+    } else {
+        if app.orders.pages.len() <= 1 {
+            app.orders.selected = 0;
+            return;
+        }
+        app.orders.pages.pop();
+    }
+    app.orders.selected = 0;
+    load_orders(app, fx);
+}
+
+fn search(app: &mut App, forward: bool, fx: &mut Vec<Effect>) {
+    let Some(order) = app.stream.order.clone() else {
+        return no_order(app);
+    };
+    if app.stream.search.is_empty() {
+        app.message = Some((
+            crate::tui::state::Level::Info,
+            "no search yet: / in the Stream pane".into(),
+        ));
+        return;
+    }
+    let tag = app.tag();
+    app.tags.prompt = tag;
+    fx.push(Effect::Search {
+        tag,
+        order,
+        from: app.stream.cursor,
+        needle: app.stream.search.clone(),
+        forward,
+    });
+}

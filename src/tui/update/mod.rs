@@ -1,0 +1,157 @@
+//! `update`: an action changes the model and yields effects for the worker. No IO here.
+
+mod input;
+mod keys;
+mod mouse;
+mod results;
+
+use super::action::{Action, Effect};
+use super::prompt::parse_filter;
+use super::state::{App, Level, ORDERS_PAGE, STREAM_WINDOW};
+use crate::store::OrderPageQuery;
+
+/// Applies one action; returns what the worker should do.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match action {
+        Action::Key(k) => input::key(app, k, &mut fx),
+        Action::Mouse(m) => mouse::mouse(app, m, &mut fx),
+        Action::Resize(w, h) => app.size = (w, h),
+        Action::Tick => {
+            if !app.polling {
+                app.polling = true;
+                let tag = app.tag();
+                app.tags.head = tag;
+                fx.push(Effect::Poll {
+                    tag,
+                    order: app.stream.order.clone(),
+                });
+            }
+        }
+        Action::Loaded(tag, loaded) => results::loaded(app, tag, loaded, &mut fx),
+    }
+    fx
+}
+
+/// The effects of the first frame: the first orders page and a head poll.
+pub fn start(app: &mut App) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    load_orders(app, &mut fx);
+    fx.extend(update(app, Action::Tick));
+    fx
+}
+
+/// Asks for the current orders page (the last start key) with the current filter and sort.
+pub(super) fn load_orders(app: &mut App, fx: &mut Vec<Effect>) {
+    let filter = match parse_filter(&app.orders.filter) {
+        Ok(f) => f,
+        Err(e) => {
+            app.message = Some((Level::Error, e));
+            return;
+        }
+    };
+    let tag = app.tag();
+    app.tags.orders = tag;
+    app.orders.loading = true;
+    fx.push(Effect::LoadOrders {
+        tag,
+        query: OrderPageQuery {
+            filter,
+            sort: app.orders.sort,
+            after: app.orders.pages.last().cloned().flatten(),
+            limit: ORDERS_PAGE,
+        },
+    });
+}
+
+/// Opens an order in the stream pane, at `at` or at its head.
+pub(super) fn open_order(app: &mut App, id: &str, at: Option<u64>, fx: &mut Vec<Effect>) {
+    let same = app.stream.order.as_deref() == Some(id);
+    if !same {
+        app.stream.order = Some(id.to_string());
+        app.stream.window.clear();
+        app.stream.head = 0;
+        app.stream.cursor = 0;
+        app.stream.following = false;
+        app.state.fields.clear();
+        app.divergence = super::state::DivergencePane::default();
+    }
+    app.stream.error = None;
+    if let (true, Some(v)) = (same, at) {
+        set_cursor(app, v, fx);
+        return;
+    }
+    let tag = app.tag();
+    app.tags.stream = tag;
+    app.stream.loading = true;
+    fx.push(Effect::LoadStream {
+        tag,
+        order: id.to_string(),
+        around: at,
+    });
+    if let Some(v) = at {
+        app.stream.cursor = v;
+        load_state(app, fx);
+    }
+    load_divergence(app, fx);
+}
+
+pub(super) fn load_divergence(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(order) = app.stream.order.clone() else {
+        return;
+    };
+    let tag = app.tag();
+    app.tags.divergence = tag;
+    app.divergence.loading = true;
+    fx.push(Effect::LoadDivergence { tag, order });
+}
+
+fn load_state(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(order) = app.stream.order.clone() else {
+        return;
+    };
+    let tag = app.tag();
+    app.tags.state = tag;
+    app.state.loading = true;
+    fx.push(Effect::LoadState {
+        tag,
+        order,
+        version: app.stream.cursor,
+    });
+}
+
+/// Moves the cursor to `v` (clamped to the stream); loads the state there, and a new window
+/// when `v` nears the edge of the one held. Costs the same at any version.
+pub(super) fn set_cursor(app: &mut App, v: u64, fx: &mut Vec<Effect>) {
+    let Some(order) = app.stream.order.clone() else {
+        app.message = Some((Level::Info, "open an order first (Enter in Orders)".into()));
+        return;
+    };
+    if app.stream.head == 0 {
+        return;
+    }
+    let v = v.clamp(1, app.stream.head);
+    if v != app.stream.head {
+        app.stream.following = false;
+    }
+    if v == app.stream.cursor && app.state.version == v && !app.state.fields.is_empty() {
+        return;
+    }
+    app.stream.cursor = v;
+    load_state(app, fx);
+    let first = app.stream.window.first().map_or(0, |r| r.version);
+    let last = app.stream.window.last().map_or(0, |r| r.version);
+    let margin = u64::from(STREAM_WINDOW / 8);
+    let near_start = v < first + margin && first > 1;
+    let near_end = v + margin > last && last < app.stream.head;
+    if app.stream.window.is_empty() || v < first || v > last || near_start || near_end {
+        let tag = app.tag();
+        app.tags.stream = tag;
+        app.stream.loading = true;
+        fx.push(Effect::LoadStream {
+            tag,
+            order,
+            around: Some(v),
+        });
+    }
+}

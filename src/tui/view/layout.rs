@@ -1,0 +1,82 @@
+//! Where each pane goes. `update` hit-tests mouse clicks with the same rectangles.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+/// Narrower or shorter than this shows a message instead of the panes.
+pub const MIN_WIDTH: u16 = 80;
+/// See [`MIN_WIDTH`].
+pub const MIN_HEIGHT: u16 = 16;
+
+/// The screen's regions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    /// Title line.
+    pub header: Rect,
+    /// Orders pane.
+    pub orders: Rect,
+    /// Stream pane.
+    pub stream: Rect,
+    /// State pane.
+    pub state: Rect,
+    /// Read model vs replay pane.
+    pub divergence: Rect,
+    /// Prompt / message line.
+    pub prompt: Rect,
+    /// Key hints.
+    pub footer: Rect,
+}
+
+/// The regions of a `width`×`height` screen, or `None` when it is too small.
+pub fn areas(width: u16, height: u16) -> Option<Areas> {
+    if width < MIN_WIDTH || height < MIN_HEIGHT {
+        return None;
+    }
+    let screen = Rect::new(0, 0, width, height);
+    let [header, body, prompt, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(8),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(screen);
+    let [orders, stream, right] = Layout::horizontal([
+        Constraint::Percentage(37),
+        Constraint::Percentage(31),
+        Constraint::Percentage(32),
+    ])
+    .areas(body);
+    let [state, divergence] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
+    Some(Areas {
+        header,
+        orders,
+        stream,
+        state,
+        divergence,
+        prompt,
+        footer,
+    })
+}
+
+/// Rows inside a bordered pane.
+pub fn inner_rows(area: Rect) -> usize {
+    area.height.saturating_sub(2) as usize
+}
+
+/// The first row shown so that `selected` is visible, keeping it a few rows from the
+/// bottom edge while there is more below.
+pub fn list_offset(selected: usize, len: usize, visible: usize) -> usize {
+    if visible == 0 || len <= visible {
+        return 0;
+    }
+    let margin = (visible / 4).min(3);
+    let max_offset = len - visible;
+    (selected + margin + 1)
+        .saturating_sub(visible)
+        .min(max_offset)
+}
+
+/// Whether a point lies in a rectangle.
+pub fn contains(r: Rect, x: u16, y: u16) -> bool {
+    x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
+}

@@ -1,0 +1,147 @@
+//! Views: render the model and nothing else.
+
+pub mod layout;
+mod overlay;
+mod panes;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::keymap::Scope;
+use super::state::{App, InputKind, Level, Mode, Pane};
+use layout::{MIN_HEIGHT, MIN_WIDTH, areas};
+
+/// Draws the whole screen.
+pub fn render(app: &App, frame: &mut Frame) {
+    let size = frame.area();
+    let Some(a) = areas(size.width, size.height) else {
+        too_small(frame, size);
+        return;
+    };
+    header(app, frame, a.header);
+    panes::orders(app, frame, a.orders);
+    panes::stream(app, frame, a.stream);
+    panes::state(app, frame, a.state);
+    panes::divergence(app, frame, a.divergence);
+    prompt_line(app, frame, a.prompt);
+    footer(app, frame, a.footer);
+    if let Mode::Overlay(o) = &app.mode {
+        overlay::render(app, o, frame, size);
+    }
+}
+
+fn too_small(frame: &mut Frame, size: Rect) {
+    let text = vec![
+        Line::from("Terminal too small"),
+        Line::from(format!(
+            "{}×{}, need at least {MIN_WIDTH}×{MIN_HEIGHT}",
+            size.width, size.height
+        )),
+        Line::from("enlarge it, or press q to quit"),
+    ];
+    let y = size.height.saturating_sub(3) / 2;
+    let area = Rect::new(0, y, size.width, size.height.saturating_sub(y).min(3));
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+/// A bordered pane block, highlighted when focused.
+pub(super) fn block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
+    let style = if app.focus == pane {
+        app.theme.focus
+    } else {
+        app.theme.border
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(Span::styled(format!(" {title} "), style))
+}
+
+fn header(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let lag = app.head.position - app.head.projected;
+    let mut spans = vec![
+        Span::styled("Chronicle", t.focus),
+        Span::raw(format!(" · {} · head #{}", app.database, app.head.position)),
+    ];
+    if lag > 0 {
+        spans.push(Span::styled(format!(" · read model {lag} behind"), t.warn));
+    } else {
+        spans.push(Span::styled(" · read model caught up", t.ok));
+    }
+    if app.head.dead_letters > 0 {
+        spans.push(Span::styled(
+            format!(" · {} dead letter(s) (D)", app.head.dead_letters),
+            t.warn,
+        ));
+    }
+    if app.read_only {
+        spans.push(Span::styled(" · READ-ONLY", t.warn));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn prompt_line(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let line = match &app.mode {
+        Mode::Input(kind, input) => {
+            let label = match kind {
+                InputKind::Prompt => ":",
+                InputKind::Filter => "filter (status:, customer:, id:) /",
+                InputKind::Search => "search /",
+                InputKind::Time => "time (2026-11-26 10:02) ",
+            };
+            let mut spans = vec![
+                Span::styled(label.to_string(), t.key),
+                Span::raw(crate::text::printable(&input.text)),
+            ];
+            if !app.completions.is_empty() {
+                spans.push(Span::styled(
+                    format!("   [{}]", app.completions.join(" ")),
+                    t.dim,
+                ));
+            }
+            let x = area.x + label.chars().count() as u16 + input.cursor as u16;
+            frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+            Line::from(spans)
+        }
+        Mode::Confirm(text, _) => Line::from(vec![
+            Span::styled("confirm: ", t.warn),
+            Span::raw(text.clone()),
+            Span::styled("  y = run, any other key = cancel", t.key),
+        ]),
+        _ => match &app.message {
+            Some((level, text)) => {
+                let style = match level {
+                    Level::Info => Style::new(),
+                    Level::Ok => t.ok,
+                    Level::Error => t.error,
+                };
+                Line::from(Span::styled(text.clone(), style))
+            }
+            None => Line::default(),
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn footer(app: &App, frame: &mut Frame, area: Rect) {
+    let scope = match app.focus {
+        Pane::Orders => Scope::Orders,
+        _ => Scope::Stream,
+    };
+    let mut spans = Vec::new();
+    for (keys, what) in app.keymap.footer(scope) {
+        spans.push(Span::styled(format!(" {keys}"), app.theme.key));
+        spans.push(Span::styled(format!(" {what} "), app.theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,232 @@
+//! The four panes.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::block;
+use super::layout::{inner_rows, list_offset};
+use crate::app::divergence::Class;
+use crate::tui::fields::Change;
+use crate::tui::state::{App, Pane};
+use crate::tui::theme::Theme;
+
+/// The first 8 characters of an id: enough to tell orders apart on screen.
+pub(super) fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+/// A badge per divergence class; in-sync orders get none.
+pub(super) fn badge(class: Class, behind: u64, t: &Theme) -> Span<'static> {
+    let text = match class {
+        Class::InSync => return Span::raw(""),
+        Class::Lagging => format!("… lag {behind}"),
+        Class::Diverged => "⚠ diverged".into(),
+        Class::Missing => "✗ missing".into(),
+        Class::Orphan => "? orphan".into(),
+        Class::Parked => "⏸ parked".into(),
+    };
+    Span::styled(text, t.warn)
+}
+
+pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
+    let o = &app.orders;
+    let mut title = format!("Orders · sort {}", o.sort.as_str());
+    if !o.filter.is_empty() {
+        title.push_str(&format!(" · filter {}", crate::text::printable(&o.filter)));
+    }
+    if o.pages.len() > 1 {
+        title.push_str(&format!(" · p{}", o.pages.len()));
+    }
+    if o.loading {
+        title.push_str(" · loading");
+    }
+    let visible = inner_rows(area);
+    let offset = list_offset(o.selected, o.rows.len(), visible);
+    let mut lines: Vec<Line> = Vec::with_capacity(visible);
+    if let Some(e) = &o.error {
+        lines.push(Line::from(Span::styled(e.clone(), app.theme.error)));
+    } else if o.rows.is_empty() && !o.loading {
+        lines.push(Line::from("no orders match"));
+    }
+    for (i, r) in o.rows.iter().enumerate().skip(offset).take(visible) {
+        let selected = i == o.selected;
+        let marker = if selected { "▶ " } else { "  " };
+        let mut line = Line::from(vec![
+            Span::raw(format!(
+                "{marker}{} {:<9} {:>12} ",
+                short(&r.id),
+                r.status.as_deref().unwrap_or("-"),
+                r.total
+            )),
+            badge(r.class, r.behind, &app.theme),
+        ]);
+        if selected {
+            line = line.style(app.theme.selected);
+        }
+        lines.push(line);
+    }
+    if o.next.is_some() && lines.len() < visible {
+        lines.push(Line::from(Span::styled("  ↓ more (PgDn)", app.theme.dim)));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(block(app, Pane::Orders, title)),
+        area,
+    );
+}
+
+pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
+    let s = &app.stream;
+    let title = match &s.order {
+        None => "Stream".to_string(),
+        Some(id) => {
+            let mut t = format!("Stream {} v{}/{}", short(id), s.cursor, s.head);
+            if s.following {
+                t.push_str(" · following");
+            } else if s.cursor < s.head && s.cursor > 0 {
+                t.push_str(&format!(" · {} behind head", s.head - s.cursor));
+            }
+            if !s.search.is_empty() {
+                t.push_str(&format!(" · /{}", crate::text::printable(&s.search)));
+            }
+            t
+        }
+    };
+    let visible = inner_rows(area);
+    let cursor_index = s
+        .window
+        .iter()
+        .position(|r| r.version == s.cursor)
+        .unwrap_or(0);
+    let offset = list_offset(cursor_index, s.window.len(), visible);
+    let width = s.head.max(1).to_string().len();
+    let mut lines: Vec<Line> = Vec::with_capacity(visible);
+    if let Some(e) = &s.error {
+        lines.push(Line::from(Span::styled(e.clone(), app.theme.error)));
+    } else if s.order.is_none() {
+        lines.push(Line::from("select an order (Enter)"));
+    } else if s.window.is_empty() {
+        lines.push(Line::from("loading…"));
+    }
+    for r in s.window.iter().skip(offset).take(visible) {
+        let at = r.version == s.cursor;
+        let marker = if at { "▶" } else { " " };
+        let mut line = Line::from(vec![
+            Span::raw(format!(
+                "{marker} {:>width$} {:<14} ",
+                r.version, r.event_type
+            )),
+            Span::styled(r.summary.clone(), app.theme.dim),
+        ]);
+        if at {
+            line = line.style(app.theme.selected);
+        }
+        lines.push(line);
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(block(app, Pane::Stream, title)),
+        area,
+    );
+}
+
+pub(super) fn state(app: &App, frame: &mut Frame, area: Rect) {
+    let st = &app.state;
+    let t = &app.theme;
+    let mut title = format!("State @ v{}", st.version);
+    if let Some(r) = app.stream.row(st.version) {
+        title.push_str(&format!(" · {}", r.event_type));
+    }
+    if st.loading {
+        title.push_str(" · loading");
+    }
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(e) = &st.error {
+        lines.push(Line::from(Span::styled(e.clone(), t.error)));
+    }
+    if let Some(r) = app.stream.row(st.version) {
+        lines.push(Line::from(Span::styled(
+            format!("recorded {}", r.recorded_at.format("%Y-%m-%d %H:%M:%S")),
+            t.dim,
+        )));
+    }
+    for f in &st.fields {
+        let (mark, style) = match f.change {
+            Change::Same => (" ", Style::new()),
+            Change::Changed => ("~", t.changed),
+            Change::Added => ("+", t.added),
+            Change::Removed => ("-", t.removed),
+        };
+        let mut spans = vec![
+            Span::styled(format!("{mark} {:<12} ", f.name), style),
+            Span::styled(f.value.clone(), style),
+        ];
+        if let Some(old) = &f.old {
+            spans.push(Span::styled(format!("  (was {old})"), t.dim));
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(block(app, Pane::State, title)),
+        area,
+    );
+}
+
+pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
+    let d = &app.divergence;
+    let t = &app.theme;
+    let mut title = "Read model vs replay".to_string();
+    if d.loading {
+        title.push_str(" · loading");
+    }
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(e) = &d.error {
+        lines.push(Line::from(Span::styled(e.clone(), t.error)));
+    }
+    if let Some(class) = d.class {
+        let verdict = if class == Class::InSync {
+            Span::styled("✓ in-sync", t.ok)
+        } else {
+            badge(class, d.behind, t)
+        };
+        lines.push(Line::from(vec![Span::raw("class    "), verdict]));
+        lines.push(Line::from(Span::styled(
+            format!(
+                "row {} · stream v{}",
+                d.row_version.map_or("none".into(), |v| format!("v{v}")),
+                app.stream.head
+            ),
+            t.dim,
+        )));
+    }
+    if !d.fields.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "field     read model ≠ replay",
+            t.dim,
+        )));
+        for f in &d.fields {
+            lines.push(Line::from(vec![
+                Span::raw(format!("{:<9} ", f.field)),
+                Span::styled(f.read_model.clone(), t.removed),
+                Span::raw(" ≠ "),
+                Span::styled(f.replay.clone(), t.added),
+            ]));
+        }
+    }
+    for l in &d.explain {
+        lines.push(Line::from(Span::styled(l.clone(), t.changed)));
+    }
+    if let Some(v) = d.parted_at {
+        lines.push(Line::from(Span::styled(
+            format!("Enter: jump to v{v}"),
+            t.key,
+        )));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(block(app, Pane::Divergence, title)),
+        area,
+    );
+}

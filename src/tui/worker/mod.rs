@@ -1,0 +1,255 @@
+//! The worker: a tokio task that owns the store, runs effects one at a time and sends the
+//! results back as actions tagged with their request.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::action::{Action, Effect, Loaded};
+use crate::app::projector::Projector;
+use crate::app::{AppError, CommandService, Loader};
+use crate::domain::{Currency, Order, OrderId};
+use crate::store::{BrowseStore, ReadModel};
+
+mod read;
+mod write;
+
+pub use write::load_history;
+
+/// What the worker needs: the same services the CLI uses.
+pub struct Deps {
+    /// Reads states through snapshots.
+    pub loader: Loader,
+    /// Handles writes, as for the CLI.
+    pub service: CommandService,
+    /// The read model.
+    pub read_model: Arc<dyn ReadModel>,
+    /// Browsing queries.
+    pub browse: Arc<dyn BrowseStore>,
+    /// The projector, for `rebuild`, `project` and dead letters.
+    pub projector: Projector,
+    /// Currency of `create` without one.
+    pub default_currency: Currency,
+    /// The operator, recorded as each command's actor.
+    pub actor: String,
+    /// Where prompt history is appended.
+    pub history_file: Option<PathBuf>,
+}
+
+impl Deps {
+    /// The services over one SQLite database, as the CLI builds them.
+    pub fn sqlite(
+        db: &Arc<crate::store::SqliteStore>,
+        config: &crate::app::config::Config,
+        actor: String,
+    ) -> Deps {
+        use crate::app::ServiceSettings;
+        use crate::domain::UpcastContext;
+        use crate::store::EventStore;
+        let store: Arc<dyn EventStore> = db.clone();
+        let read_model: Arc<dyn ReadModel> = db.clone();
+        let upcast = UpcastContext {
+            default_currency: config.default_currency,
+        };
+        let loader = Loader::new(store.clone(), upcast);
+        let service = CommandService::new(
+            store.clone(),
+            loader.clone(),
+            ServiceSettings {
+                snapshot_every: config.snapshot_every,
+                idempotency_ttl: chrono::Duration::seconds(
+                    i64::try_from(config.idempotency_ttl_secs).unwrap_or(i64::MAX / 1000),
+                ),
+                max_conflict_retries: config.max_conflict_retries,
+            },
+        );
+        Deps {
+            loader,
+            service,
+            read_model: read_model.clone(),
+            browse: db.clone(),
+            projector: Projector::new(store, read_model, upcast, config.projector()),
+            default_currency: config.default_currency,
+            actor,
+            history_file: None,
+        }
+    }
+}
+
+/// States recently shown, so a step costs one event read and one `evolve`.
+const CACHE: usize = 256;
+
+/// Runs effects against the store.
+pub struct Worker {
+    deps: Deps,
+    cache: HashMap<(OrderId, u64), Order>,
+    cache_order: VecDeque<(OrderId, u64)>,
+}
+
+impl Worker {
+    /// A worker over `deps`.
+    pub fn new(deps: Deps) -> Worker {
+        Worker {
+            deps,
+            cache: HashMap::new(),
+            cache_order: VecDeque::new(),
+        }
+    }
+
+    /// Runs one effect; every outcome, failures included, comes back as actions.
+    pub async fn run(&mut self, effect: Effect) -> Vec<Action> {
+        let tag = effect_tag(&effect);
+        let result = match effect {
+            Effect::SaveHistory(line) => {
+                write::save_history(self.deps.history_file.as_deref(), &line);
+                return Vec::new();
+            }
+            Effect::LoadOrders { query, .. } => read::orders(&self.deps, &query).await,
+            Effect::LoadStream { order, around, .. } => {
+                read::stream(&self.deps, &order, around).await
+            }
+            Effect::LoadState { order, version, .. } => self.state(&order, version).await,
+            Effect::LoadDivergence { order, .. } => read::divergence(&self.deps, &order).await,
+            Effect::Poll { order, .. } => read::poll(&self.deps, order.as_deref()).await,
+            Effect::LoadRaw { order, version, .. } => read::raw(&self.deps, &order, version).await,
+            Effect::LoadCorrelated { order, version, .. } => {
+                read::correlated(&self.deps, &order, version).await
+            }
+            Effect::LoadDeadLetters { .. } => self
+                .deps
+                .read_model
+                .dead_letters()
+                .await
+                .map(Loaded::DeadLetters)
+                .map_err(AppError::from),
+            Effect::Search {
+                order,
+                from,
+                needle,
+                forward,
+                ..
+            } => self
+                .deps
+                .browse
+                .find_in_stream(&order, from, &needle, forward)
+                .await
+                .map(Loaded::Jump)
+                .map_err(AppError::from),
+            Effect::VersionAt { order, at, .. } => read::version_at(&self.deps, &order, at).await,
+            Effect::Complete { what, .. } => write::complete(&self.deps, what).await,
+            Effect::Resolve { command, .. } => write::resolve(&self.deps, command).await,
+            Effect::Execute { pending, .. } => write::execute(&self.deps, pending).await,
+            Effect::Check { .. } => write::check(&self.deps).await,
+        };
+        let loaded = result.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "worker request failed");
+            Loaded::Failed(crate::text::printable(&e.to_string()))
+        });
+        vec![Action::Loaded(tag, loaded)]
+    }
+
+    /// The state at `version` and at `version - 1`, diffed.
+    async fn state(&mut self, order: &str, version: u64) -> Result<Loaded, AppError> {
+        let id = parse_id(order)?;
+        let after = self.state_at(id, version).await?;
+        let before = match version {
+            0 | 1 => Order::empty(id),
+            v => self.state_at(id, v - 1).await?,
+        };
+        Ok(Loaded::State {
+            version,
+            fields: super::fields::diff_fields(&before, &after),
+        })
+    }
+
+    /// From the cache, else one event past a cached neighbour, else snapshot + tail.
+    async fn state_at(&mut self, id: OrderId, v: u64) -> Result<Order, AppError> {
+        if let Some(o) = self.cache.get(&(id, v)) {
+            return Ok(o.clone());
+        }
+        let order = if let Some(prev) = v.checked_sub(1).and_then(|p| self.cache.get(&(id, p))) {
+            let prev = prev.clone();
+            let events = self
+                .deps
+                .loader
+                .store()
+                .read_stream(&id.to_stream_id(), v, v, 1)
+                .await?;
+            self.deps.loader.fold(prev, &events)?
+        } else {
+            self.deps.loader.load(id, Some(v)).await?
+        };
+        if order.version != v {
+            return Err(AppError::NotFound(format!("order {id} has no version {v}")));
+        }
+        if self.cache_order.len() >= CACHE
+            && let Some(old) = self.cache_order.pop_front()
+        {
+            self.cache.remove(&old);
+        }
+        self.cache_order.push_back((id, v));
+        self.cache.insert((id, v), order.clone());
+        Ok(order)
+    }
+}
+
+fn effect_tag(e: &Effect) -> u64 {
+    match e {
+        Effect::LoadOrders { tag, .. }
+        | Effect::LoadStream { tag, .. }
+        | Effect::LoadState { tag, .. }
+        | Effect::LoadDivergence { tag, .. }
+        | Effect::Poll { tag, .. }
+        | Effect::LoadRaw { tag, .. }
+        | Effect::LoadCorrelated { tag, .. }
+        | Effect::LoadDeadLetters { tag }
+        | Effect::Search { tag, .. }
+        | Effect::VersionAt { tag, .. }
+        | Effect::Complete { tag, .. }
+        | Effect::Resolve { tag, .. }
+        | Effect::Execute { tag, .. }
+        | Effect::Check { tag } => *tag,
+        Effect::SaveHistory(_) => 0,
+    }
+}
+
+pub(super) fn parse_id(s: &str) -> Result<OrderId, AppError> {
+    s.parse()
+        .map_err(|e: crate::domain::InvalidOrderId| AppError::BadInput(e.to_string()))
+}
+
+/// Runs the worker until the effect channel closes. Effects queued behind a newer one of
+/// the same kind are dropped unrun: their results would be stale anyway.
+pub async fn serve(
+    mut worker: Worker,
+    mut effects: mpsc::UnboundedReceiver<Effect>,
+    actions: mpsc::UnboundedSender<Action>,
+) {
+    while let Some(first) = effects.recv().await {
+        let mut queue = vec![first];
+        while let Ok(e) = effects.try_recv() {
+            queue.push(e);
+        }
+        let keep: Vec<bool> = (0..queue.len())
+            .map(|i| {
+                queue[i].coalesce_key().is_none_or(|k| {
+                    !queue[i + 1..]
+                        .iter()
+                        .any(|later| later.coalesce_key() == Some(k))
+                })
+            })
+            .collect();
+        for (effect, keep) in queue.into_iter().zip(keep) {
+            if !keep {
+                continue;
+            }
+            for action in worker.run(effect).await {
+                if actions.send(action).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}

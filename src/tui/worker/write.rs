@@ -1,0 +1,223 @@
+//! The worker's writes and prompt helpers: resolving, executing, checking, completing.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::{Deps, parse_id};
+use crate::app::divergence::check as check_all;
+use crate::app::metadata::CommandContext;
+use crate::app::{AppError, CommandRequest};
+use crate::domain::{OrderCommand, OrderId};
+use crate::text::printable;
+use crate::tui::action::{Completion, Loaded};
+use crate::tui::prompt::{PromptCommand, command_line};
+use crate::tui::state::Pending;
+
+/// Candidates offered at most.
+const COMPLETIONS: u32 = 20;
+
+/// The one order whose id starts with `prefix`.
+async fn resolve_id(deps: &Deps, prefix: &str) -> Result<String, AppError> {
+    let found = deps.browse.streams_with_prefix(prefix, 3).await?;
+    match found.as_slice() {
+        [] => Err(AppError::NotFound(format!(
+            "no order id starts with {prefix}"
+        ))),
+        [one] => Ok(one.clone()),
+        many => Err(AppError::BadInput(format!(
+            "{prefix} is ambiguous: {}{} — type more of the id",
+            many[..2].join(", "),
+            if many.len() > 2 { ", …" } else { "" }
+        ))),
+    }
+}
+
+/// Candidates for the word being completed.
+pub(super) async fn complete(deps: &Deps, what: Completion) -> Result<Loaded, AppError> {
+    match what {
+        Completion::OrderId(prefix) => Ok(Loaded::Completions(
+            deps.browse
+                .streams_with_prefix(&prefix.to_ascii_lowercase(), COMPLETIONS)
+                .await?,
+        )),
+        Completion::Sku(id_prefix, prefix) => {
+            let id = parse_id(&resolve_id(deps, &id_prefix.to_ascii_lowercase()).await?)?;
+            let order = deps.loader.load(id, None).await?;
+            Ok(Loaded::Completions(
+                order
+                    .items
+                    .iter()
+                    .map(|i| i.sku.as_str().to_string())
+                    .filter(|s| s.starts_with(&prefix))
+                    .collect(),
+            ))
+        }
+    }
+}
+
+/// Turns a parsed write into the exact command to confirm: full id, default currency, and
+/// the version the operator saw (a write that finds the order moved is a conflict).
+pub(super) async fn resolve(deps: &Deps, command: PromptCommand) -> Result<Loaded, AppError> {
+    let context = CommandContext {
+        actor: deps.actor.clone(),
+        source: "tui".into(),
+        ..CommandContext::default()
+    };
+    let (request, text) = match command {
+        PromptCommand::Create {
+            customer,
+            items,
+            currency,
+        } => {
+            let command = OrderCommand::CreateOrder {
+                customer_id: customer,
+                items,
+                currency: currency.unwrap_or(deps.default_currency),
+            };
+            let text = command_line("", &command);
+            let request = CommandRequest {
+                order_id: OrderId(Uuid::new_v4()),
+                command,
+                expected_version: Some(0),
+                id_generated: true,
+                context,
+            };
+            (request, text)
+        }
+        PromptCommand::Write { id_prefix, command } => {
+            let id = resolve_id(deps, &id_prefix).await?;
+            let version = deps.loader.store().stream_version(&id).await?;
+            let text = format!("{} (at v{version})", command_line(&id, &command));
+            let request = CommandRequest {
+                order_id: parse_id(&id)?,
+                command,
+                expected_version: Some(version),
+                id_generated: false,
+                context,
+            };
+            (request, text)
+        }
+        other => {
+            return Err(AppError::BadInput(format!("{other:?} is not a write")));
+        }
+    };
+    Ok(Loaded::Confirm(
+        printable(&text),
+        Pending::Command(Box::new(request)),
+    ))
+}
+
+/// Runs a confirmed write.
+pub(super) async fn execute(deps: &Deps, pending: Pending) -> Result<Loaded, AppError> {
+    let now = Utc::now();
+    match pending {
+        Pending::Command(req) => {
+            let out = deps.service.execute(&req, now).await?;
+            let types: Vec<&str> = out.events.iter().map(|e| e.event_type()).collect();
+            let id = req.order_id.to_string();
+            tracing::info!(order = %id, command = req.command.name(), "command from the prompt");
+            Ok(Loaded::Done(
+                format!(
+                    "✓ {} {}: {} → v{}",
+                    req.command.name(),
+                    id,
+                    types.join(", "),
+                    out.order.version
+                ),
+                Some(id),
+            ))
+        }
+        Pending::Rebuild => {
+            let r = deps.projector.rebuild(None, |_| {}).await?;
+            Ok(Loaded::Done(
+                format!(
+                    "✓ rebuilt: {} events applied, {} dead-lettered",
+                    r.applied, r.dead_lettered
+                ),
+                None,
+            ))
+        }
+        Pending::Project => {
+            let r = deps.projector.catch_up(|_| {}).await?;
+            Ok(Loaded::Done(
+                format!(
+                    "✓ projected {} events ({} parked, {} dead-lettered)",
+                    r.applied, r.parked, r.dead_lettered
+                ),
+                None,
+            ))
+        }
+        Pending::DeadLetter { position, skip } => {
+            let left = deps
+                .projector
+                .resolve_dead_letter(position, skip, now)
+                .await?;
+            let verb = if skip { "skipped" } else { "retried" };
+            Ok(Loaded::Done(
+                match left {
+                    None => format!("✓ {verb} event #{position}; the order is unparked"),
+                    Some(d) => format!(
+                        "{verb} event #{position}; still dead-lettered: #{} {}",
+                        d.global_position,
+                        printable(&d.error)
+                    ),
+                },
+                None,
+            ))
+        }
+    }
+}
+
+/// The divergence check over every order, as one line.
+pub(super) async fn check(deps: &Deps) -> Result<Loaded, AppError> {
+    let report = check_all(&deps.loader, deps.read_model.as_ref(), None, |_| {}).await?;
+    let counts: Vec<String> = report
+        .counts
+        .iter()
+        .filter(|(k, n)| **n > 0 && **k != "in-sync")
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    let text = if report.all_in_sync() {
+        format!("✓ check: all {} orders in sync", report.orders)
+    } else {
+        format!(
+            "check: {} orders, {} not in sync ({})",
+            report.orders,
+            report.divergent.len(),
+            counts.join(", ")
+        )
+    };
+    Ok(Loaded::Done(text, None))
+}
+
+/// Appends a prompt line to the history file; a failure is logged, never shown.
+pub(super) fn save_history(file: Option<&Path>, line: &str) {
+    let Some(file) = file else { return };
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .and_then(|mut f| writeln!(f, "{}", line.replace('\n', " ")));
+    if let Err(e) = written {
+        tracing::warn!(error = %e, file = %file.display(), "cannot save prompt history");
+    }
+}
+
+/// The last `limit` lines of the history file.
+pub fn load_history(file: Option<&Path>, limit: usize) -> Vec<String> {
+    let Some(text) = file.and_then(|f| std::fs::read_to_string(f).ok()) else {
+        return Vec::new();
+    };
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(ToString::to_string)
+        .collect();
+    lines[lines.len().saturating_sub(limit)..].to_vec()
+}
