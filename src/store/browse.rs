@@ -33,6 +33,7 @@ pub enum OrderSort {
 
 impl OrderSort {
     /// The next sort in the cycle the debugger's `s` key walks.
+    #[must_use]
     pub fn next(self) -> OrderSort {
         match self {
             OrderSort::Id => OrderSort::Recent,

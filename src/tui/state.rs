@@ -29,6 +29,7 @@ pub enum Pane {
 
 impl Pane {
     /// The pane after this one.
+    #[must_use]
     pub fn next(self) -> Pane {
         match self {
             Pane::Orders => Pane::Stream,
@@ -39,6 +40,7 @@ impl Pane {
     }
 
     /// The pane before this one.
+    #[must_use]
     pub fn prev(self) -> Pane {
         match self {
             Pane::Orders => Pane::Divergence,
@@ -298,6 +300,7 @@ pub struct Tags {
 
 /// The whole model.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)]
 pub struct App {
     /// Refuse writes.
     pub read_only: bool,

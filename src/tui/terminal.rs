@@ -14,6 +14,7 @@ use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::action::Action;
@@ -137,6 +138,10 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_millis(config.poll_interval_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    let mut hangup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
+    // The end-to-end test proves a panic restores the terminal; nothing else sets this.
+    let test_panic = std::env::var_os("CHRONICLE_TUI_TEST_PANIC").is_some();
     let size = terminal.size().map_err(|e| e.to_string())?;
     app.size = (size.width, size.height);
     let mut fx = start(&mut app);
@@ -154,8 +159,16 @@ async fn event_loop(
             Some(a) = input_rx.recv() => a,
             Some(a) = result_rx.recv() => a,
             _ = tick.tick() => Action::Tick,
+            _ = term.recv() => break Ok(()),
+            _ = hangup.recv() => break Ok(()),
             else => break Ok(()),
         };
+        if test_panic
+            && let Action::Key(k) = &action
+            && k.code == ratatui::crossterm::event::KeyCode::Char('!')
+        {
+            panic!("CHRONICLE_TUI_TEST_PANIC: panicking on request");
+        }
         fx = update(&mut app, action);
         // Apply whatever else is ready before drawing again: one frame per burst.
         while let Ok(a) = input_rx.try_recv().or_else(|_| result_rx.try_recv()) {

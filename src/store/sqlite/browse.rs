@@ -1,5 +1,7 @@
 //! The browsing queries of the debugger, one statement each.
 
+use std::fmt::Write as _;
+
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
@@ -78,14 +80,12 @@ fn page_sql(q: &OrderPageQuery) -> (String, Vec<Bind>) {
             } else {
                 "?"
             };
-            sql.push_str(&format!(" AND ({sort_expr}, r.order_id) < ({key_expr}, ?)"));
+            let _ = write!(sql, " AND ({sort_expr}, r.order_id) < ({key_expr}, ?)");
             binds.push(Bind::Text(k.sort_value.clone()));
         }
         binds.push(Bind::Text(k.order_id.clone()));
     }
-    sql.push_str(&format!(
-        " ORDER BY {sort_expr} {dir}, r.order_id {dir} LIMIT ?"
-    ));
+    let _ = write!(sql, " ORDER BY {sort_expr} {dir}, r.order_id {dir} LIMIT ?");
     binds.push(Bind::Int(limit));
     (sql, binds)
 }

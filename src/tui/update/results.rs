@@ -5,6 +5,7 @@ use crate::tui::action::{Effect, Loaded};
 use crate::tui::prompt::apply_completion;
 use crate::tui::state::{App, InputKind, Level, Mode, Overlay};
 
+#[allow(clippy::too_many_lines)] // one arm per result kind
 pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effect>) {
     match loaded {
         Loaded::Orders(page) if tag == app.tags.orders => {

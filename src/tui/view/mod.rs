@@ -53,7 +53,7 @@ fn too_small(frame: &mut Frame, size: Rect) {
 }
 
 /// A bordered pane block, highlighted when focused.
-pub(super) fn block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
+pub(super) fn block<'a>(app: &App, pane: Pane, title: &str) -> Block<'a> {
     let style = if app.focus == pane {
         app.theme.focus
     } else {

@@ -1,5 +1,7 @@
 //! The four panes.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -35,10 +37,10 @@ pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
     let o = &app.orders;
     let mut title = format!("Orders · sort {}", o.sort.as_str());
     if !o.filter.is_empty() {
-        title.push_str(&format!(" · filter {}", crate::text::printable(&o.filter)));
+        let _ = write!(title, " · filter {}", crate::text::printable(&o.filter));
     }
     if o.pages.len() > 1 {
-        title.push_str(&format!(" · p{}", o.pages.len()));
+        let _ = write!(title, " · p{}", o.pages.len());
     }
     if o.loading {
         title.push_str(" · loading");
@@ -72,7 +74,7 @@ pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(Span::styled("  ↓ more (PgDn)", app.theme.dim)));
     }
     frame.render_widget(
-        Paragraph::new(lines).block(block(app, Pane::Orders, title)),
+        Paragraph::new(lines).block(block(app, Pane::Orders, &title)),
         area,
     );
 }
@@ -86,10 +88,10 @@ pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
             if s.following {
                 t.push_str(" · following");
             } else if s.cursor < s.head && s.cursor > 0 {
-                t.push_str(&format!(" · {} behind head", s.head - s.cursor));
+                let _ = write!(t, " · {} behind head", s.head - s.cursor);
             }
             if !s.search.is_empty() {
-                t.push_str(&format!(" · /{}", crate::text::printable(&s.search)));
+                let _ = write!(t, " · /{}", crate::text::printable(&s.search));
             }
             t
         }
@@ -126,7 +128,7 @@ pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(line);
     }
     frame.render_widget(
-        Paragraph::new(lines).block(block(app, Pane::Stream, title)),
+        Paragraph::new(lines).block(block(app, Pane::Stream, &title)),
         area,
     );
 }
@@ -136,7 +138,7 @@ pub(super) fn state(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let mut title = format!("State @ v{}", st.version);
     if let Some(r) = app.stream.row(st.version) {
-        title.push_str(&format!(" · {}", r.event_type));
+        let _ = write!(title, " · {}", r.event_type);
     }
     if st.loading {
         title.push_str(" · loading");
@@ -168,7 +170,7 @@ pub(super) fn state(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(
-        Paragraph::new(lines).block(block(app, Pane::State, title)),
+        Paragraph::new(lines).block(block(app, Pane::State, &title)),
         area,
     );
 }
@@ -226,7 +228,7 @@ pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(ratatui::widgets::Wrap { trim: false })
-            .block(block(app, Pane::Divergence, title)),
+            .block(block(app, Pane::Divergence, &title)),
         area,
     );
 }
