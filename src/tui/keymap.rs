@@ -70,47 +70,116 @@ pub enum Scope {
     Stream,
 }
 
-/// Every command with its default keys, scope and help text, in help order.
-pub const COMMANDS: &[(Cmd, &[&str], Scope, &str)] = &[
-    (Cmd::Help, &["?"], Scope::Global, "help"),
-    (Cmd::Prompt, &[":"], Scope::Global, "command prompt"),
-    (Cmd::NextPane, &["tab"], Scope::Global, "next pane"),
-    (Cmd::PrevPane, &["backtab"], Scope::Global, "previous pane"),
-    (Cmd::Up, &["up", "k"], Scope::Orders, "move up"),
-    (Cmd::Down, &["down", "j"], Scope::Orders, "move down"),
-    (Cmd::PageUp, &["pageup", "ctrl-u"], Scope::Orders, "page up"),
+/// Every command with its default keys, scope, help text and footer label, in help order.
+pub const COMMANDS: &[(Cmd, &[&str], Scope, &str, &str)] = &[
+    (Cmd::Help, &["?"], Scope::Global, "help", "help"),
+    (Cmd::Prompt, &[":"], Scope::Global, "prompt", "prompt"),
+    (Cmd::NextPane, &["tab"], Scope::Global, "pane", "pane"),
+    (
+        Cmd::PrevPane,
+        &["backtab"],
+        Scope::Global,
+        "previous pane",
+        "pane",
+    ),
+    (Cmd::Up, &["up", "k"], Scope::Orders, "move up", "up"),
+    (
+        Cmd::Down,
+        &["down", "j"],
+        Scope::Orders,
+        "move down",
+        "down",
+    ),
+    (
+        Cmd::PageUp,
+        &["pageup", "ctrl-u"],
+        Scope::Orders,
+        "page up",
+        "page",
+    ),
     (
         Cmd::PageDown,
         &["pagedown", "ctrl-d"],
         Scope::Orders,
         "page down",
+        "page",
     ),
-    (Cmd::Select, &["enter"], Scope::Orders, "open order"),
-    (Cmd::Filter, &["/"], Scope::Orders, "filter / search"),
-    (Cmd::Sort, &["s"], Scope::Orders, "cycle sort"),
-    (Cmd::StepBack, &["left", "h"], Scope::Stream, "step back"),
+    (Cmd::Select, &["enter"], Scope::Orders, "open order", "open"),
+    (
+        Cmd::Filter,
+        &["/"],
+        Scope::Orders,
+        "filter/search",
+        "filter",
+    ),
+    (Cmd::Sort, &["s"], Scope::Orders, "sort", "sort"),
+    (
+        Cmd::StepBack,
+        &["left", "h"],
+        Scope::Stream,
+        "step back",
+        "back",
+    ),
     (
         Cmd::StepForward,
         &["right", "l"],
         Scope::Stream,
         "step forward",
+        "fwd",
     ),
-    (Cmd::First, &["g", "home"], Scope::Stream, "first version"),
-    (Cmd::Last, &["G", "end"], Scope::Stream, "last version"),
-    (Cmd::SearchNext, &["n"], Scope::Stream, "next match"),
-    (Cmd::SearchPrev, &["N"], Scope::Stream, "previous match"),
-    (Cmd::Time, &["t"], Scope::Stream, "jump to a time"),
-    (Cmd::Follow, &["f"], Scope::Stream, "follow the head"),
-    (Cmd::Raw, &["e"], Scope::Stream, "raw event"),
+    (
+        Cmd::First,
+        &["g", "home"],
+        Scope::Stream,
+        "first version",
+        "first",
+    ),
+    (
+        Cmd::Last,
+        &["G", "end"],
+        Scope::Stream,
+        "last version",
+        "last",
+    ),
+    (Cmd::SearchNext, &["n"], Scope::Stream, "next match", "next"),
+    (
+        Cmd::SearchPrev,
+        &["N"],
+        Scope::Stream,
+        "previous match",
+        "prev",
+    ),
+    (Cmd::Time, &["t"], Scope::Stream, "jump to a time", "time"),
+    (
+        Cmd::Follow,
+        &["f"],
+        Scope::Stream,
+        "follow the head",
+        "follow",
+    ),
+    (Cmd::Raw, &["e"], Scope::Stream, "raw event", "raw"),
     (
         Cmd::Correlation,
         &["c"],
         Scope::Stream,
         "same correlation id",
+        "correlated",
     ),
-    (Cmd::DeadLetters, &["D"], Scope::Global, "dead letters"),
-    (Cmd::Refresh, &["r", "ctrl-r"], Scope::Global, "reload"),
-    (Cmd::Quit, &["q", "ctrl-c"], Scope::Global, "quit"),
+    (
+        Cmd::DeadLetters,
+        &["D"],
+        Scope::Global,
+        "dead letters",
+        "dlq",
+    ),
+    (
+        Cmd::Refresh,
+        &["r", "ctrl-r"],
+        Scope::Global,
+        "reload",
+        "reload",
+    ),
+    (Cmd::Quit, &["q", "ctrl-c"], Scope::Global, "quit", "quit"),
 ];
 
 /// A key with its modifiers, as written in the config file (`ctrl-r`, `G`, `pageup`).
@@ -267,7 +336,7 @@ impl Keymap {
     /// The defaults with some commands rebound: `{"quit": ["x"]}` replaces quit's keys.
     pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, String> {
         let mut keys: BTreeMap<Cmd, Vec<KeySpec>> = BTreeMap::new();
-        for (cmd, defaults, _, _) in COMMANDS {
+        for (cmd, defaults, ..) in COMMANDS {
             let specs = defaults
                 .iter()
                 .map(|s| KeySpec::parse(s))
@@ -326,7 +395,7 @@ impl Keymap {
     pub fn help(&self) -> Vec<(String, &'static str, Scope)> {
         COMMANDS
             .iter()
-            .map(|(cmd, _, scope, what)| (self.keys_of(*cmd), *what, *scope))
+            .map(|(cmd, _, scope, what, _)| (self.keys_of(*cmd), *what, *scope))
             .collect()
     }
 
@@ -340,7 +409,10 @@ impl Keymap {
             .filter(|c| matches!(c.0, Cmd::Help | Cmd::Prompt | Cmd::NextPane | Cmd::Quit));
         own.chain(global)
             .filter(|(cmd, ..)| !matches!(cmd, Cmd::Up | Cmd::Down | Cmd::PageUp))
-            .map(|(cmd, _, _, what)| (self.keys_of(*cmd), *what))
+            .map(|(cmd, _, _, _, label)| {
+                let first = self.keys.get(cmd).and_then(|k| k.first());
+                (first.map(ToString::to_string).unwrap_or_default(), *label)
+            })
             .collect()
     }
 }

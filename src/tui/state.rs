@@ -87,6 +87,8 @@ pub struct OrdersPane {
     pub next: Option<PageKey>,
     /// A page request is in flight.
     pub loading: bool,
+    /// Open the selected order when the requested page arrives (filter, sort, paging).
+    pub open_selected: bool,
     /// Why the last page could not be loaded.
     pub error: Option<String>,
 }

@@ -128,6 +128,7 @@ fn submit(app: &mut App, kind: InputKind, text: &str, fx: &mut Vec<Effect>) {
     match kind {
         InputKind::Filter => {
             app.orders.filter = text.trim().to_string();
+            app.orders.open_selected = true;
             app.orders.pages = vec![None];
             app.orders.selected = 0;
             load_orders(app, fx);

@@ -90,6 +90,7 @@ pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             fx.push(Effect::LoadDeadLetters { tag });
         }
         Cmd::Sort => {
+            app.orders.open_selected = true;
             app.orders.sort = app.orders.sort.next();
             app.orders.pages = vec![None];
             app.orders.selected = 0;
@@ -110,9 +111,11 @@ fn no_order(app: &mut App) {
 pub(super) fn refresh(app: &mut App, fx: &mut Vec<Effect>) {
     load_orders(app, fx);
     if let Some(id) = app.stream.order.clone() {
-        let at = Some(app.stream.cursor).filter(|v| *v > 0 && !app.stream.following);
+        let following = app.stream.following;
+        let at = Some(app.stream.cursor).filter(|v| *v > 0 && !following);
         app.stream.order = None;
         open_order(app, &id, at, fx);
+        app.stream.following = following;
     }
 }
 
@@ -180,6 +183,7 @@ pub(super) fn page(app: &mut App, forward: bool, fx: &mut Vec<Effect>) {
         app.orders.pages.pop();
     }
     app.orders.selected = 0;
+    app.orders.open_selected = true;
     load_orders(app, fx);
 }
 

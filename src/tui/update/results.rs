@@ -9,16 +9,22 @@ use crate::tui::state::{App, InputKind, Level, Mode, Overlay};
 pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effect>) {
     match loaded {
         Loaded::Orders(page) if tag == app.tags.orders => {
+            let keep = app.selected_order().map(|r| r.id.clone());
             app.orders.loading = false;
             app.orders.error = None;
             app.orders.rows = page.rows;
             app.orders.next = page.next;
-            app.orders.selected = app
-                .orders
-                .selected
-                .min(app.orders.rows.len().saturating_sub(1));
-            if app.stream.order.is_none()
-                && let Some(id) = app.selected_order().map(|r| r.id.clone())
+            // A reload keeps the selection on the same order when it is still listed.
+            let same = keep.and_then(|id| app.orders.rows.iter().position(|r| r.id == id));
+            app.orders.selected = same.unwrap_or_else(|| {
+                app.orders
+                    .selected
+                    .min(app.orders.rows.len().saturating_sub(1))
+            });
+            let open = std::mem::take(&mut app.orders.open_selected) || app.stream.order.is_none();
+            if let Some(id) = app.selected_order().map(|r| r.id.clone())
+                && open
+                && app.stream.order.as_deref() != Some(id.as_str())
             {
                 open_order(app, &id, None, fx);
             }
@@ -114,9 +120,13 @@ pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effec
         }
         Loaded::Done(text, open) => {
             app.message = Some((Level::Ok, text));
-            super::keys::refresh(app, fx);
             if let Some(id) = open {
+                // Show what the write did: the order at its new head.
+                load_orders(app, fx);
+                app.stream.order = None;
                 open_order(app, &id, None, fx);
+            } else {
+                super::keys::refresh(app, fx);
             }
             if let Mode::Overlay(Overlay::DeadLetters { .. }) = app.mode {
                 let tag = app.tag();

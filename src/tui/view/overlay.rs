@@ -32,7 +32,7 @@ pub(super) fn render(app: &App, o: &Overlay, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let visible = area.height.saturating_sub(2) as usize;
     let (title, lines, scroll): (String, Vec<Line>, u16) = match o {
-        Overlay::Help { scroll } => ("Keys · Esc closes".into(), help(app), *scroll),
+        Overlay::Help { scroll } => ("Keys · j/k scroll · Esc closes".into(), help(app), *scroll),
         Overlay::Raw { lines, scroll } => (
             "Raw event · j/k scroll · Esc closes".into(),
             lines.iter().map(|l| Line::from(l.clone())).collect(),

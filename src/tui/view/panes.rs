@@ -42,7 +42,7 @@ pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
     if o.pages.len() > 1 {
         let _ = write!(title, " · p{}", o.pages.len());
     }
-    if o.loading {
+    if o.loading && o.rows.is_empty() {
         title.push_str(" · loading");
     }
     let visible = inner_rows(area);
@@ -86,9 +86,9 @@ pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
         Some(id) => {
             let mut t = format!("Stream {} v{}/{}", short(id), s.cursor, s.head);
             if s.following {
-                t.push_str(" · following");
+                t.push_str(" · follow");
             } else if s.cursor < s.head && s.cursor > 0 {
-                let _ = write!(t, " · {} behind head", s.head - s.cursor);
+                let _ = write!(t, " · {} behind", s.head - s.cursor);
             }
             if !s.search.is_empty() {
                 let _ = write!(t, " · /{}", crate::text::printable(&s.search));
@@ -179,7 +179,7 @@ pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
     let d = &app.divergence;
     let t = &app.theme;
     let mut title = "Read model vs replay".to_string();
-    if d.loading {
+    if d.loading && d.class.is_none() {
         title.push_str(" · loading");
     }
     let mut lines: Vec<Line> = Vec::new();

@@ -118,7 +118,13 @@ pub(super) async fn divergence(deps: &Deps, order: &str) -> Result<Loaded, AppEr
     let rows = deps.read_model.rows(&[order.to_string()]).await?;
     let parked = deps.read_model.blocked_streams().await?.contains(order);
     let summary = OrderSummary::from_order(&state);
-    let check = classify(order, summary.as_ref(), state.version, rows.first(), parked);
+    let mut check = classify(order, summary.as_ref(), state.version, rows.first(), parked);
+    // A lagging or parked row is compared too: the diff shows what it has not caught up on.
+    if check.fields.is_empty()
+        && let (Some(row), Some(s)) = (rows.first(), summary.as_ref())
+    {
+        check.fields = crate::app::projection::diff(row, s);
+    }
     let mut lines = Vec::new();
     let mut parted_at = None;
     if matches!(check.class, Class::Diverged | Class::Parked) {

@@ -116,7 +116,11 @@ pub(super) async fn execute(deps: &Deps, pending: Pending) -> Result<Loaded, App
     match pending {
         Pending::Command(req) => {
             let out = deps.service.execute(&req, now).await?;
-            let types: Vec<&str> = out.events.iter().map(crate::domain::OrderEvent::event_type).collect();
+            let types: Vec<&str> = out
+                .events
+                .iter()
+                .map(crate::domain::OrderEvent::event_type)
+                .collect();
             let id = req.order_id.to_string();
             tracing::info!(order = %id, command = req.command.name(), "command from the prompt");
             Ok(Loaded::Done(
