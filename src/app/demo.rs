@@ -77,14 +77,23 @@ pub fn generate(spec: DemoSpec) -> Vec<ImportStream> {
             .unwrap_or_default(),
         snapshot_every: spec.snapshot_every.max(1),
     };
+    let mut previous = String::new();
     (0..spec.orders)
-        .map(|i| generate_order(&mut g, i))
+        .map(|i| {
+            // Every tenth order comes from the same checkout request as the one before it:
+            // one correlation id across two orders, for the debugger's `c` to find.
+            let shared = (i % 10 == 1).then_some(previous.as_str());
+            let (stream, correlation) = generate_order(&mut g, i, shared);
+            previous = correlation;
+            stream
+        })
         .collect()
 }
 
-fn generate_order(g: &mut Gen, i: usize) -> ImportStream {
+fn generate_order(g: &mut Gen, i: usize, shared: Option<&str>) -> (ImportStream, String) {
     let id = OrderId(g.uuid());
-    let correlation = g.uuid().to_string();
+    let own = g.uuid().to_string();
+    let correlation = shared.map_or(own, ToString::to_string);
     let legacy_v1 = i % 97 == 5;
     let currency: Currency = if legacy_v1 {
         Currency::EUR
@@ -173,12 +182,13 @@ fn generate_order(g: &mut Gen, i: usize) -> ImportStream {
     for cmd in tail {
         apply(g, &mut order, cmd);
     }
-    ImportStream {
+    let stream = ImportStream {
         stream_id: id.to_stream_id(),
         expected_version: 0,
         events,
         snapshots,
-    }
+    };
+    (stream, correlation)
 }
 
 fn stored(

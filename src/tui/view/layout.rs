@@ -69,6 +69,8 @@ pub fn list_offset(selected: usize, len: usize, visible: usize) -> usize {
     if visible == 0 || len <= visible {
         return 0;
     }
+    // A selection past the end (a page still loading) shows the last rows.
+    let selected = selected.min(len - 1);
     let margin = (visible / 4).min(3);
     let max_offset = len - visible;
     (selected + margin + 1)

@@ -109,7 +109,10 @@ fn prompt_line(app: &App, frame: &mut Frame, area: Rect) {
                     t.dim,
                 ));
             }
-            let x = area.x + label.chars().count() as u16 + input.cursor as u16;
+            let x = area
+                .x
+                .saturating_add(label.chars().count() as u16)
+                .saturating_add(input.cursor.min(usize::from(u16::MAX)) as u16);
             frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
             Line::from(spans)
         }
