@@ -1,0 +1,272 @@
+//! End to end: the real `chronicle` binary in a real terminal, a detached tmux server per
+//! test. Needs `tmux` on PATH (`apt-get install tmux`; `.ci/run` installs it when missing):
+//! without it these tests fail, they do not skip. Each test has its own temp dir (database,
+//! config, history, log, HOME) and its own tmux socket.
+
+#[path = "tui_e2e/harness.rs"]
+mod harness;
+
+use harness::{LIVE, OPERATOR, Sandbox, Tmux, line_with, stream_title};
+
+/// A write from the prompt is confirmed, lands with the operator as actor and `source` = tui,
+/// and its line is kept in the history file across runs.
+#[test]
+fn create_from_the_prompt_lands_with_the_operator_as_actor() {
+    let sandbox = Sandbox::seeded();
+    let tui = Tmux::start(&sandbox, &["tui"]);
+    tui.wait_ready();
+
+    let confirm = tui.command("create e2e-cust SKU-E2E:2:3.50");
+    assert!(
+        confirm.contains("create e2e-cust SKU-E2E:2:3.50"),
+        "the confirm line names the exact command: {confirm}"
+    );
+    tui.key("y");
+    let screen = tui.wait_for("the ✓ result line", |s| {
+        line_with(s, "✓ CreateOrder ").is_some()
+    });
+    let done = line_with(&screen, "✓ CreateOrder ").unwrap();
+    let id = done["✓ CreateOrder ".len()..]
+        .split(':')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(id.len(), 36, "a full order id on the result line: {done}");
+    assert!(done.ends_with("OrderCreated → v1"), "{done}");
+    assert_eq!(tui.quit(&sandbox), 0, "q exits 0");
+
+    let show: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["order", "show", &id, "--json"])).unwrap();
+    assert_eq!(show["customer_id"], "e2e-cust");
+    assert_eq!(show["items"][0]["sku"], "SKU-E2E");
+    assert_eq!(show["items"][0]["quantity"], 2);
+    assert_eq!(show["total"], "7.00");
+    let events = sandbox.events(&id);
+    assert_eq!(events.len(), 1, "{events:?}");
+    let meta = &events[0]["metadata"];
+    assert_eq!(meta["source"], "tui", "{meta}");
+    let actor = meta["actor"].as_str().unwrap_or_default();
+    assert!(
+        actor.starts_with(&format!("{OPERATOR}@")),
+        "the operator is the actor: {meta}"
+    );
+
+    let history = std::fs::read_to_string(sandbox.path("history")).expect("history file");
+    assert!(
+        history
+            .lines()
+            .any(|l| l == "create e2e-cust SKU-E2E:2:3.50"),
+        "{history:?}"
+    );
+    // A second run offers it again: `:` then Up.
+    drop(tui);
+    let again = Tmux::start(&sandbox, &["tui"]);
+    again.wait_ready();
+    again.key(":");
+    again.key("Up");
+    again.wait_for("the create line recalled from history", |s| {
+        s.lines()
+            .any(|l| l.trim_end() == ":create e2e-cust SKU-E2E:2:3.50")
+    });
+    again.key("Escape");
+    again.wait_for("the prompt closed", |s| !s.contains(":create e2e-cust"));
+    assert_eq!(again.quit(&sandbox), 0);
+}
+
+/// A domain rejection is shown in place, the debugger keeps running, nothing is appended.
+#[test]
+fn rejection_is_shown_in_place_and_appends_nothing() {
+    let sandbox = Sandbox::seeded();
+    let (id, version) = sandbox.pending_order();
+    let events = sandbox.events(&id).len();
+    let log = sandbox.log_len();
+    let tui = Tmux::start(&sandbox, &["tui"]);
+    tui.wait_ready();
+
+    let confirm = tui.command(&format!("pay {} card 0.01", &id[..8]));
+    assert!(
+        confirm.contains(&format!("pay {id} card 0.01 (at v{version})")),
+        "the confirm line names the full id and the version: {confirm}"
+    );
+    tui.key("y");
+    let screen = tui.wait_for("the rejection", |s| line_with(s, "rejected").is_some());
+    let line = line_with(&screen, "rejected").unwrap();
+    assert!(line.contains("0.01"), "the rejection says why: {line}");
+    assert!(
+        screen.contains("Orders") && screen.contains("Read model vs replay"),
+        "still the debugger's screen:\n{screen}"
+    );
+    assert_eq!(tui.quit(&sandbox), 0);
+
+    assert_eq!(sandbox.events(&id).len(), events, "the order's events");
+    assert_eq!(sandbox.log_len(), log, "the whole log");
+}
+
+/// `--read-only`: a write from the prompt is refused before any confirmation; nothing lands.
+#[test]
+fn read_only_refuses_writes_from_the_prompt() {
+    let sandbox = Sandbox::seeded();
+    let log = sandbox.log_len();
+    let tui = Tmux::start(&sandbox, &["--read-only", "tui"]);
+    let screen = tui.wait_ready();
+    assert!(
+        screen.contains("READ-ONLY"),
+        "the header says so:\n{screen}"
+    );
+
+    tui.key(":");
+    tui.type_text("create ro-cust SKU-RO:1:1.00");
+    tui.key("Enter");
+    let screen = tui.wait_for("the read-only refusal", |s| {
+        line_with(s, "read-only:").is_some()
+    });
+    assert!(
+        !screen.contains("confirm:"),
+        "nothing to confirm:\n{screen}"
+    );
+    // Even a `y` now runs nothing.
+    tui.key("y");
+    assert_eq!(tui.quit(&sandbox), 0);
+
+    assert_eq!(sandbox.log_len(), log, "nothing appended");
+    assert!(!sandbox.ok(&["export"]).contains("ro-cust"));
+}
+
+/// Events another process writes show on the open order's stream title within ~1 s.
+#[test]
+fn events_from_another_process_appear_live() {
+    let sandbox = Sandbox::seeded();
+    let (id, version) = sandbox.pending_order();
+    let prefix = &id[..8];
+    let tui = Tmux::start(&sandbox, &["tui"]);
+    tui.wait_ready();
+
+    tui.key("/");
+    tui.type_text(prefix);
+    tui.key("Enter");
+    tui.wait_for("the filtered list", |s| {
+        line_with(s, "▶ ").is_some_and(|l| l.starts_with(&format!("▶ {prefix}")))
+    });
+    tui.key("Enter");
+    tui.wait_for("the order's stream at its head", |s| {
+        stream_title(s) == Some((prefix.to_string(), version, version))
+    });
+
+    let out = sandbox.ok(&[
+        "order",
+        "add-item",
+        &id,
+        "--item",
+        "SKU-LIVE:1:1.00",
+        "--json",
+    ]);
+    let written = std::time::Instant::now();
+    let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(out["version"], version + 1, "{out}");
+    let screen = tui.wait_within(LIVE, "the new head on the stream title", |s| {
+        stream_title(s).is_some_and(|(p, _, head)| p == prefix && head == version + 1)
+    });
+    eprintln!(
+        "live: the new head showed {:?} after the write; title {:?}",
+        written.elapsed(),
+        line_with(&screen, "Stream ")
+    );
+    assert_eq!(tui.quit(&sandbox), 0);
+}
+
+/// A tiny terminal gets a message, not a panic; resizing back brings the panes back; `q`
+/// restores the terminal (no alternate screen, no mouse capture, cooked mode, cursor shown).
+#[test]
+fn resize_to_tiny_and_back_then_quit_restores_the_terminal() {
+    let sandbox = Sandbox::seeded();
+    let tui = Tmux::start(&sandbox, &["tui"]);
+    tui.wait_ready();
+    assert_eq!(
+        tui.format("#{alternate_on}"),
+        "1",
+        "the debugger uses the alternate screen"
+    );
+
+    tui.ok(&["resize-window", "-t", "e2e", "-x", "40", "-y", "10"]);
+    tui.wait_for("the too-small message", |s| {
+        s.contains("too small") && s.contains("40×10")
+    });
+    tui.ok(&["resize-window", "-t", "e2e", "-x", "120", "-y", "40"]);
+    let screen = tui.wait_ready();
+    assert!(!screen.contains("too small"), "{screen}");
+
+    assert_eq!(tui.quit(&sandbox), 0);
+    let screen = tui.wait_for("the shell's line after exit", |s| {
+        s.contains("chronicle exited with 0")
+    });
+    assert!(!screen.contains("Read model vs replay"), "{screen}");
+    assert_eq!(tui.format("#{alternate_on}"), "0", "alternate screen left");
+    assert_eq!(tui.format("#{mouse_any_flag}"), "0", "mouse capture off");
+    assert_eq!(tui.format("#{cursor_flag}"), "1", "cursor shown");
+    let stty = std::fs::read_to_string(sandbox.path("stty")).expect("stty -a output");
+    let modes: Vec<&str> = stty
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .collect();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "raw mode is off after exit: {stty}"
+    );
+}
+
+/// A panic inside the loop (provoked through the test-only `CHRONICLE_TUI_TEST_PANIC` hook)
+/// leaves the terminal usable: the alternate screen, mouse capture and raw mode are undone
+/// and the panic message is readable on the normal screen.
+#[test]
+fn a_panic_restores_the_terminal() {
+    let sandbox = Sandbox::seeded();
+    let tui = Tmux::start_with_env(&sandbox, &["CHRONICLE_TUI_TEST_PANIC=1"], &["tui"]);
+    tui.wait_ready();
+    tui.key("!");
+    assert_eq!(
+        sandbox.wait_exit(),
+        101,
+        "a panic exits with Rust's panic code"
+    );
+    let screen = tui.wait_for("the panic message after exit", |s| {
+        s.contains("chronicle exited with 101")
+    });
+    assert!(screen.contains("panicking on request"), "{screen}");
+    assert!(!screen.contains("Read model vs replay"), "{screen}");
+    assert_eq!(tui.format("#{alternate_on}"), "0", "alternate screen left");
+    assert_eq!(tui.format("#{mouse_any_flag}"), "0", "mouse capture off");
+    let stty = std::fs::read_to_string(sandbox.path("stty")).expect("stty -a output");
+    let modes: Vec<&str> = stty
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .collect();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "raw mode is off after a panic: {stty}"
+    );
+}
+
+/// A missing database: a one-line error naming `chronicle demo`, exit 5, no escape
+/// sequences (the terminal is never touched), no file created.
+#[test]
+fn missing_database_names_the_demo_and_leaves_the_terminal_alone() {
+    let sandbox = Sandbox::empty();
+    let out = sandbox.run_at("sqlite://NOPE", &["tui"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "README: the debugger on a missing file exits 5; {stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "stdout: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(stderr.starts_with("chronicle:"), "{stderr}");
+    assert!(stderr.contains("chronicle demo"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no escape sequences: {stderr:?}"
+    );
+    assert!(!sandbox.path("NOPE").exists(), "no database created");
+}
