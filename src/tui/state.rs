@@ -344,6 +344,8 @@ pub struct App {
     pub tags: Tags,
     /// Tag counter.
     pub next_tag: u64,
+    /// A dead-letter confirmation came from the dead-letter view: go back to it after.
+    pub dlq_return: bool,
     /// Set by quit; the loop ends.
     pub quit: bool,
 }
@@ -375,6 +377,7 @@ impl App {
             completions: Vec::new(),
             tags: Tags::default(),
             next_tag: 0,
+            dlq_return: false,
             quit: false,
         }
     }

@@ -27,15 +27,20 @@ pub(super) fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         }
         Mode::Input(kind, line) => input(app, kind, line, k, fx),
         Mode::Confirm(text, pending) => {
+            let back_to_dlq = std::mem::take(&mut app.dlq_return);
             if k.code == KeyCode::Char('y')
                 && k.modifiers.difference(KeyModifiers::SHIFT).is_empty()
             {
+                app.dlq_return = back_to_dlq;
                 let tag = app.tag();
                 app.tags.prompt = tag;
                 app.message = Some((Level::Info, format!("running: {text}")));
                 fx.push(Effect::Execute { tag, pending });
             } else {
                 app.message = Some((Level::Info, format!("cancelled: {text}")));
+                if back_to_dlq {
+                    command(app, crate::tui::keymap::Cmd::DeadLetters, fx);
+                }
             }
         }
         Mode::Overlay(o) => overlay(app, o, k, fx),
@@ -53,7 +58,7 @@ fn input(app: &mut App, kind: InputKind, mut line: LineInput, k: KeyEvent, fx: &
         KeyCode::Char('c') if ctrl => return,
         KeyCode::Enter => return submit(app, kind, &line.text, fx),
         KeyCode::Char('u') if ctrl => line = LineInput::default(),
-        KeyCode::Char(c) => {
+        KeyCode::Char(c) if !ctrl => {
             let at = byte_index(&line.text, line.cursor);
             line.text.insert(at, c);
             line.cursor += 1;
@@ -127,6 +132,11 @@ fn submit(app: &mut App, kind: InputKind, text: &str, fx: &mut Vec<Effect>) {
     app.completions.clear();
     match kind {
         InputKind::Filter => {
+            // A filter that does not parse is refused; the working one stays.
+            if let Err(e) = crate::tui::prompt::parse_filter(text) {
+                app.message = Some((Level::Error, e));
+                return;
+            }
             app.orders.filter = text.trim().to_string();
             app.orders.open_selected = true;
             app.orders.pages = vec![None];
@@ -276,6 +286,7 @@ fn overlay(app: &mut App, mut o: Overlay, k: KeyEvent, fx: &mut Vec<Effect>) {
                         letter.stream_id,
                         letter.version
                     );
+                    app.dlq_return = true;
                     app.mode = Mode::Confirm(
                         text,
                         Pending::DeadLetter {

@@ -178,6 +178,9 @@ pub(super) fn page(app: &mut App, forward: bool, fx: &mut Vec<Effect>) {
     } else {
         if app.orders.pages.len() <= 1 {
             app.orders.selected = 0;
+            if let Some(id) = app.selected_order().map(|r| r.id.clone()) {
+                open_order(app, &id, None, fx);
+            }
             return;
         }
         app.orders.pages.pop();

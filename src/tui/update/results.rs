@@ -128,7 +128,9 @@ pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effec
             } else {
                 super::keys::refresh(app, fx);
             }
-            if let Mode::Overlay(Overlay::DeadLetters { .. }) = app.mode {
+            if std::mem::take(&mut app.dlq_return)
+                || matches!(app.mode, Mode::Overlay(Overlay::DeadLetters { .. }))
+            {
                 let tag = app.tag();
                 app.tags.overlay = tag;
                 fx.push(Effect::LoadDeadLetters { tag });

@@ -33,6 +33,17 @@ pub(super) fn badge(class: Class, behind: u64, t: &Theme) -> Span<'static> {
     Span::styled(text, t.warn)
 }
 
+fn with_error<'a>(
+    b: ratatui::widgets::Block<'a>,
+    error: Option<&str>,
+    t: &Theme,
+) -> ratatui::widgets::Block<'a> {
+    match error {
+        Some(e) => b.title_bottom(Span::styled(format!(" {e} "), t.error)),
+        None => b,
+    }
+}
+
 pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
     let o = &app.orders;
     let mut title = format!("Orders · sort {}", o.sort.as_str());
@@ -48,9 +59,7 @@ pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
     let visible = inner_rows(area);
     let offset = list_offset(o.selected, o.rows.len(), visible);
     let mut lines: Vec<Line> = Vec::with_capacity(visible);
-    if let Some(e) = &o.error {
-        lines.push(Line::from(Span::styled(e.clone(), app.theme.error)));
-    } else if o.rows.is_empty() && !o.loading {
+    if o.rows.is_empty() && !o.loading && o.error.is_none() {
         lines.push(Line::from("no orders match"));
     }
     for (i, r) in o.rows.iter().enumerate().skip(offset).take(visible) {
@@ -73,8 +82,13 @@ pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
     if o.next.is_some() && lines.len() < visible {
         lines.push(Line::from(Span::styled("  ↓ more (PgDn)", app.theme.dim)));
     }
+    // Errors go on the bottom border: the rows stay where a click expects them.
     frame.render_widget(
-        Paragraph::new(lines).block(block(app, Pane::Orders, &title)),
+        Paragraph::new(lines).block(with_error(
+            block(app, Pane::Orders, &title),
+            o.error.as_deref(),
+            &app.theme,
+        )),
         area,
     );
 }
@@ -105,11 +119,9 @@ pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
     let offset = list_offset(cursor_index, s.window.len(), visible);
     let width = s.head.max(1).to_string().len();
     let mut lines: Vec<Line> = Vec::with_capacity(visible);
-    if let Some(e) = &s.error {
-        lines.push(Line::from(Span::styled(e.clone(), app.theme.error)));
-    } else if s.order.is_none() {
+    if s.order.is_none() {
         lines.push(Line::from("select an order (Enter)"));
-    } else if s.window.is_empty() {
+    } else if s.window.is_empty() && s.error.is_none() {
         lines.push(Line::from("loading…"));
     }
     for r in s.window.iter().skip(offset).take(visible) {
@@ -128,7 +140,11 @@ pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(line);
     }
     frame.render_widget(
-        Paragraph::new(lines).block(block(app, Pane::Stream, &title)),
+        Paragraph::new(lines).block(with_error(
+            block(app, Pane::Stream, &title),
+            s.error.as_deref(),
+            &app.theme,
+        )),
         area,
     );
 }

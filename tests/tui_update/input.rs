@@ -1,0 +1,282 @@
+//! Input mode: line editing, and submitting a filter, a search or a time; confirmations.
+
+use chronicle::store::OrderFilter;
+use chronicle::tui::action::{Action, Effect, Loaded};
+use chronicle::tui::state::{InputKind, Level, LineInput, Mode, Pane, Pending};
+use ratatui::crossterm::event::KeyCode;
+
+use crate::support::{
+    at, c, ctrl, error, k, kinds, message, new_app, oid, opened, orders_page, orders_query, press,
+    send, stream_load, type_str, with_orders,
+};
+
+fn line(app: &chronicle::tui::state::App) -> (String, usize) {
+    match &app.mode {
+        Mode::Input(_, LineInput { text, cursor }) => (text.clone(), *cursor),
+        other => panic!("not typing: {other:?}"),
+    }
+}
+
+#[test]
+fn typing_and_editing_keys_edit_the_line() {
+    let mut app = new_app(false);
+    press(&mut app, c(':'));
+    assert!(matches!(app.mode, Mode::Input(InputKind::Prompt, _)));
+    assert!(type_str(&mut app, "abc").is_empty());
+    assert_eq!(line(&app), ("abc".into(), 3));
+    press(&mut app, k(KeyCode::Left));
+    press(&mut app, k(KeyCode::Left));
+    assert_eq!(line(&app), ("abc".into(), 1));
+    type_str(&mut app, "é");
+    assert_eq!(line(&app), ("aébc".into(), 2));
+    press(&mut app, k(KeyCode::Backspace));
+    assert_eq!(line(&app), ("abc".into(), 1));
+    press(&mut app, k(KeyCode::Delete));
+    assert_eq!(line(&app), ("ac".into(), 1));
+    press(&mut app, k(KeyCode::Home));
+    assert_eq!(line(&app).1, 0);
+    // Backspace at the start does nothing.
+    press(&mut app, k(KeyCode::Backspace));
+    assert_eq!(line(&app), ("ac".into(), 0));
+    press(&mut app, k(KeyCode::End));
+    assert_eq!(line(&app).1, 2);
+    // Right and Delete at the end do nothing.
+    press(&mut app, k(KeyCode::Right));
+    press(&mut app, k(KeyCode::Delete));
+    assert_eq!(line(&app), ("ac".into(), 2));
+    press(&mut app, k(KeyCode::Left));
+    press(&mut app, k(KeyCode::Right));
+    assert_eq!(line(&app).1, 2);
+    press(&mut app, ctrl('u'));
+    assert_eq!(line(&app), (String::new(), 0));
+}
+
+#[test]
+fn normal_mode_keys_are_typed_not_run() {
+    let mut app = opened(10, 1, 10, 4);
+    press(&mut app, c(':'));
+    assert!(type_str(&mut app, "qjG?").is_empty());
+    assert!(!app.quit);
+    assert_eq!(app.stream.cursor, 4);
+    assert_eq!(line(&app).0, "qjG?");
+}
+
+#[test]
+fn esc_and_ctrl_c_cancel_the_input() {
+    for cancel in [k(KeyCode::Esc), ctrl('c')] {
+        let mut app = with_orders(3, false);
+        press(&mut app, c('/'));
+        type_str(&mut app, "paid");
+        assert!(press(&mut app, cancel).is_empty());
+        assert!(matches!(app.mode, Mode::Normal));
+        assert!(!app.quit);
+        assert_eq!(app.orders.filter, "");
+    }
+}
+
+#[test]
+fn filter_submit_reloads_the_first_page_with_the_parsed_filter() {
+    let mut app = with_orders(5, true);
+    press(&mut app, k(KeyCode::PageDown));
+    app.orders.selected = 2;
+    press(&mut app, c('/'));
+    type_str(&mut app, " paid ");
+    let fx = press(&mut app, k(KeyCode::Enter));
+    let q = orders_query(&fx);
+    assert_eq!(q.filter, OrderFilter::Status("Paid".into()));
+    assert_eq!(q.sort, app.orders.sort);
+    assert_eq!(q.after, None);
+    assert!(matches!(&fx[0], Effect::LoadOrders { tag, .. } if *tag == app.tags.orders));
+    assert_eq!(app.orders.filter, "paid");
+    assert_eq!(app.orders.pages, [None]);
+    assert_eq!(app.orders.selected, 0);
+    assert!(matches!(app.mode, Mode::Normal));
+
+    // The first matching order opens when the page arrives.
+    let tag = app.tags.orders;
+    let fx = send(&mut app, Action::Loaded(tag, orders_page(3, 2, false)));
+    assert_eq!(stream_load(&fx), Some((oid(3), None)));
+
+    // Clearing the filter lists everything again.
+    press(&mut app, c('/'));
+    press(&mut app, ctrl('u'));
+    let fx = press(&mut app, k(KeyCode::Enter));
+    assert_eq!(orders_query(&fx).filter, OrderFilter::All);
+}
+
+#[test]
+fn a_bad_filter_is_an_error_and_loads_nothing() {
+    for bad in ["status:lost", "colour:red", "id:xyz"] {
+        let mut app = with_orders(3, false);
+        press(&mut app, c('/'));
+        type_str(&mut app, bad);
+        let fx = press(&mut app, k(KeyCode::Enter));
+        assert!(fx.is_empty(), "{bad}: {fx:?}");
+        assert!(!error(&app).is_empty());
+        assert!(matches!(app.mode, Mode::Normal));
+    }
+}
+
+/// A filter that does not parse should be refused, leaving the one in effect: committing it
+/// titles the old rows with the bad filter and makes every later reload fail.
+#[test]
+fn a_bad_filter_leaves_the_previous_filter_in_effect() {
+    let mut app = with_orders(3, false);
+    press(&mut app, c('/'));
+    type_str(&mut app, "paid");
+    press(&mut app, k(KeyCode::Enter));
+    press(&mut app, c('/'));
+    press(&mut app, ctrl('u'));
+    type_str(&mut app, "status:payed");
+    press(&mut app, k(KeyCode::Enter));
+    assert!(error(&app).contains("payed"));
+    assert_eq!(
+        app.orders.filter, "paid",
+        "the bad filter replaced the good one"
+    );
+    let fx = press(&mut app, c('r'));
+    assert_eq!(
+        orders_query(&fx).filter,
+        OrderFilter::Status("Paid".into()),
+        "reload after a bad filter"
+    );
+}
+
+#[test]
+fn search_submit_searches_forward_from_the_cursor() {
+    let mut app = opened(10, 1, 10, 4);
+    app.focus = Pane::Stream;
+    press(&mut app, c('/'));
+    type_str(&mut app, "card ");
+    let fx = press(&mut app, k(KeyCode::Enter));
+    let [
+        Effect::Search {
+            tag,
+            order,
+            from,
+            needle,
+            forward,
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(
+        (order, *from, needle.as_str(), *forward),
+        (&oid(0), 4, "card", true)
+    );
+    assert_eq!(*tag, app.tags.prompt);
+    assert_eq!(app.stream.search, "card");
+
+    // An empty search clears it and searches nothing.
+    press(&mut app, c('/'));
+    press(&mut app, ctrl('u'));
+    assert!(press(&mut app, k(KeyCode::Enter)).is_empty());
+    assert_eq!(app.stream.search, "");
+}
+
+#[test]
+fn time_submit_asks_for_the_version_at_that_time() {
+    let mut app = opened(10, 1, 10, 4);
+    press(&mut app, c('t'));
+    type_str(&mut app, "2026-11-26 10:05");
+    let fx = press(&mut app, k(KeyCode::Enter));
+    let [
+        Effect::VersionAt {
+            tag,
+            order,
+            at: when,
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("{fx:?}");
+    };
+    assert_eq!((order, *when, *tag), (&oid(0), at(5), app.tags.prompt));
+
+    press(&mut app, c('t'));
+    type_str(&mut app, "yesterday");
+    assert!(press(&mut app, k(KeyCode::Enter)).is_empty());
+    assert!(error(&app).contains("not a time"));
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[test]
+fn a_jump_result_moves_the_cursor_or_says_no_match() {
+    let mut app = opened(10, 1, 10, 4);
+    app.stream.search = "x".into();
+    press(&mut app, c('n'));
+    let tag = app.tags.prompt;
+    let fx = send(&mut app, Action::Loaded(tag, Loaded::Jump(Some(7))));
+    assert_eq!(kinds(&fx), ["LoadState"]);
+    assert_eq!(app.stream.cursor, 7);
+    // A stale jump is dropped.
+    send(&mut app, Action::Loaded(tag - 1, Loaded::Jump(Some(2))));
+    assert_eq!(app.stream.cursor, 7);
+    send(&mut app, Action::Loaded(tag, Loaded::Jump(None)));
+    assert_eq!(message(&app, Level::Info), Some("no match"));
+    assert_eq!(app.stream.cursor, 7);
+}
+
+/// An app waiting for `y` to rebuild.
+fn confirming() -> chronicle::tui::state::App {
+    let mut app = new_app(false);
+    press(&mut app, c(':'));
+    type_str(&mut app, "rebuild");
+    press(&mut app, k(KeyCode::Enter));
+    assert!(matches!(app.mode, Mode::Confirm(_, Pending::Rebuild)));
+    app
+}
+
+#[test]
+fn a_confirm_result_enters_confirm_mode_and_y_executes() {
+    let mut app = new_app(false);
+    press(&mut app, c(':'));
+    type_str(&mut app, "deliver 0000");
+    press(&mut app, k(KeyCode::Enter));
+    let tag = app.tags.prompt;
+    // A stale confirmation is dropped.
+    send(
+        &mut app,
+        Action::Loaded(tag - 1, Loaded::Confirm("old".into(), Pending::Project)),
+    );
+    assert!(matches!(app.mode, Mode::Normal));
+    let text = format!("deliver {}", oid(0));
+    send(
+        &mut app,
+        Action::Loaded(tag, Loaded::Confirm(text.clone(), Pending::Project)),
+    );
+    assert!(matches!(&app.mode, Mode::Confirm(t, Pending::Project) if *t == text));
+    assert_eq!(app.message, None);
+    let fx = press(&mut app, c('y'));
+    let [Effect::Execute { tag, pending }] = fx.as_slice() else {
+        panic!("{fx:?}");
+    };
+    assert!(matches!(pending, Pending::Project));
+    assert_eq!(*tag, app.tags.prompt);
+    assert!(matches!(app.mode, Mode::Normal));
+    assert!(message(&app, Level::Info).is_some_and(|m| m.contains(&text)));
+}
+
+#[test]
+fn any_other_key_cancels_a_confirmation() {
+    for key in [c('n'), c('Y'), k(KeyCode::Enter), k(KeyCode::Esc), c('q')] {
+        let mut app = confirming();
+        let fx = press(&mut app, key);
+        assert!(fx.is_empty(), "{key:?}: {fx:?}");
+        assert!(matches!(app.mode, Mode::Normal));
+        assert!(!app.quit);
+        assert!(
+            message(&app, Level::Info).is_some_and(|m| m.starts_with("cancelled")),
+            "{key:?}: {:?}",
+            app.message
+        );
+    }
+    let mut app = confirming();
+    assert!(matches!(
+        press(&mut app, c('y')).as_slice(),
+        [Effect::Execute {
+            pending: Pending::Rebuild,
+            ..
+        }]
+    ));
+}

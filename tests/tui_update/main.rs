@@ -1,0 +1,13 @@
+//! Pure tests of the debugger's core: keys, mouse events and worker results go into
+//! `update`; the model and the effects it asks the worker for come out. No database, no
+//! terminal. Worker results are built by hand, tagged like the request they answer.
+
+mod cursor;
+mod input;
+mod mouse;
+mod normal;
+mod overlays;
+mod prompt;
+mod pure;
+mod results;
+mod support;
