@@ -38,7 +38,8 @@ pub fn order_fields(o: &Order) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut push = |name: &str, value: Option<String>| {
         if let Some(v) = value {
-            out.push((name.to_string(), v));
+            // Stored text may hold control characters: shown escaped, never sent raw.
+            out.push((crate::text::printable(name), crate::text::printable(&v)));
         }
     };
     if !o.exists() {

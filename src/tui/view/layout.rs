@@ -40,8 +40,8 @@ pub fn areas(width: u16, height: u16) -> Option<Areas> {
     ])
     .areas(screen);
     let [orders, stream, right] = Layout::horizontal([
-        Constraint::Percentage(37),
-        Constraint::Percentage(31),
+        Constraint::Percentage(38),
+        Constraint::Percentage(30),
         Constraint::Percentage(32),
     ])
     .areas(body);

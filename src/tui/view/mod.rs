@@ -144,7 +144,7 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     for (keys, what) in app.keymap.footer(scope) {
         spans.push(Span::styled(format!(" {keys}"), app.theme.key));
-        spans.push(Span::styled(format!(" {what} "), app.theme.dim));
+        spans.push(Span::styled(format!(" {what}"), app.theme.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

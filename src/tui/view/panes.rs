@@ -33,6 +33,40 @@ pub(super) fn badge(class: Class, behind: u64, t: &Theme) -> Span<'static> {
     Span::styled(text, t.warn)
 }
 
+/// Read-model column names, shortened for a narrow pane.
+fn short_field(f: &str) -> &str {
+    match f {
+        "tracking_number" => "tracking",
+        "customer_id" => "customer",
+        "updated_at" => "updated",
+        "created_at" => "created",
+        "item_count" => "items",
+        "line_count" => "lines",
+        other => other,
+    }
+}
+
+/// A stored timestamp as the other panes show times; anything else as it is; empty as `—`.
+fn tidy(v: &str) -> String {
+    if v.is_empty() {
+        return "—".into();
+    }
+    chrono::DateTime::parse_from_rfc3339(v).map_or_else(
+        |_| v.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
+}
+
+/// At most `room` characters: longer text ends in `…`.
+fn clip(s: &str, room: usize) -> String {
+    if s.chars().count() <= room {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(room.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 fn with_error<'a>(
     b: ratatui::widgets::Block<'a>,
     error: Option<&str>,
@@ -62,12 +96,19 @@ pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
     if o.rows.is_empty() && !o.loading && o.error.is_none() {
         lines.push(Line::from("no orders match"));
     }
+    // The totals column is as wide as this page needs, so the badges fit.
+    let total_width = o
+        .rows
+        .iter()
+        .map(|r| r.total.chars().count())
+        .max()
+        .unwrap_or(0);
     for (i, r) in o.rows.iter().enumerate().skip(offset).take(visible) {
         let selected = i == o.selected;
         let marker = if selected { "▶ " } else { "  " };
         let mut line = Line::from(vec![
             Span::raw(format!(
-                "{marker}{} {:<9} {:>12} ",
+                "{marker}{} {:<9} {:>total_width$} ",
                 short(&r.id),
                 r.status.as_deref().unwrap_or("-"),
                 r.total
@@ -219,17 +260,40 @@ pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
         )));
     }
     if !d.fields.is_empty() {
+        let name = d
+            .fields
+            .iter()
+            .map(|f| short_field(f.field).len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
         lines.push(Line::from(Span::styled(
-            "field     read model ≠ replay",
+            format!("{:<name$} read model ≠ replay", "field"),
             t.dim,
         )));
+        let inner = (area.width as usize).saturating_sub(2);
+        let room = inner.saturating_sub(name + 3).max(4);
         for f in &d.fields {
-            lines.push(Line::from(vec![
-                Span::raw(format!("{:<9} ", f.field)),
-                Span::styled(f.read_model.clone(), t.removed),
-                Span::raw(" ≠ "),
-                Span::styled(f.replay.clone(), t.added),
-            ]));
+            let (a, b) = (tidy(&f.read_model), tidy(&f.replay));
+            let field = format!("{:<name$} ", short_field(f.field));
+            if name + 1 + a.chars().count() + 3 + b.chars().count() <= inner {
+                lines.push(Line::from(vec![
+                    Span::raw(field),
+                    Span::styled(a, t.removed),
+                    Span::raw(" ≠ "),
+                    Span::styled(b, t.added),
+                ]));
+            } else {
+                // Too wide for one line: the replay goes under the read model.
+                lines.push(Line::from(vec![
+                    Span::raw(field),
+                    Span::styled(clip(&a, room), t.removed),
+                ]));
+                lines.push(Line::from(vec![
+                    Span::raw(format!("{:>name$} ", "≠")),
+                    Span::styled(clip(&b, room), t.added),
+                ]));
+            }
         }
     }
     for l in &d.explain {

@@ -138,7 +138,7 @@ pub(super) async fn divergence(deps: &Deps, order: &str) -> Result<Loaded, AppEr
         if let Some(p) = &e.first_divergence {
             parted_at = Some(p.version);
             lines.push(format!(
-                "parted at v{} {} (event #{})",
+                "parted at v{} {} #{}",
                 p.version, p.event_type, p.global_position
             ));
             if let Some(err) = &p.error {
