@@ -47,6 +47,30 @@ impl Loader {
         Ok(order)
     }
 
+    /// Every state from the nearest snapshot at or below `up_to` through `up_to`, oldest
+    /// first: the same reads as `load`, keeping the states on the way (a debugger stepping
+    /// back finds them cached). Empty when the order has no events.
+    pub async fn load_trail(&self, id: OrderId, up_to: u64) -> Result<Vec<Order>, AppError> {
+        let stream_id = id.to_stream_id();
+        let loaded = self.store.load(&stream_id, Some(up_to)).await?;
+        let mut order = match &loaded.snapshot {
+            Some(s) => match usable(s, id) {
+                Some(order) => order,
+                None => self.rebuild_snapshot(id, s).await?,
+            },
+            None => Order::empty(id),
+        };
+        let mut trail = Vec::with_capacity(loaded.events.len() + 1);
+        if order.version > 0 {
+            trail.push(order.clone());
+        }
+        for e in &loaded.events {
+            order = evolve(order, &self.decode(e)?);
+            trail.push(order.clone());
+        }
+        Ok(trail)
+    }
+
     /// The state at `up_to` (the latest when `None`); version 0 means no such order.
     pub async fn load(&self, id: OrderId, up_to: Option<u64>) -> Result<Order, AppError> {
         let stream_id = id.to_stream_id();

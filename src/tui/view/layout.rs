@@ -63,19 +63,18 @@ pub fn inner_rows(area: Rect) -> usize {
     area.height.saturating_sub(2) as usize
 }
 
-/// The first row shown so that `selected` is visible, keeping it a few rows from the
-/// bottom edge while there is more below.
+/// The first row shown so that `selected` is visible. The list scrolls by half a page when
+/// the selection comes within a quarter page of an edge, not by one row per step: most
+/// steps then redraw two rows instead of the whole list.
 pub fn list_offset(selected: usize, len: usize, visible: usize) -> usize {
     if visible == 0 || len <= visible {
         return 0;
     }
     // A selection past the end (a page still loading) shows the last rows.
     let selected = selected.min(len - 1);
-    let margin = (visible / 4).min(3);
-    let max_offset = len - visible;
-    (selected + margin + 1)
-        .saturating_sub(visible)
-        .min(max_offset)
+    let margin = visible / 4;
+    let step = (visible / 2).max(1);
+    (selected.saturating_sub(margin) / step * step).min(len - visible)
 }
 
 /// Whether a point lies in a rectangle.

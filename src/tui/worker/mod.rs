@@ -78,8 +78,10 @@ impl Deps {
     }
 }
 
-/// States recently shown, so a step costs one event read and one `evolve`.
-const CACHE: usize = 256;
+/// States kept: a few snapshot intervals' worth, so stepping rarely queries.
+const CACHE: usize = 512;
+/// Events read past a cached state when stepping forward misses the cache.
+const READ_AHEAD: u64 = 64;
 
 /// Runs effects against the store.
 pub struct Worker {
@@ -164,34 +166,49 @@ impl Worker {
         })
     }
 
-    /// From the cache, else one event past a cached neighbour, else snapshot + tail.
+    /// From the cache; else the events after a cached neighbour, read a few ahead; else
+    /// snapshot + tail. Every state folded on the way is cached, so stepping on in either
+    /// direction mostly finds its state without a query: a step costs the same at version 10
+    /// and version 100,000.
     async fn state_at(&mut self, id: OrderId, v: u64) -> Result<Order, AppError> {
         if let Some(o) = self.cache.get(&(id, v)) {
             return Ok(o.clone());
         }
-        let order = if let Some(prev) = v.checked_sub(1).and_then(|p| self.cache.get(&(id, p))) {
-            let prev = prev.clone();
+        if let Some(prev) = v.checked_sub(1).and_then(|p| self.cache.get(&(id, p))) {
+            let mut order = prev.clone();
             let events = self
                 .deps
                 .loader
                 .store()
-                .read_stream(&id.to_stream_id(), v, v, 1)
+                .read_stream(&id.to_stream_id(), v, v + READ_AHEAD - 1, READ_AHEAD as u32)
                 .await?;
-            self.deps.loader.fold(prev, &events)?
+            for e in &events {
+                order = crate::domain::evolve(order, &self.deps.loader.decode(e)?);
+                self.remember(id, &order);
+            }
         } else {
-            self.deps.loader.load(id, Some(v)).await?
-        };
-        if order.version != v {
-            return Err(AppError::NotFound(format!("order {id} has no version {v}")));
+            for order in self.deps.loader.load_trail(id, v).await? {
+                self.remember(id, &order);
+            }
+        }
+        self.cache
+            .get(&(id, v))
+            .cloned()
+            .ok_or_else(|| AppError::NotFound(format!("order {id} has no version {v}")))
+    }
+
+    fn remember(&mut self, id: OrderId, order: &Order) {
+        let key = (id, order.version);
+        if self.cache.contains_key(&key) {
+            return;
         }
         if self.cache_order.len() >= CACHE
             && let Some(old) = self.cache_order.pop_front()
         {
             self.cache.remove(&old);
         }
-        self.cache_order.push_back((id, v));
-        self.cache.insert((id, v), order.clone());
-        Ok(order)
+        self.cache_order.push_back(key);
+        self.cache.insert(key, order.clone());
     }
 }
 
