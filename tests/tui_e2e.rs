@@ -199,6 +199,12 @@ fn resize_to_tiny_and_back_then_quit_restores_the_terminal() {
     let screen = tui.wait_for("the shell's line after exit", |s| {
         s.contains("chronicle exited with 0")
     });
+    assert_terminal_restored(&tui, &sandbox, &screen);
+}
+
+/// After the debugger exits, by `q` or by a panic: its screen is gone and the alternate
+/// screen, mouse capture, hidden cursor and raw mode are all undone.
+fn assert_terminal_restored(tui: &Tmux, sandbox: &Sandbox, screen: &str) {
     assert!(!screen.contains("Read model vs replay"), "{screen}");
     assert_eq!(tui.format("#{alternate_on}"), "0", "alternate screen left");
     assert_eq!(tui.format("#{mouse_any_flag}"), "0", "mouse capture off");
@@ -231,17 +237,7 @@ fn a_panic_restores_the_terminal() {
         s.contains("chronicle exited with 101")
     });
     assert!(screen.contains("panicking on request"), "{screen}");
-    assert!(!screen.contains("Read model vs replay"), "{screen}");
-    assert_eq!(tui.format("#{alternate_on}"), "0", "alternate screen left");
-    assert_eq!(tui.format("#{mouse_any_flag}"), "0", "mouse capture off");
-    let stty = std::fs::read_to_string(sandbox.path("stty")).expect("stty -a output");
-    let modes: Vec<&str> = stty
-        .split(|c: char| c.is_whitespace() || c == ';')
-        .collect();
-    assert!(
-        modes.contains(&"icanon") && modes.contains(&"echo"),
-        "raw mode is off after a panic: {stty}"
-    );
+    assert_terminal_restored(&tui, &sandbox, &screen);
 }
 
 /// A missing database: a one-line error naming `chronicle demo`, exit 5, no escape

@@ -110,6 +110,24 @@ impl Config {
         }
     }
 
+    /// The command service's settings.
+    pub fn service(&self) -> crate::app::ServiceSettings {
+        crate::app::ServiceSettings {
+            snapshot_every: self.snapshot_every,
+            idempotency_ttl: chrono::Duration::seconds(
+                i64::try_from(self.idempotency_ttl_secs).unwrap_or(i64::MAX / 1000),
+            ),
+            max_conflict_retries: self.max_conflict_retries,
+        }
+    }
+
+    /// The upcasting context.
+    pub fn upcast(&self) -> crate::domain::UpcastContext {
+        crate::domain::UpcastContext {
+            default_currency: self.default_currency,
+        }
+    }
+
     /// The platform's default config file, e.g. `~/.config/chronicle/config.toml`.
     pub fn default_path() -> Option<PathBuf> {
         dirs::config_dir().map(|d| d.join("chronicle").join("config.toml"))

@@ -53,13 +53,7 @@ impl Loader {
     pub async fn load_trail(&self, id: OrderId, up_to: u64) -> Result<Vec<Order>, AppError> {
         let stream_id = id.to_stream_id();
         let loaded = self.store.load(&stream_id, Some(up_to)).await?;
-        let mut order = match &loaded.snapshot {
-            Some(s) => match usable(s, id) {
-                Some(order) => order,
-                None => self.rebuild_snapshot(id, s).await?,
-            },
-            None => Order::empty(id),
-        };
+        let mut order = self.base(id, loaded.snapshot.as_ref()).await?;
         let mut trail = Vec::with_capacity(loaded.events.len() + 1);
         if order.version > 0 {
             trail.push(order.clone());
@@ -75,14 +69,23 @@ impl Loader {
     pub async fn load(&self, id: OrderId, up_to: Option<u64>) -> Result<Order, AppError> {
         let stream_id = id.to_stream_id();
         let loaded = self.store.load(&stream_id, up_to).await?;
-        let base = match &loaded.snapshot {
-            Some(s) => match usable(s, id) {
-                Some(order) => order,
-                None => self.rebuild_snapshot(id, s).await?,
-            },
-            None => Order::empty(id),
-        };
+        let base = self.base(id, loaded.snapshot.as_ref()).await?;
         self.fold(base, &loaded.events)
+    }
+
+    /// The state a load starts from: the snapshot's, rebuilt when it is stale.
+    async fn base(
+        &self,
+        id: OrderId,
+        snapshot: Option<&SnapshotRecord>,
+    ) -> Result<Order, AppError> {
+        match snapshot {
+            Some(s) => match usable(s, id) {
+                Some(order) => Ok(order),
+                None => self.rebuild_snapshot(id, s).await,
+            },
+            None => Ok(Order::empty(id)),
+        }
     }
 
     /// A snapshot of an older state shape, or one that no longer decodes, is ignored: the

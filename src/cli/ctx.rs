@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::args::Cli;
 use crate::app::config::Config;
 use crate::app::projector::Projector;
-use crate::app::{AppError, CommandService, Loader, ServiceSettings};
+use crate::app::{AppError, CommandService, Loader};
 use crate::domain::{LineItem, OrderId, UpcastContext};
 use crate::store::{EventStore, OpenMode, ReadModel, SqliteStore, StoreError};
 
@@ -144,15 +144,21 @@ impl Ctx {
         Ok((self.loader(store), read_model, projector))
     }
 
-    async fn open(&self, write: bool) -> Result<Arc<SqliteStore>, Failure> {
-        if write && self.read_only {
-            return Err(Failure::usage("read-only mode: refusing to write"));
-        }
+    /// Refuses database URLs this build cannot open.
+    pub(super) fn sqlite_only(&self) -> Result<(), Failure> {
         if self.url.starts_with("postgres:") || self.url.starts_with("postgresql:") {
             return Err(Failure::usage(
                 "PostgreSQL URLs are not supported by this build yet; use sqlite://PATH",
             ));
         }
+        Ok(())
+    }
+
+    async fn open(&self, write: bool) -> Result<Arc<SqliteStore>, Failure> {
+        if write && self.read_only {
+            return Err(Failure::usage("read-only mode: refusing to write"));
+        }
+        self.sqlite_only()?;
         let mode = if write {
             OpenMode::CreateIfMissing
         } else {
@@ -162,26 +168,11 @@ impl Ctx {
     }
 
     pub(super) fn loader(&self, store: Arc<dyn EventStore>) -> Loader {
-        Loader::new(
-            store,
-            UpcastContext {
-                default_currency: self.config.default_currency,
-            },
-        )
+        Loader::new(store, self.config.upcast())
     }
 
     pub(super) fn service(&self, store: Arc<dyn EventStore>) -> CommandService {
-        CommandService::new(
-            store.clone(),
-            self.loader(store),
-            ServiceSettings {
-                snapshot_every: self.config.snapshot_every,
-                idempotency_ttl: chrono::Duration::seconds(
-                    i64::try_from(self.config.idempotency_ttl_secs).unwrap_or(i64::MAX / 1000),
-                ),
-                max_conflict_retries: self.config.max_conflict_retries,
-            },
-        )
+        CommandService::new(store.clone(), self.loader(store), self.config.service())
     }
 }
 

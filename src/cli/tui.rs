@@ -10,11 +10,8 @@ use crate::tui::{Options, run};
 
 /// Opens the debugger; `welcome` is its first message.
 pub(super) async fn tui(ctx: &Ctx, welcome: Option<String>) -> Result<(), Failure> {
-    if ctx.url.starts_with("postgres:") || ctx.url.starts_with("postgresql:") {
-        return Err(Failure::usage(
-            "PostgreSQL URLs are not supported by this build yet; use sqlite://PATH",
-        ));
-    }
+    ctx.sqlite_only()?;
+    // Opened for writes (the prompt writes) but never created: a missing file is an error.
     let db = match SqliteStore::open(&ctx.url, OpenMode::MustExist).await {
         Ok(db) => Arc::new(db),
         Err(StoreError::Missing(path)) => {

@@ -45,26 +45,12 @@ impl Deps {
         config: &crate::app::config::Config,
         actor: String,
     ) -> Deps {
-        use crate::app::ServiceSettings;
-        use crate::domain::UpcastContext;
         use crate::store::EventStore;
         let store: Arc<dyn EventStore> = db.clone();
         let read_model: Arc<dyn ReadModel> = db.clone();
-        let upcast = UpcastContext {
-            default_currency: config.default_currency,
-        };
+        let upcast = config.upcast();
         let loader = Loader::new(store.clone(), upcast);
-        let service = CommandService::new(
-            store.clone(),
-            loader.clone(),
-            ServiceSettings {
-                snapshot_every: config.snapshot_every,
-                idempotency_ttl: chrono::Duration::seconds(
-                    i64::try_from(config.idempotency_ttl_secs).unwrap_or(i64::MAX / 1000),
-                ),
-                max_conflict_retries: config.max_conflict_retries,
-            },
-        );
+        let service = CommandService::new(store.clone(), loader.clone(), config.service());
         Deps {
             loader,
             service,
