@@ -83,6 +83,9 @@ pub trait ReadModel: Send + Sync {
     /// Every dead letter, oldest first.
     async fn dead_letters(&self) -> Result<Vec<DeadLetter>, StoreError>;
 
+    /// How many dead letters there are.
+    async fn dead_letter_count(&self) -> Result<usize, StoreError>;
+
     /// Streams that have a dead letter (their later events are parked).
     async fn blocked_streams(&self) -> Result<HashSet<String>, StoreError>;
 

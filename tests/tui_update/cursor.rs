@@ -5,7 +5,8 @@ use chronicle::tui::state::{InputKind, Level, Mode, Pane};
 use ratatui::crossterm::event::KeyCode;
 
 use crate::support::{
-    c, k, kinds, message, new_app, oid, opened, press, send, state_at, state_load, stream_load,
+    c, k, kinds, message, new_app, oid, opened, press, search, send, state_at, state_load,
+    stream_load,
 };
 #[test]
 fn steps_move_the_cursor_inside_a_small_stream_without_reloading_it() {
@@ -106,24 +107,12 @@ fn n_and_capital_n_search_from_the_cursor() {
     assert!(message(&app, Level::Info).is_some_and(|m| m.contains("no search")));
     app.stream.search = "Paid".into();
     for (key, dir) in [(c('n'), true), (c('N'), false)] {
-        let fx = press(&mut app, key);
-        let [
-            Effect::Search {
-                tag,
-                order,
-                from,
-                needle,
-                forward,
-            },
-        ] = fx.as_slice()
-        else {
-            panic!("{fx:?}");
-        };
+        let (tag, order, from, needle, forward) = search(&press(&mut app, key));
         assert_eq!(
-            (order, *from, needle.as_str(), *forward),
-            (&oid(0), 4, "Paid", dir)
+            (order, from, needle.as_str(), forward),
+            (oid(0), 4, "Paid", dir)
         );
-        assert_eq!(*tag, app.tags.prompt);
+        assert_eq!(tag, app.tags.prompt);
     }
 }
 

@@ -7,7 +7,7 @@ use ratatui::crossterm::event::KeyCode;
 
 use crate::support::{
     at, c, ctrl, error, k, kinds, message, new_app, oid, opened, orders_page, orders_query, press,
-    send, stream_load, type_str, with_orders,
+    search, send, stream_load, type_str, with_orders,
 };
 
 fn line(app: &chronicle::tui::state::App) -> (String, usize) {
@@ -148,24 +148,12 @@ fn search_submit_searches_forward_from_the_cursor() {
     app.focus = Pane::Stream;
     press(&mut app, c('/'));
     type_str(&mut app, "card ");
-    let fx = press(&mut app, k(KeyCode::Enter));
-    let [
-        Effect::Search {
-            tag,
-            order,
-            from,
-            needle,
-            forward,
-        },
-    ] = fx.as_slice()
-    else {
-        panic!("{fx:?}");
-    };
+    let (tag, order, from, needle, forward) = search(&press(&mut app, k(KeyCode::Enter)));
     assert_eq!(
-        (order, *from, needle.as_str(), *forward),
-        (&oid(0), 4, "card", true)
+        (order, from, needle.as_str(), forward),
+        (oid(0), 4, "card", true)
     );
-    assert_eq!(*tag, app.tags.prompt);
+    assert_eq!(tag, app.tags.prompt);
     assert_eq!(app.stream.search, "card");
 
     // An empty search clears it and searches nothing.

@@ -188,6 +188,33 @@ fn polls_do_not_overlap_and_a_moved_head_reloads_the_panes() {
 }
 
 #[test]
+fn a_write_elsewhere_reloads_the_list_but_not_the_open_orders_comparison() {
+    let mut app = opened(10, 1, 10, 10);
+    answer_first_poll(&mut app);
+    let projected = app.head.projected;
+    let elsewhere = Loaded::Head {
+        info: HeadInfo {
+            position: app.head.position + 5,
+            projected,
+            dead_letters: 0,
+        },
+        stream_head: Some(10),
+    };
+    assert_eq!(kinds(&poll(&mut app, elsewhere)), ["LoadOrders"]);
+    let dead_lettered = Loaded::Head {
+        info: HeadInfo {
+            dead_letters: 1,
+            ..app.head
+        },
+        stream_head: Some(10),
+    };
+    assert_eq!(
+        kinds(&poll(&mut app, dead_lettered)),
+        ["LoadOrders", "LoadDivergence"]
+    );
+}
+
+#[test]
 fn a_grown_stream_moves_a_following_cursor_to_the_new_head() {
     let mut app = opened(10, 1, 10, 10);
     answer_first_poll(&mut app);

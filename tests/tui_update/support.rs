@@ -230,6 +230,23 @@ pub fn state_load(fx: &[Effect]) -> Option<u64> {
 }
 
 /// The message, if it has this level.
+/// The only effect, which must be a search: (tag, order, from, needle, forward).
+pub fn search(fx: &[Effect]) -> (u64, String, u64, String, bool) {
+    let [
+        Effect::Search {
+            tag,
+            order,
+            from,
+            needle,
+            forward,
+        },
+    ] = fx
+    else {
+        panic!("expected one search: {fx:?}");
+    };
+    (*tag, order.clone(), *from, needle.clone(), *forward)
+}
+
 pub fn message(app: &App, level: Level) -> Option<&str> {
     match &app.message {
         Some((l, m)) if *l == level => Some(m.as_str()),

@@ -146,6 +146,14 @@ impl ReadModel for SqliteStore {
         )
     }
 
+    async fn dead_letter_count(&self) -> Result<usize, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dead_letters")
+            .fetch_one(&self.reader)
+            .await
+            .map_err(|e| backend(&e))?;
+        Ok(n.max(0) as usize)
+    }
+
     async fn blocked_streams(&self) -> Result<HashSet<String>, StoreError> {
         let ids: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT stream_id FROM dead_letters")
             .fetch_all(&self.reader)

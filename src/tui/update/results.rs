@@ -65,17 +65,20 @@ pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effec
         }
         Loaded::Head { info, stream_head } if tag == app.tags.head => {
             app.polling = false;
-            let moved = info != app.head && app.seen_head;
-            app.seen_head = true;
-            app.head = info;
-            if moved {
+            let seen = std::mem::replace(&mut app.seen_head, true);
+            let before = std::mem::replace(&mut app.head, info);
+            let grown = stream_head.filter(|h| *h != app.stream.head && app.stream.head != 0);
+            if seen && info != before {
                 load_orders(app, fx);
+            }
+            // The open order's comparison (and its explain, a replay) changes only when its
+            // stream or the read side moves, not with every write elsewhere in the log.
+            let read_side_moved =
+                info.projected != before.projected || info.dead_letters != before.dead_letters;
+            if seen && (read_side_moved || grown.is_some()) {
                 load_divergence(app, fx);
             }
-            if let Some(h) = stream_head
-                && h != app.stream.head
-                && app.stream.head != 0
-            {
+            if let Some(h) = grown {
                 grew(app, h, fx);
             }
         }

@@ -183,7 +183,7 @@ pub(super) async fn poll(deps: &Deps, order: Option<&str>) -> Result<Loaded, App
     let store = deps.loader.store();
     let position = store.head_position().await?;
     let projected = deps.read_model.projector_state().await?.position;
-    let dead_letters = deps.read_model.dead_letters().await?.len();
+    let dead_letters = deps.read_model.dead_letter_count().await?;
     let stream_head = match order {
         Some(o) => Some(store.stream_version(o).await?),
         None => None,
