@@ -51,7 +51,7 @@ fn letter_key(d: &DeadLetter) -> (i64, String, u64, String, String, u32) {
 async fn a_projector_killed_between_batches_applies_every_event_exactly_once() {
     let db = Db::new();
     {
-        let store = db.open_sqlite().await;
+        let store = db.open_store().await;
         let streams = generate(DemoSpec {
             orders: 300,
             seed: 7,
@@ -100,7 +100,7 @@ async fn a_projector_killed_between_batches_applies_every_event_exactly_once() {
     let state = watcher.read_model.projector_state().await.unwrap();
     assert_eq!(state.position, head);
 
-    let expected = Shop::over(reference.open_sqlite().await);
+    let expected = Shop::over(&reference.open_store().await);
     let rebuilt = expected.projector(settings(100));
     rebuilt.rebuild(None, |_| {}).await.unwrap();
     let (got_rows, want_rows) = (watcher.rows().await, expected.rows().await);

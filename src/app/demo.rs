@@ -9,7 +9,8 @@ use crate::domain::{
     Currency, LineItem, Order, OrderCommand, OrderCreatedV1, OrderEvent, OrderId,
     STATE_SCHEMA_VERSION, Sku, decide, evolve,
 };
-use crate::store::{ImportStream, NewEvent, SnapshotRecord};
+use crate::domain::OrderStatus;
+use crate::store::{ImportStream, NewEvent, SnapshotRecord, Stored};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
@@ -269,9 +270,9 @@ pub async fn plant_faults(
         let Some(last) = page.last() else { break };
         after.clone_from(&last.order_id);
         for r in page {
-            if tampered.is_none() && r.status == "Paid" {
+            if tampered.is_none() && r.status == Stored::Valid(OrderStatus::Paid) {
                 tampered = Some(r);
-            } else if late.is_none() && r.status == "Pending" {
+            } else if late.is_none() && r.status == Stored::Valid(OrderStatus::Pending) {
                 late = Some(r.order_id);
             }
         }
@@ -281,7 +282,7 @@ pub async fn plant_faults(
     let late: OrderId = late
         .and_then(|id| id.parse().ok())
         .ok_or_else(|| AppError::BadInput("demo needs a pending order; seed more orders".into()))?;
-    row.status = "Shipped".into();
+    row.status = Stored::Valid(OrderStatus::Shipped);
     let mut tx = read_model.begin_projection().await?;
     tx.upsert_rows(std::slice::from_ref(&row)).await?;
     tx.commit().await?;

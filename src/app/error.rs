@@ -38,6 +38,19 @@ pub enum AppError {
         /// Why it does not decode.
         reason: DecodeError,
     },
+    /// A stored row that is not what was written (metadata or payload that is no JSON).
+    #[error("corrupt {what} at global position {position}: {reason}")]
+    CorruptRow {
+        /// Where it is stored.
+        position: i64,
+        /// Which part of it.
+        what: &'static str,
+        /// Why it does not read.
+        reason: String,
+    },
+    /// A bug or a crashed task, not the database: nothing was acknowledged.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The store failed.
     #[error("{0}")]
     Storage(StoreError),

@@ -9,10 +9,14 @@ pub mod metadata;
 pub mod projection;
 pub mod projector;
 mod query;
+pub mod read;
 mod service;
+mod services;
 pub mod transfer;
 
 pub use error::AppError;
 pub use loader::Loader;
 pub use query::{At, Queries};
+pub use read::ReadSide;
+pub use services::Services;
 pub use service::{CommandOutcome, CommandRequest, CommandService, ServiceSettings, command_hash};

@@ -3,11 +3,11 @@
 //! Written the way a projection is written, field by field on the row, not by replaying the
 //! domain: the divergence check exists to catch where the two disagree.
 
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::domain::{DecodeError, LineItem, OrderEvent, OrderSummary};
-use crate::store::{StoredEvent, SummaryRow, format_time};
+use crate::domain::{DecodeError, LineItem, OrderEvent};
+use crate::domain::OrderStatus;
+use crate::store::{Stored, StoredEvent, SummaryRow};
 
 /// Widest tracking number the read model holds (the carrier-facing column).
 pub const MAX_TRACKING_LEN: usize = 64;
@@ -76,14 +76,10 @@ fn set_lines(row: &mut SummaryRow, lines: &[Line]) {
                 .unwrap_or(Decimal::MAX)
         })
         .sum();
-    row.total = total.to_string();
+    row.total = Stored::Valid(total);
     row.item_count = lines.iter().map(|l| i64::from(l.quantity)).sum();
     row.line_count = lines.len() as i64;
     row.lines = serde_json::to_string(lines).unwrap_or_else(|_| "[]".into());
-}
-
-fn at(t: DateTime<Utc>) -> String {
-    format_time(t)
 }
 
 /// Applies one event to an order's row (`None` when it has none yet).
@@ -100,14 +96,14 @@ pub fn project(
             let mut row = SummaryRow {
                 order_id: stored.stream_id.clone(),
                 customer_id: c.customer_id.clone(),
-                status: "Pending".into(),
-                currency: c.currency.code().to_string(),
-                total: String::new(),
+                status: Stored::Valid(OrderStatus::Pending),
+                currency: Stored::Valid(c.currency),
+                total: Stored::Valid(Decimal::ZERO),
                 item_count: 0,
                 line_count: 0,
                 tracking_number: None,
-                created_at: at(c.created_at),
-                updated_at: at(c.created_at),
+                created_at: Stored::Valid(c.created_at),
+                updated_at: Stored::Valid(c.created_at),
                 lines: String::new(),
                 version: 0,
                 last_position: 0,
@@ -144,88 +140,20 @@ pub fn project(
             lines.retain(|l| l.sku != e.sku.as_str());
             set_lines(&mut row, &lines);
         }
-        OrderEvent::Paid(_) => row.status = "Paid".into(),
+        OrderEvent::Paid(_) => row.status = Stored::Valid(OrderStatus::Paid),
         OrderEvent::Shipped(e) => {
             let len = e.tracking_number.chars().count();
             if len > MAX_TRACKING_LEN {
                 return Err(ProjectionError::TrackingTooLong(len));
             }
-            row.status = "Shipped".into();
+            row.status = Stored::Valid(OrderStatus::Shipped);
             row.tracking_number = Some(e.tracking_number.clone());
         }
-        OrderEvent::Delivered(_) => row.status = "Delivered".into(),
-        OrderEvent::Cancelled(_) => row.status = "Cancelled".into(),
+        OrderEvent::Delivered(_) => row.status = Stored::Valid(OrderStatus::Delivered),
+        OrderEvent::Cancelled(_) => row.status = Stored::Valid(OrderStatus::Cancelled),
     }
-    row.updated_at = at(event.occurred_at());
+    row.updated_at = Stored::Valid(event.occurred_at());
     row.version = stored.version as i64;
     row.last_position = stored.global_position;
     Ok(row)
-}
-
-/// The compared fields of a row, as text.
-pub fn row_fields(row: &SummaryRow) -> [(&'static str, String); 9] {
-    [
-        ("customer_id", row.customer_id.clone()),
-        ("status", row.status.clone()),
-        ("currency", row.currency.clone()),
-        ("total", row.total.clone()),
-        ("item_count", row.item_count.to_string()),
-        ("line_count", row.line_count.to_string()),
-        (
-            "tracking_number",
-            row.tracking_number.clone().unwrap_or_default(),
-        ),
-        ("created_at", row.created_at.clone()),
-        ("updated_at", row.updated_at.clone()),
-    ]
-}
-
-/// The same fields of the summary replayed from events.
-pub fn summary_fields(s: &OrderSummary) -> [(&'static str, String); 9] {
-    [
-        ("customer_id", s.customer_id.clone()),
-        ("status", s.status.as_str().to_string()),
-        ("currency", s.currency.code().to_string()),
-        ("total", s.total.to_string()),
-        ("item_count", s.item_count.to_string()),
-        ("line_count", s.line_count.to_string()),
-        (
-            "tracking_number",
-            s.tracking_number.clone().unwrap_or_default(),
-        ),
-        ("created_at", at(s.created_at)),
-        ("updated_at", at(s.updated_at)),
-    ]
-}
-
-/// One field where the read model and the replay disagree.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FieldDiff {
-    /// The field.
-    pub field: &'static str,
-    /// What the row says.
-    pub read_model: String,
-    /// What the replay says.
-    pub replay: String,
-}
-
-/// Fields that differ; money compares by value (12.5 = 12.50).
-pub fn diff(row: &SummaryRow, replay: &OrderSummary) -> Vec<FieldDiff> {
-    row_fields(row)
-        .into_iter()
-        .zip(summary_fields(replay))
-        .filter(|((field, a), (_, b))| {
-            if *field == "total"
-                && let (Ok(x), Ok(y)) = (a.parse::<Decimal>(), b.parse::<Decimal>())
-            {
-                return x != y;
-            }
-            a != b
-        })
-        .map(|((field, a), (_, b))| FieldDiff {
-            field,
-            read_model: a,
-            replay: b,
-        })
-        .collect()
 }

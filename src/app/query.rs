@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::error::AppError;
+use super::divergence::corrupt_event;
 use super::loader::Loader;
+use super::read::ListEntry;
 use crate::domain::{Order, OrderId, OrderStatus, OrderSummary};
 use crate::store::StoredEvent;
 
@@ -82,12 +84,13 @@ impl Queries {
         Ok(events)
     }
 
-    /// Up to `limit` orders in id order, optionally only those in `status`.
+    /// Up to `limit` orders in id order, optionally only those in `status`. An order whose
+    /// events no longer decode is listed as such (it has no status to filter on).
     pub async fn list(
         &self,
         status: Option<OrderStatus>,
         limit: u32,
-    ) -> Result<Vec<OrderSummary>, AppError> {
+    ) -> Result<Vec<ListEntry>, AppError> {
         const PAGE: u32 = 200;
         let store = self.loader.store();
         let mut out = Vec::new();
@@ -100,11 +103,28 @@ impl Queries {
                 let Ok(id) = s.stream_id.parse::<OrderId>() else {
                     continue;
                 };
-                let order = self.loader.load(id, None).await?;
+                let order = match self.loader.load(id, None).await {
+                    Ok(order) => order,
+                    Err(e) => {
+                        let Some(corrupt) = corrupt_event(&e) else {
+                            return Err(e);
+                        };
+                        if status.is_none() {
+                            out.push(ListEntry::Corrupt {
+                                order_id: s.stream_id.clone(),
+                                corrupt,
+                            });
+                            if out.len() == limit as usize {
+                                break;
+                            }
+                        }
+                        continue;
+                    }
+                };
                 if let Some(summary) = OrderSummary::from_order(&order)
                     && status.is_none_or(|st| st == summary.status)
                 {
-                    out.push(summary);
+                    out.push(ListEntry::Order(summary));
                     if out.len() == limit as usize {
                         break;
                     }

@@ -1,14 +1,12 @@
 //! Settings resolved from flags, environment and config; failures and their exit codes.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use super::args::Cli;
 use crate::app::config::Config;
-use crate::app::projector::Projector;
-use crate::app::{AppError, CommandService, Loader};
-use crate::domain::{LineItem, OrderId, UpcastContext};
-use crate::store::{EventStore, OpenMode, ReadModel, SqliteStore, StoreError};
+use crate::app::{AppError, Services};
+use crate::domain::{LineItem, OrderId};
+use crate::store::{self, Access, StoreError};
 
 /// Exit codes, as documented in the README.
 pub mod exit {
@@ -49,11 +47,20 @@ impl Failure {
 impl From<AppError> for Failure {
     fn from(e: AppError) -> Self {
         let code = match &e {
+            // The domain refused the input's shape (blank, too long, control characters).
+            AppError::Rejected(d) if d.is_malformed_input() => exit::USAGE,
             AppError::Rejected(_) => exit::REJECTED,
-            AppError::Conflict { .. } => exit::CONFLICT,
-            AppError::KeyReused(_) | AppError::BadInput(_) => exit::USAGE,
+            AppError::Conflict { .. } | AppError::Storage(StoreError::Conflict { .. }) => {
+                exit::CONFLICT
+            }
+            AppError::KeyReused(_)
+            | AppError::BadInput(_)
+            | AppError::Storage(StoreError::InvalidUrl(_) | StoreError::ReadOnly) => exit::USAGE,
             AppError::NotFound(_) => exit::NOT_FOUND,
-            AppError::Corrupt { .. } | AppError::Storage(_) => exit::STORAGE,
+            AppError::Corrupt { .. }
+            | AppError::CorruptRow { .. }
+            | AppError::Internal(_)
+            | AppError::Storage(_) => exit::STORAGE,
         };
         Failure {
             code,
@@ -105,74 +112,42 @@ impl Ctx {
         })
     }
 
-    pub(super) async fn store(&self, write: bool) -> Result<Arc<dyn EventStore>, Failure> {
-        Ok(self.open(write).await?)
+    /// The services over the database, opened as `access` asks; a write in read-only mode
+    /// is refused before anything is opened.
+    pub(super) async fn services(&self, access: Access) -> Result<Services, Failure> {
+        self.services_with(access, &self.config).await
     }
 
-    /// The event store and the read model (one database).
-    pub(super) async fn stores(
+    /// The services with these settings.
+    pub(super) async fn services_with(
         &self,
-        write: bool,
-    ) -> Result<(Arc<dyn EventStore>, Arc<dyn ReadModel>), Failure> {
-        let db = self.open(write).await?;
-        Ok((db.clone(), db))
-    }
-
-    /// A projector over the database.
-    pub(super) async fn projector(
-        &self,
-        write: bool,
-    ) -> Result<(Loader, Arc<dyn ReadModel>, Projector), Failure> {
-        self.projector_with(write, &self.config).await
-    }
-
-    /// A projector with these settings.
-    pub(super) async fn projector_with(
-        &self,
-        write: bool,
+        access: Access,
         config: &Config,
-    ) -> Result<(Loader, Arc<dyn ReadModel>, Projector), Failure> {
-        let (store, read_model) = self.stores(write).await?;
-        let projector = Projector::new(
-            store.clone(),
-            read_model.clone(),
-            UpcastContext {
-                default_currency: self.config.default_currency,
-            },
-            config.projector(),
-        );
-        Ok((self.loader(store), read_model, projector))
+    ) -> Result<Services, Failure> {
+        let store = store::open(&self.url, self.access(access)?).await?;
+        Ok(Services::new(store, config))
     }
 
-    /// Refuses database URLs this build cannot open.
-    pub(super) fn sqlite_only(&self) -> Result<(), Failure> {
-        if self.url.starts_with("postgres:") || self.url.starts_with("postgresql:") {
-            return Err(Failure::usage(
-                "PostgreSQL URLs are not supported by this build yet; use sqlite://PATH",
-            ));
+    /// `access`, narrowed by `--read-only`: a write that would create is refused, anything
+    /// else opens read-only.
+    pub(super) fn access(&self, access: Access) -> Result<Access, Failure> {
+        if !self.read_only {
+            return Ok(access);
         }
-        Ok(())
-    }
-
-    async fn open(&self, write: bool) -> Result<Arc<SqliteStore>, Failure> {
-        if write && self.read_only {
+        if access == Access::CreateIfMissing {
             return Err(Failure::usage("read-only mode: refusing to write"));
         }
-        self.sqlite_only()?;
-        let mode = if write {
-            OpenMode::CreateIfMissing
-        } else {
-            OpenMode::MustExist
-        };
-        Ok(Arc::new(SqliteStore::open(&self.url, mode).await?))
+        Ok(Access::ReadOnly)
     }
 
-    pub(super) fn loader(&self, store: Arc<dyn EventStore>) -> Loader {
-        Loader::new(store, self.config.upcast())
+    /// A write: refused in read-only mode, else the database is created when missing.
+    pub(super) async fn writer(&self) -> Result<Services, Failure> {
+        self.services(Access::CreateIfMissing).await
     }
 
-    pub(super) fn service(&self, store: Arc<dyn EventStore>) -> CommandService {
-        CommandService::new(store.clone(), self.loader(store), self.config.service())
+    /// A read: the database must exist and nothing is written.
+    pub(super) async fn reader(&self) -> Result<Services, Failure> {
+        self.services(Access::ReadOnly).await
     }
 }
 
@@ -192,6 +167,12 @@ pub(super) fn emit(text: &str) -> Result<(), Failure> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| Failure::usage(format!("writing output: {e}")))
+}
+
+/// A view as JSON; a view that does not serialise is a bug, reported as one.
+pub(super) fn to_json(v: &impl serde::Serialize) -> Result<serde_json::Value, Failure> {
+    serde_json::to_value(v)
+        .map_err(|e| AppError::Internal(format!("serialising output: {e}")).into())
 }
 
 pub(super) fn print_json(v: &serde_json::Value) -> Result<(), Failure> {

@@ -5,10 +5,10 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 
 use super::args::{OrderCmd, Source, WriteOpts};
-use super::ctx::{Ctx, Failure, emit, item, order_id, print_json};
+use super::ctx::{Ctx, Failure, emit, item, order_id, print_json, to_json};
 use super::output;
 use crate::app::metadata::{CommandContext, local_actor};
-use crate::app::{AppError, At, CommandRequest, Queries, transfer};
+use crate::app::{AppError, At, CommandRequest, transfer};
 use crate::domain::{Currency, OrderCommand, OrderId, OrderStatus, Sku, parse_amount};
 
 async fn write(
@@ -19,8 +19,7 @@ async fn write(
     opts: WriteOpts,
     verb: &str,
 ) -> Result<(), Failure> {
-    let store = ctx.store(true).await?;
-    let service = ctx.service(store);
+    let services = ctx.writer().await?;
     let req = CommandRequest {
         order_id: id,
         command,
@@ -34,7 +33,7 @@ async fn write(
             source: "cli".into(),
         },
     };
-    let outcome = service.execute(&req, Utc::now()).await?;
+    let outcome = services.commands.execute(&req, Utc::now()).await?;
     if opts.json {
         print_json(&output::outcome_json(&outcome))?;
     } else {
@@ -166,8 +165,8 @@ async fn order_read(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
                 ),
                 (None, None) => At::Latest,
             };
-            let store = ctx.store(false).await?;
-            let order = Queries::new(ctx.loader(store)).state(id, at).await?;
+            let services = ctx.reader().await?;
+            let order = services.read.state(id, at).await?;
             if json {
                 print_json(&output::order_json(&order))?;
             } else {
@@ -177,8 +176,8 @@ async fn order_read(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
         }
         OrderCmd::Events { id, json } => {
             let id = order_id(&id)?;
-            let store = ctx.store(false).await?;
-            let queries = Queries::new(ctx.loader(store));
+            let services = ctx.reader().await?;
+            let queries = &services.read;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             let mut from = 1;
@@ -216,13 +215,13 @@ async fn order_read(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
                         .map_err(|e: crate::domain::UnknownStatus| Failure::usage(e.to_string()))
                 })
                 .transpose()?;
-            let store = ctx.store(false).await?;
-            let rows = Queries::new(ctx.loader(store)).list(status, limit).await?;
+            let services = ctx.reader().await?;
+            let rows = services.read.list(status, limit).await?;
             for r in &rows {
                 if json {
-                    print_json(&output::summary_json(r))?;
+                    print_json(&to_json(r)?)?;
                 } else {
-                    emit(&format!("{}\n", output::summary_text(r)))?;
+                    emit(&format!("{}\n", output::entry_text(r)))?;
                 }
             }
             Ok(())

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::app::CommandOutcome;
+use crate::app::read::ListEntry;
 use crate::domain::{Order, OrderStatus, OrderSummary};
 use crate::store::StoredEvent;
 
@@ -125,11 +126,6 @@ pub fn event_text(e: &StoredEvent) -> String {
     )
 }
 
-/// A list row.
-pub fn summary_json(s: &OrderSummary) -> Value {
-    serde_json::to_value(s).unwrap_or(Value::Null)
-}
-
 /// A list row in words.
 pub fn summary_text(s: &OrderSummary) -> String {
     format!(
@@ -141,6 +137,18 @@ pub fn summary_text(s: &OrderSummary) -> String {
         s.version,
         printable(&s.customer_id)
     )
+}
+
+/// A list entry in words: the summary, or the event that no longer decodes.
+pub fn entry_text(e: &ListEntry) -> String {
+    match e {
+        ListEntry::Order(s) => summary_text(s),
+        ListEntry::Corrupt { order_id, corrupt } => format!(
+            "{order_id}  CORRUPT    event #{} does not decode: {}",
+            corrupt.global_position,
+            printable(&corrupt.error)
+        ),
+    }
 }
 
 #[cfg(test)]

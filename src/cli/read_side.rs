@@ -2,16 +2,12 @@
 
 use std::fmt::Write as _;
 
-use serde_json::json;
-
 use super::args::{DlqCmd, ProjectorCmd};
-use super::ctx::{Ctx, Failure, emit, exit, order_id, print_json};
+use super::ctx::{Ctx, Failure, emit, exit, order_id, print_json, to_json};
 use super::output::printable;
-use crate::app::divergence::{self, Class};
-use crate::app::projection::FieldDiff;
+use crate::app::divergence::{Class, FieldDiff};
 use crate::app::projector::BatchReport;
-use crate::domain::LineItem;
-use crate::store::SummaryRow;
+use crate::store::Access;
 
 /// Progress on stderr, at most once a second (and always when caught up).
 fn progress_line(verb: &str) -> impl FnMut(&BatchReport) {
@@ -39,7 +35,8 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
             if let Some(n) = batch_size {
                 ctx_config.projector_batch_size = n;
             }
-            let (_, _, projector) = ctx.projector_with(true, &ctx_config).await?;
+            let services = ctx.services_with(Access::CreateIfMissing, &ctx_config).await?;
+            let projector = &services.projector;
             let total = if once {
                 projector.catch_up(|_| {}).await?
             } else {
@@ -58,8 +55,8 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
         }
         ProjectorCmd::Rebuild { order } => {
             let id = order.as_deref().map(order_id).transpose()?;
-            let (_, _, projector) = ctx.projector(true).await?;
-            let total = projector.rebuild(id, progress_line("rebuild")).await?;
+            let services = ctx.writer().await?;
+            let total = services.projector.rebuild(id, progress_line("rebuild")).await?;
             emit(&format!(
                 "rebuilt {}: {} events applied, {} dead-lettered, checkpoint {}\n",
                 id.map_or_else(|| "the read model".to_string(), |i| format!("order {i}")),
@@ -69,10 +66,10 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
             ))
         }
         ProjectorCmd::Status { json } => {
-            let (_, _, projector) = ctx.projector(false).await?;
-            let s = projector.status(chrono::Utc::now()).await?;
+            let services = ctx.reader().await?;
+            let s = services.projector.status(chrono::Utc::now()).await?;
             if json {
-                print_json(&serde_json::to_value(&s).unwrap_or_default())
+                print_json(&to_json(&s)?)
             } else {
                 emit(&format!(
                     "checkpoint   {}\nhead         {}\nlag          {} events, {:.1} s\ndead letters {}\nparked       {} orders\n",
@@ -92,16 +89,11 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
 pub(super) async fn dlq(ctx: &Ctx, cmd: DlqCmd) -> Result<(), Failure> {
     match cmd {
         DlqCmd::List { json } => {
-            let (_, read_model) = ctx.stores(false).await?;
+            let services = ctx.reader().await?;
             let mut text = String::new();
-            for d in read_model.dead_letters().await? {
+            for d in services.read.dead_letters().await? {
                 if json {
-                    let v = json!({
-                        "global_position": d.global_position, "order_id": d.stream_id, "version": d.version,
-                        "event_type": d.event_type, "error": d.error, "attempts": d.attempts,
-                        "first_failed_at": d.first_failed_at, "last_failed_at": d.last_failed_at,
-                    });
-                    let _ = writeln!(text, "{v}");
+                    let _ = writeln!(text, "{}", to_json(&d)?);
                 } else {
                     let _ = writeln!(
                         text,
@@ -119,8 +111,9 @@ pub(super) async fn dlq(ctx: &Ctx, cmd: DlqCmd) -> Result<(), Failure> {
         }
         DlqCmd::Retry { position } | DlqCmd::Skip { position } => {
             let skip = matches!(cmd, DlqCmd::Skip { .. });
-            let (_, _, projector) = ctx.projector(true).await?;
-            match projector
+            let services = ctx.writer().await?;
+            match services
+                .projector
                 .resolve_dead_letter(position, skip, chrono::Utc::now())
                 .await?
             {
@@ -143,15 +136,15 @@ pub(super) async fn dlq(ctx: &Ctx, cmd: DlqCmd) -> Result<(), Failure> {
 /// `check [--order ID] [--json]`: exit 1 unless every order is in sync.
 pub(super) async fn check(ctx: &Ctx, order: Option<String>, json: bool) -> Result<(), Failure> {
     let id = order.as_deref().map(order_id).transpose()?;
-    let (loader, read_model, _) = ctx.projector(false).await?;
-    let report = divergence::check(&loader, read_model.as_ref(), id, |n| {
+    let services = ctx.reader().await?;
+    let report = services.read.check(id, |n| {
         if n > 0 && id.is_none() {
             eprintln!("checked {n} orders");
         }
     })
     .await?;
     if json {
-        print_json(&serde_json::to_value(&report).unwrap_or_default())?;
+        print_json(&to_json(&report)?)?;
     } else {
         let mut text = format!("{} orders:", report.orders);
         for c in Class::ALL {
@@ -167,6 +160,14 @@ pub(super) async fn check(ctx: &Ctx, order: Option<String>, json: bool) -> Resul
             let _ = write!(text, "{}  {}", d.order_id, d.class.as_str());
             if d.behind > 0 {
                 let _ = write!(text, " ({} behind)", d.behind);
+            }
+            if let Some(c) = &d.corrupt {
+                let _ = write!(
+                    text,
+                    ": event #{} does not decode: {}",
+                    c.global_position,
+                    printable(&c.error)
+                );
             }
             text.push('\n');
             write_diffs(&mut text, &d.fields, "read model", "replay");
@@ -203,10 +204,10 @@ fn write_diffs(text: &mut String, fields: &[FieldDiff], left: &str, right: &str)
 /// `explain ID`.
 pub(super) async fn explain(ctx: &Ctx, id: &str, json: bool) -> Result<(), Failure> {
     let id = order_id(id)?;
-    let (loader, read_model, projector) = ctx.projector(false).await?;
-    let e = divergence::explain(&loader, read_model.as_ref(), projector.projection(), id).await?;
+    let services = ctx.reader().await?;
+    let e = services.read.explain(id).await?;
     if json {
-        return print_json(&serde_json::to_value(&e).unwrap_or_default());
+        return print_json(&to_json(&e)?);
     }
     let mut text = format!("order {}: {} events replayed\n", e.order_id, e.events);
     if let Some(p) = &e.first_divergence {
@@ -235,41 +236,13 @@ pub(super) async fn explain(ctx: &Ctx, id: &str, json: bool) -> Result<(), Failu
     emit(&text)
 }
 
-fn row_items(row: &SummaryRow) -> Vec<serde_json::Value> {
-    serde_json::from_str::<Vec<LineItem>>(&row.lines)
-        .unwrap_or_default()
-        .iter()
-        .map(|i| {
-            json!({"sku": i.sku.as_str(), "quantity": i.quantity, "unit_price": i.unit_price.to_string(),
-                   "line_total": i.line_total().to_string()})
-        })
-        .collect()
-}
-
 /// `order show ID --source read-model`.
 pub(super) async fn show_read_model(ctx: &Ctx, id: &str, json: bool) -> Result<(), Failure> {
     let id = order_id(id)?;
-    let (_, read_model) = ctx.stores(false).await?;
-    let row = read_model
-        .rows(&[id.to_stream_id()])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Failure {
-            code: exit::NOT_FOUND,
-            message: format!(
-                "not found: order {id} has no read-model row (is the projector behind?)"
-            ),
-        })?;
+    let services = ctx.reader().await?;
+    let row = services.read.read_model_row(id).await?;
     if json {
-        return print_json(&json!({
-            "order_id": row.order_id, "customer_id": row.customer_id, "status": row.status,
-            "currency": row.currency, "total": row.total, "items": row_items(&row),
-            "item_count": row.item_count, "line_count": row.line_count,
-            "tracking_number": row.tracking_number, "created_at": row.created_at,
-            "updated_at": row.updated_at, "version": row.version, "last_position": row.last_position,
-            "source": "read-model",
-        }));
+        return print_json(&to_json(&row)?);
     }
     emit(&format!(
         "order     {}\nversion   {} (read model, last position {})\nstatus    {}\ncustomer  {}\ntotal     {} {}\nlines     {} ({} units)\n",

@@ -13,8 +13,8 @@ use super::order::order;
 use super::output;
 use super::read_side;
 use crate::app::demo::{DemoSpec, generate, plant_faults};
-use crate::app::{Queries, transfer};
-use crate::store::StoreError;
+use crate::app::transfer;
+use crate::store::{self, StoreError};
 
 /// Runs one command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
@@ -28,10 +28,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Explain { id, json } => read_side::explain(&ctx, &id, json).await,
         Command::Export { stream } => {
             let id = stream.as_deref().map(order_id).transpose()?;
-            let store = ctx.store(false).await?;
+            let services = ctx.reader().await?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            transfer::export(&ctx.loader(store), id, &mut out).await?;
+            transfer::export(&services.loader, id, &mut out).await?;
             out.flush()
                 .map_err(|e| Failure::usage(format!("writing output: {e}")))
         }
@@ -43,8 +43,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             fresh,
         } => demo(&ctx, orders, seed, fresh, no_tui).await,
         Command::Migrate => {
-            let _ = ctx.store(true).await?;
-            emit(&format!("database {} is at the latest schema\n", ctx.url))?;
+            let services = ctx.writer().await?;
+            emit(&format!(
+                "database {} is at the latest schema\n",
+                services.store.url()
+            ))?;
             Ok(())
         }
         Command::Completions { shell } => {
@@ -63,10 +66,10 @@ async fn import(ctx: &Ctx, file: &Path) -> Result<(), Failure> {
             .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
         Box::new(BufReader::with_capacity(1 << 20, f))
     };
-    let store = ctx.store(true).await?;
+    let services = ctx.writer().await?;
     let started = Instant::now();
     let report =
-        transfer::import(&ctx.loader(store), ctx.config.snapshot_every, &mut input).await?;
+        transfer::import(&services.loader, ctx.config.snapshot_every, &mut input).await?;
     eprintln!(
         "imported {} events in {} streams in {:.2}s",
         report.events,
@@ -105,28 +108,17 @@ async fn demo(
         if ctx.read_only {
             return Err(Failure::usage("read-only mode: refusing to write"));
         }
-        let path = ctx
-            .url
-            .trim_start_matches("sqlite://")
-            .trim_start_matches("sqlite:");
-        for suffix in ["", "-wal", "-shm"] {
-            let p = format!("{path}{suffix}");
-            if Path::new(&p).exists() {
-                std::fs::remove_file(&p).map_err(|e| Failure {
-                    code: exit::STORAGE,
-                    message: format!("cannot remove {p}: {e}"),
-                })?;
-            }
-        }
+        store::destroy(&ctx.url).await?;
     }
-    let store = ctx.store(true).await?;
+    let services = ctx.writer().await?;
+    let store = services.store.events();
     let head = store.head_position().await?;
     let mut faults_text = String::new();
     let mut welcome = String::from("demo data · ? for help");
     if head > 0 {
         eprintln!(
             "database {} already holds {head} events; showing it as it is (--fresh reseeds)",
-            ctx.url
+            services.store.url()
         );
     } else {
         let started = Instant::now();
@@ -139,11 +131,16 @@ async fn demo(
         for r in store.import(streams).await? {
             r?;
         }
-        let (loader, read_model, projector) = ctx.projector(true).await?;
-        let f = plant_faults(&loader, &projector, read_model.as_ref(), seed).await?;
+        let f = plant_faults(
+            &services.loader,
+            &services.projector,
+            services.store.read_model().as_ref(),
+            seed,
+        )
+        .await?;
         eprintln!(
             "seeded {orders} orders, {events} events into {} in {:.2}s",
-            ctx.url,
+            services.store.url(),
             started.elapsed().as_secs_f64()
         );
         welcome = format!(
@@ -174,13 +171,13 @@ async fn demo(
     }
     if !no_tui {
         eprint!("{faults_text}");
+        services.store.close().await;
         return super::tui::tui(ctx, Some(welcome)).await;
     }
-    let queries = Queries::new(ctx.loader(store.clone()));
-    let sample = queries.list(None, 10).await?;
+    let sample = services.read.list(None, 10).await?;
     let mut text = String::from("first orders (chronicle order show ID for more):\n");
     for s in &sample {
-        let _ = writeln!(text, "  {}", output::summary_text(s));
+        let _ = writeln!(text, "  {}", output::entry_text(s));
     }
     let _ = writeln!(text, "events in the log: {}", store.head_position().await?);
     text.push_str(&faults_text);

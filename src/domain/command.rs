@@ -138,6 +138,14 @@ pub enum DomainError {
     BadText(&'static str),
 }
 
+impl DomainError {
+    /// True when the command's input has the wrong shape (a blank, over-long or
+    /// control-character text field): bad input, not a lifecycle rule.
+    pub fn is_malformed_input(&self) -> bool {
+        matches!(self, DomainError::BadText(_))
+    }
+}
+
 fn text(field: &'static str, value: &str) -> Result<String, DomainError> {
     let t = value.trim();
     if t.is_empty() || t.chars().count() > MAX_TEXT_LEN || t.chars().any(char::is_control) {

@@ -2,8 +2,11 @@
 //! share a correlation id, and id-prefix lookups. Each is one statement.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 
-use super::{StoreError, StoredEvent};
+use super::{StoreError, Stored, StoredEvent};
+use crate::domain::OrderStatus;
 
 /// Which orders a page holds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -15,8 +18,8 @@ pub enum OrderFilter {
     IdPrefix(String),
     /// Read-model rows whose customer id starts with this.
     Customer(String),
-    /// Read-model rows in this status (as stored, e.g. `Paid`).
-    Status(String),
+    /// Read-model rows in this status.
+    Status(OrderStatus),
 }
 
 /// The order of a page.
@@ -52,13 +55,40 @@ impl OrderSort {
     }
 }
 
-/// Where a page starts: after the row with this sort value and order id.
+/// Where a page starts: after the row with this order id and, for the sorts by a read-model
+/// column, this value of it (as the row held it when the page was read).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageKey {
-    /// The sort column's value of the last row seen.
-    pub sort_value: String,
-    /// Its order id (the tie-breaker).
-    pub order_id: String,
+pub enum PageKey {
+    /// After this order id.
+    Id {
+        /// The last order seen.
+        order_id: String,
+    },
+    /// After this (`updated_at`, order id), most recent first.
+    Recent {
+        /// Its `updated_at`.
+        updated_at: Stored<DateTime<Utc>>,
+        /// The last order seen.
+        order_id: String,
+    },
+    /// After this (total, order id), largest first.
+    Total {
+        /// Its total.
+        total: Stored<Decimal>,
+        /// The last order seen.
+        order_id: String,
+    },
+}
+
+impl PageKey {
+    /// The last order seen.
+    pub fn order_id(&self) -> &str {
+        match self {
+            PageKey::Id { order_id }
+            | PageKey::Recent { order_id, .. }
+            | PageKey::Total { order_id, .. } => order_id,
+        }
+    }
 }
 
 /// One page request.

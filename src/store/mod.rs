@@ -1,17 +1,21 @@
 //! The event store: one trait, one module per backend. No sqlx type crosses the trait.
 
 pub mod browse;
+mod error;
 pub mod read_model;
 mod sqlite;
+mod url;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
 pub use browse::{BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey};
-pub use read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, SummaryRow};
-pub use sqlite::{OpenMode, SqliteStore};
+pub use read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, Stored, SummaryRow};
+pub use error::{Source, StoreError};
+pub use url::{DatabaseUrl, redact};
 
 /// An event ready to be appended; the store gives it a global position and a version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,30 +170,6 @@ pub trait ImportSession: Send {
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
-/// What went wrong in the store.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    /// Optimistic concurrency: the stream was not at the expected version.
-    #[error("conflict on stream {stream_id}: expected version {expected}, stream is at {actual}")]
-    Conflict {
-        /// The stream.
-        stream_id: String,
-        /// What the caller expected.
-        expected: u64,
-        /// What the stream is at.
-        actual: u64,
-    },
-    /// The idempotency key is already held (by this or another command).
-    #[error("idempotency key {0:?} is already recorded")]
-    IdempotencyKeyTaken(String),
-    /// The database file does not exist and was not to be created.
-    #[error("database {0} does not exist")]
-    Missing(String),
-    /// Anything else the database said.
-    #[error("storage failure: {0}")]
-    Backend(String),
-}
-
 /// The event store. Implementations keep `append` atomic and versions contiguous.
 #[async_trait]
 pub trait EventStore: Send + Sync {
@@ -296,63 +276,91 @@ pub trait EventStore: Send + Sync {
     async fn close(&self);
 }
 
-/// Formats a timestamp so that text order is time order (fixed width, UTC, microseconds).
-pub fn format_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+/// How a database is opened; every backend reads it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The database must exist; reads and writes (the debugger, whose prompt writes).
+    ReadWrite,
+    /// The database must exist; every write is refused with [`StoreError::ReadOnly`] and
+    /// nothing is written on open (no migration: an older schema is refused).
+    ReadOnly,
+    /// Created (and migrated) when missing; reads and writes.
+    CreateIfMissing,
 }
 
-/// Parses a stored timestamp.
-pub fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
-    if let Some(t) = parse_stored_time(s) {
-        return Ok(t);
+impl Access {
+    /// True unless read-only.
+    pub fn writes(self) -> bool {
+        self != Access::ReadOnly
     }
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Backend(format!("bad stored timestamp {s:?}: {e}")))
 }
 
-/// The fast path for what `format_time` writes (`2026-01-05T08:00:00.000000Z`): every event
-/// read pays for this parse, and chrono's general RFC 3339 parser costs several times more.
-fn parse_stored_time(s: &str) -> Option<DateTime<Utc>> {
-    let b = s.as_bytes();
-    if b.len() != 27
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'.'
-        || b[26] != b'Z'
-    {
-        return None;
+/// Everything one database offers: the event log, the read model and the browse queries.
+pub trait Backend: EventStore + ReadModel + BrowseStore {}
+
+impl<T: EventStore + ReadModel + BrowseStore> Backend for T {}
+
+/// One open database: the handle every service is built from. Cloning shares the
+/// connections.
+#[derive(Clone)]
+pub struct Store {
+    backend: Arc<dyn Backend>,
+    url: DatabaseUrl,
+    access: Access,
+}
+
+impl Store {
+    /// The event log.
+    pub fn events(&self) -> Arc<dyn EventStore> {
+        self.backend.clone()
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
+
+    /// The read model.
+    pub fn read_model(&self) -> Arc<dyn ReadModel> {
+        self.backend.clone()
+    }
+
+    /// The browse queries.
+    pub fn browse(&self) -> Arc<dyn BrowseStore> {
+        self.backend.clone()
+    }
+
+    /// The database as shown to people (no password).
+    pub fn url(&self) -> String {
+        self.url.display()
+    }
+
+    /// How it was opened.
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// Closes the connections and waits for them.
+    pub async fn close(&self) {
+        self.backend.close().await;
+    }
+}
+
+/// Opens the database a URL names: the one place that reads a URL and picks the backend.
+/// A URL this build cannot open, or one whose database would not outlive the process, is
+/// [`StoreError::InvalidUrl`]; a missing database (unless `CreateIfMissing`) is
+/// [`StoreError::Missing`].
+pub async fn open(url: &str, access: Access) -> Result<Store, StoreError> {
+    let parsed = DatabaseUrl::parse(url)?;
+    let backend: Arc<dyn Backend> = match &parsed {
+        DatabaseUrl::Sqlite { path } => Arc::new(sqlite::SqliteStore::open(path, access).await?),
     };
-    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
-    let time = chrono::NaiveTime::from_hms_micro_opt(
-        num(11..13)?,
-        num(14..16)?,
-        num(17..19)?,
-        num(20..26)?,
-    )?;
-    Some(date.and_time(time).and_utc())
+    Ok(Store {
+        backend,
+        url: parsed,
+        access,
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_times_round_trip_through_the_fast_parser() {
-        let t = DateTime::parse_from_rfc3339("2026-11-26T10:02:03.123456Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(parse_stored_time(&format_time(t)), Some(t));
-        assert_eq!(parse_time("2026-11-26T12:02:03.123456+02:00").unwrap(), t);
-        assert!(parse_stored_time("2026-13-26T10:02:03.123456Z").is_none());
-        assert!(parse_time("yesterday").is_err());
+/// Removes the database a URL names, with everything that belongs to it (SQLite: the file
+/// and its `-wal` and `-shm` companions). A missing database is not an error.
+pub async fn destroy(url: &str) -> Result<(), StoreError> {
+    match DatabaseUrl::parse(url)? {
+        DatabaseUrl::Sqlite { path } => sqlite::remove_files(&path),
     }
 }

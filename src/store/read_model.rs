@@ -4,32 +4,78 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 
 use super::{StoreError, StoredEvent};
+use crate::domain::{Currency, OrderStatus};
 
-/// One `order_summary` row, as stored (text as text: a tampered row still reads back).
+/// A stored value that should read as a `T`. A row changed behind the projector's back
+/// may hold anything: it still reads back, keeping the text that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored<T> {
+    /// The value parsed.
+    Valid(T),
+    /// The stored text, which does not parse as a `T`.
+    Invalid(String),
+}
+
+impl<T> Stored<T> {
+    /// The value, when it parsed.
+    pub fn valid(&self) -> Option<&T> {
+        match self {
+            Stored::Valid(v) => Some(v),
+            Stored::Invalid(_) => None,
+        }
+    }
+}
+
+impl<T: std::str::FromStr> Stored<T> {
+    /// Parses stored text with `T`'s own parser.
+    pub fn parse(raw: &str) -> Stored<T> {
+        raw.parse()
+            .map_or_else(|_| Stored::Invalid(raw.to_string()), Stored::Valid)
+    }
+}
+
+/// The value, or the stored text that does not parse.
+impl<T: std::fmt::Display> std::fmt::Display for Stored<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stored::Valid(v) => v.fmt(f),
+            Stored::Invalid(raw) => f.write_str(raw),
+        }
+    }
+}
+
+impl<T> From<T> for Stored<T> {
+    fn from(v: T) -> Self {
+        Stored::Valid(v)
+    }
+}
+
+/// One `order_summary` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SummaryRow {
     /// The order (stream) id.
     pub order_id: String,
     /// Who ordered.
     pub customer_id: String,
-    /// Status name.
-    pub status: String,
-    /// Currency code.
-    pub currency: String,
-    /// Decimal total.
-    pub total: String,
+    /// Status.
+    pub status: Stored<OrderStatus>,
+    /// Currency.
+    pub currency: Stored<Currency>,
+    /// Total of all lines.
+    pub total: Stored<Decimal>,
     /// Units over all lines.
     pub item_count: i64,
     /// Number of lines.
     pub line_count: i64,
     /// Tracking number once shipped.
     pub tracking_number: Option<String>,
-    /// When created (stored timestamp format).
-    pub created_at: String,
-    /// When last changed (stored timestamp format).
-    pub updated_at: String,
+    /// When created.
+    pub created_at: Stored<DateTime<Utc>>,
+    /// When last changed.
+    pub updated_at: Stored<DateTime<Utc>>,
     /// The projection's working state: lines as JSON.
     pub lines: String,
     /// Stream version the row reflects.
@@ -48,11 +94,12 @@ pub struct ProjectorState {
 }
 
 /// An event the projection could not apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeadLetter {
     /// The event's position.
     pub global_position: i64,
     /// Its stream.
+    #[serde(rename = "order_id")]
     pub stream_id: String,
     /// Its version.
     pub version: u64,

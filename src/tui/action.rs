@@ -7,7 +7,7 @@ use super::fields::FieldRow;
 use super::prompt::PromptCommand;
 use super::state::{EventRow, HeadInfo, OrderRow, Pending};
 use crate::app::divergence::Class;
-use crate::app::projection::FieldDiff;
+use crate::app::divergence::FieldDiff;
 use crate::store::{DeadLetter, OrderPageQuery, PageKey};
 
 /// An input or a result.

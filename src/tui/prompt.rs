@@ -250,7 +250,7 @@ pub fn parse_filter(s: &str) -> Result<OrderFilter, String> {
     }
     let status = |v: &str| {
         v.parse::<OrderStatus>()
-            .map(|st| OrderFilter::Status(st.as_str().to_string()))
+            .map(OrderFilter::Status)
             .map_err(|e| e.to_string())
     };
     if let Some((key, value)) = s.split_once(':') {

@@ -6,7 +6,7 @@ use super::fields::FieldRow;
 use super::keymap::Keymap;
 use super::theme::Theme;
 use crate::app::divergence::Class;
-use crate::app::projection::FieldDiff;
+use crate::app::divergence::FieldDiff;
 use crate::store::{DeadLetter, OrderSort, PageKey};
 
 /// Rows of an orders page.

@@ -12,7 +12,7 @@ use chronicle::app::projector::{Projector, ProjectorSettings};
 use chronicle::app::{CommandOutcome, CommandRequest, CommandService, Loader, ServiceSettings};
 use chronicle::domain::{OrderCommand, OrderEvent, OrderId, UpcastContext};
 use chronicle::store::{
-    EventStore, NewEvent, OpenMode, ReadModel, SqliteStore, StoredEvent, SummaryRow,
+    self, Access, EventStore, NewEvent, ReadModel, Store, StoredEvent, SummaryRow,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use tempfile::TempDir;
@@ -32,11 +32,7 @@ impl Db {
 
     /// A fresh handle: two handles on one file behave like two processes.
     pub async fn open(&self) -> Arc<dyn EventStore> {
-        Arc::new(
-            SqliteStore::open(&self.url, OpenMode::CreateIfMissing)
-                .await
-                .expect("open store"),
-        )
+        self.open_store().await.events()
     }
 
     /// The database file itself.
@@ -44,18 +40,16 @@ impl Db {
         self.dir.path().join("test.db")
     }
 
-    /// A fresh handle as the concrete store: both the event store and the read model.
-    pub async fn open_sqlite(&self) -> Arc<SqliteStore> {
-        Arc::new(
-            SqliteStore::open(&self.url, OpenMode::CreateIfMissing)
-                .await
-                .expect("open store"),
-        )
+    /// A fresh handle on the whole database: event store, read model, browse queries.
+    pub async fn open_store(&self) -> Store {
+        store::open(&self.url, Access::CreateIfMissing)
+            .await
+            .expect("open store")
     }
 
     /// The command side and the read side over one fresh handle.
     pub async fn shop(&self) -> Shop {
-        Shop::over(self.open_sqlite().await)
+        Shop::over(&self.open_store().await)
     }
 }
 
@@ -164,13 +158,13 @@ pub struct Shop {
 }
 
 impl Shop {
-    pub fn over(db: Arc<SqliteStore>) -> Shop {
-        let store: Arc<dyn EventStore> = db.clone();
+    pub fn over(db: &Store) -> Shop {
+        let store = db.events();
         Shop {
             svc: service(&store, 5),
             loader: loader(&store),
             store,
-            read_model: db,
+            read_model: db.read_model(),
             ticks: AtomicI64::new(0),
         }
     }

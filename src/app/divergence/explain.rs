@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use crate::app::error::AppError;
 use crate::app::loader::Loader;
-use crate::app::projection::{FieldDiff, Projection, diff, row_fields};
+use super::diff::{FieldDiff, diff, diff_rows};
+use crate::app::projection::Projection;
 use crate::domain::{Order, OrderId, OrderSummary, evolve};
 use crate::store::{ReadModel, SummaryRow};
 
@@ -109,17 +110,7 @@ pub async fn explain(
         return Err(AppError::NotFound(format!("order {id}")));
     }
     if let (Some(stored), Some(expected)) = (&stored_row, &at_row_version) {
-        let summary_of = |r: &SummaryRow| row_fields(r);
-        out.row_changed_outside = summary_of(stored)
-            .into_iter()
-            .zip(summary_of(expected))
-            .filter(|((_, a), (_, b))| a != b)
-            .map(|((field, a), (_, b))| FieldDiff {
-                field,
-                read_model: a,
-                replay: b,
-            })
-            .collect();
+        out.row_changed_outside = diff_rows(stored, expected);
     }
     Ok(out)
 }

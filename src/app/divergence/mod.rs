@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+mod diff;
 mod explain;
 
+pub use diff::{FieldDiff, diff, diff_rows};
 pub use explain::{Explanation, Parting, explain};
 
 use super::error::AppError;
 use super::loader::Loader;
-use super::projection::{FieldDiff, diff};
 use crate::domain::{Order, OrderId, OrderSummary, evolve};
 use crate::store::{ReadModel, StoredEvent, SummaryRow};
 
@@ -31,17 +32,20 @@ pub enum Class {
     Orphan,
     /// The order has a dead letter; its later events wait behind it.
     Parked,
+    /// A stored event of the order no longer decodes: there is no replay to compare.
+    Corrupt,
 }
 
 impl Class {
     /// Every class, in report order.
-    pub const ALL: [Class; 6] = [
+    pub const ALL: [Class; 7] = [
         Class::InSync,
         Class::Lagging,
         Class::Diverged,
         Class::Missing,
         Class::Orphan,
         Class::Parked,
+        Class::Corrupt,
     ];
 
     /// The class name as printed.
@@ -53,6 +57,7 @@ impl Class {
             Class::Missing => "missing",
             Class::Orphan => "orphan",
             Class::Parked => "parked",
+            Class::Corrupt => "corrupt",
         }
     }
 }
@@ -68,6 +73,42 @@ pub struct OrderCheck {
     pub behind: u64,
     /// Fields that differ (for `diverged`).
     pub fields: Vec<FieldDiff>,
+    /// The event that no longer decodes (for `corrupt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrupt: Option<CorruptEvent>,
+}
+
+/// A stored event that no longer decodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CorruptEvent {
+    /// Where it is stored.
+    pub global_position: i64,
+    /// Why it does not decode.
+    pub error: String,
+}
+
+impl OrderCheck {
+    /// The verdict for an order whose events cannot all be decoded.
+    pub fn corrupt(order_id: &str, event: CorruptEvent) -> OrderCheck {
+        OrderCheck {
+            order_id: order_id.to_string(),
+            class: Class::Corrupt,
+            behind: 0,
+            fields: Vec::new(),
+            corrupt: Some(event),
+        }
+    }
+}
+
+/// The corrupt event an error names, if it is a decode failure.
+pub fn corrupt_event(e: &AppError) -> Option<CorruptEvent> {
+    match e {
+        AppError::Corrupt { position, reason } => Some(CorruptEvent {
+            global_position: *position,
+            error: reason.to_string(),
+        }),
+        _ => None,
+    }
 }
 
 /// The whole check.
@@ -117,6 +158,7 @@ pub fn classify(
         class,
         behind,
         fields,
+        corrupt: None,
     };
     let row_version = row.map_or(0, |r| r.version.max(0) as u64);
     match (replay, row) {
@@ -163,7 +205,16 @@ pub async fn check(
     let mut report = CheckReport::new();
     if let Some(id) = order {
         let stream = id.to_stream_id();
-        let state = loader.load(id, None).await?;
+        let state = match loader.load(id, None).await {
+            Ok(state) => state,
+            Err(e) => {
+                let Some(event) = corrupt_event(&e) else {
+                    return Err(e);
+                };
+                report.add(OrderCheck::corrupt(&stream, event));
+                return Ok(report);
+            }
+        };
         let rows = read_model.rows(std::slice::from_ref(&stream)).await?;
         if state.version == 0 && rows.is_empty() {
             return Err(AppError::NotFound(format!("order {id}")));
@@ -180,7 +231,7 @@ pub async fn check(
     }
     let mut rows = RowCursor::new(read_model);
     let mut scan = StreamScan::new(loader);
-    while let Some((stream, order)) = scan.next().await? {
+    while let Some((stream, scanned)) = scan.next().await? {
         while let Some(orphan) = rows.take_before(&stream).await? {
             report.add(classify(
                 &orphan.order_id,
@@ -191,6 +242,13 @@ pub async fn check(
             ));
         }
         let row = rows.take_equal(&stream).await?;
+        let order = match scanned {
+            Scanned::Corrupt(event) => {
+                report.add(OrderCheck::corrupt(&stream, event));
+                continue;
+            }
+            Scanned::Order(order) => order,
+        };
         let summary = order.as_ref().and_then(OrderSummary::from_order);
         let version = order.as_ref().map_or(0, |o| o.version);
         report.add(classify(
@@ -262,6 +320,14 @@ impl<'a> RowCursor<'a> {
     }
 }
 
+/// One stream of the scan.
+enum Scanned {
+    /// Its replayed state (`None` for a stream id that is not an order).
+    Order(Option<Order>),
+    /// The first event that does not decode.
+    Corrupt(CorruptEvent),
+}
+
 /// The log in stream order, folded one stream at a time.
 struct StreamScan<'a> {
     loader: &'a Loader,
@@ -296,26 +362,36 @@ impl<'a> StreamScan<'a> {
         Ok(())
     }
 
-    /// The next stream and its replayed state (`None` for a stream id that is not an order).
-    async fn next(&mut self) -> Result<Option<(String, Option<Order>)>, AppError> {
+    /// The next stream and its replayed state (`None` for a stream id that is not an order),
+    /// or the first of its events that does not decode (the rest of the stream is skipped).
+    async fn next(&mut self) -> Result<Option<(String, Scanned)>, AppError> {
         self.fill().await?;
         let Some(first) = self.page.front() else {
             return Ok(None);
         };
         let stream = first.stream_id.clone();
         let mut order = stream.parse::<OrderId>().ok().map(Order::empty);
+        let mut corrupt = None;
+        let result = |order, corrupt: Option<CorruptEvent>| {
+            corrupt.map_or(Scanned::Order(order), Scanned::Corrupt)
+        };
         loop {
             while let Some(e) = self.page.front() {
                 if e.stream_id != stream {
-                    return Ok(Some((stream, order)));
+                    return Ok(Some((stream, result(order, corrupt))));
                 }
-                if let Some(o) = order.take() {
-                    order = Some(evolve(o, &self.loader.decode(e)?));
+                if corrupt.is_none()
+                    && let Some(o) = order.take()
+                {
+                    match self.loader.decode(e) {
+                        Ok(event) => order = Some(evolve(o, &event)),
+                        Err(err) => corrupt = corrupt_event(&err),
+                    }
                 }
                 self.page.pop_front();
             }
             if self.done {
-                return Ok(Some((stream, order)));
+                return Ok(Some((stream, result(order, corrupt))));
             }
             self.fill().await?;
         }

@@ -426,7 +426,5 @@ async fn joined(
 }
 
 fn task_failed(what: &str, e: &tokio::task::JoinError) -> AppError {
-    AppError::Storage(StoreError::Backend(format!(
-        "projector {what} task failed: {e}"
-    )))
+    AppError::Internal(format!("projector {what} task failed: {e}"))
 }

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use super::error::AppError;
 use super::loader::Loader;
 use crate::domain::OrderId;
-use crate::store::{StoreError, StoredEvent};
+use crate::store::StoredEvent;
 
 /// One event as a JSON line: what `export` writes, `import` reads and `order events --json` prints.
 #[derive(Debug, Serialize, Deserialize)]
@@ -36,12 +36,11 @@ pub struct EventLine {
 impl EventLine {
     /// The line for a stored event; stored text that is not JSON names its position.
     pub fn from_stored(e: &StoredEvent) -> Result<EventLine, AppError> {
-        let raw = |s: &str, what: &str| {
-            RawValue::from_string(s.to_string()).map_err(|err| {
-                AppError::Storage(StoreError::Backend(format!(
-                    "corrupt {what} at global position {}: {err}",
-                    e.global_position
-                )))
+        let raw = |s: &str, what: &'static str| {
+            RawValue::from_string(s.to_string()).map_err(|err| AppError::CorruptRow {
+                position: e.global_position,
+                what,
+                reason: err.to_string(),
             })
         };
         Ok(EventLine {

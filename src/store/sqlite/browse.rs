@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
 use super::SqliteStore;
-use super::sql::{EVENT_COLS, EventRow, backend, rows_to_events};
+use super::codec::{read_time, read_total, write_time, write_total};
+use super::sql::{EVENT_COLS, EventRow, rows_to_events};
 use crate::store::browse::{
     BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey, prefix_end,
 };
@@ -31,7 +32,7 @@ fn page_sql(q: &OrderPageQuery) -> (String, Vec<Bind>) {
         binds.push(Bind::Text(
             q.after
                 .as_ref()
-                .map(|k| k.order_id.clone())
+                .map(|k| k.order_id().to_string())
                 .unwrap_or_default(),
         ));
         binds.push(Bind::Text(prefix.clone()));
@@ -68,7 +69,7 @@ fn page_sql(q: &OrderPageQuery) -> (String, Vec<Bind>) {
         }
         OrderFilter::Status(s) => {
             sql.push_str(" AND r.status = ?");
-            binds.push(Bind::Text(s.clone()));
+            binds.push(Bind::Text(s.as_str().to_string()));
         }
     }
     if let Some(k) = &q.after {
@@ -81,13 +82,36 @@ fn page_sql(q: &OrderPageQuery) -> (String, Vec<Bind>) {
                 "?"
             };
             let _ = write!(sql, " AND ({sort_expr}, r.order_id) < ({key_expr}, ?)");
-            binds.push(Bind::Text(k.sort_value.clone()));
+            binds.push(Bind::Text(key_text(k)));
         }
-        binds.push(Bind::Text(k.order_id.clone()));
+        binds.push(Bind::Text(k.order_id().to_string()));
     }
     let _ = write!(sql, " ORDER BY {sort_expr} {dir}, r.order_id {dir} LIMIT ?");
     binds.push(Bind::Int(limit));
     (sql, binds)
+}
+
+/// The sort column's text of a key, as the row stored it.
+fn key_text(k: &PageKey) -> String {
+    match k {
+        PageKey::Id { order_id } => order_id.clone(),
+        PageKey::Recent { updated_at, .. } => write_time(updated_at),
+        PageKey::Total { total, .. } => write_total(total),
+    }
+}
+
+fn page_key(sort: OrderSort, sort_value: String, order_id: String) -> PageKey {
+    match sort {
+        OrderSort::Id => PageKey::Id { order_id },
+        OrderSort::Recent => PageKey::Recent {
+            updated_at: read_time(sort_value),
+            order_id,
+        },
+        OrderSort::Total => PageKey::Total {
+            total: read_total(sort_value),
+            order_id,
+        },
+    }
 }
 
 #[async_trait]
@@ -101,14 +125,11 @@ impl BrowseStore for SqliteStore {
                 Bind::Int(i) => q.bind(i),
             };
         }
-        let rows = q.fetch_all(&self.reader).await.map_err(|e| backend(&e))?;
+        let rows = q.fetch_all(&self.reader).await.map_err(StoreError::from)?;
         Ok(rows
             .into_iter()
             .map(|(order_id, version, sort_value)| ListedOrder {
-                key: PageKey {
-                    sort_value,
-                    order_id: order_id.clone(),
-                },
+                key: page_key(query.sort, sort_value, order_id.clone()),
                 order_id,
                 stream_version: version.max(0) as u64,
             })
@@ -139,7 +160,7 @@ impl BrowseStore for SqliteStore {
             .bind(needle.as_str())
             .fetch_optional(&self.reader)
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         Ok(found.map(|(v,)| v as u64))
     }
 
@@ -163,7 +184,7 @@ impl BrowseStore for SqliteStore {
             .bind(i64::from(limit))
             .fetch_all(&self.reader)
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         rows_to_events(rows)
     }
 
@@ -181,7 +202,7 @@ impl BrowseStore for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.reader)
         .await
-        .map_err(|e| backend(&e))?;
+        .map_err(StoreError::from)?;
         Ok(rows.into_iter().map(|(s,)| s).collect())
     }
 }

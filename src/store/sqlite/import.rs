@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Executor, Sqlite, Transaction};
 
-use super::sql::{backend, bind_event, insert_sql, placeholders};
+use super::sql::{bind_event, insert_sql, placeholders};
 use crate::store::{ImportRow, ImportSession, SnapshotRecord, StoreError};
 
 /// Rows per statement: 7 parameters a row stays far below SQLite's 32,766.
@@ -35,7 +35,7 @@ impl ImportSession for SqliteImport {
             for id in ids {
                 q = q.bind(id.as_str());
             }
-            for (id, v) in q.fetch_all(&mut *self.tx).await.map_err(|e| backend(&e))? {
+            for (id, v) in q.fetch_all(&mut *self.tx).await.map_err(StoreError::from)? {
                 current.insert(id, v as u64);
             }
         }
@@ -52,7 +52,7 @@ impl ImportSession for SqliteImport {
             for r in chunk {
                 q = bind_event(q, &r.stream_id, r.version, &r.event);
             }
-            self.tx.execute(q).await.map_err(|e| backend(&e))?;
+            self.tx.execute(q).await.map_err(StoreError::from)?;
         }
         for chunk in snapshots.chunks(BULK_ROWS) {
             let mut sql = String::from(
@@ -69,12 +69,12 @@ impl ImportSession for SqliteImport {
                     .bind(i64::from(s.schema_version))
                     .bind(s.state.as_str());
             }
-            self.tx.execute(q).await.map_err(|e| backend(&e))?;
+            self.tx.execute(q).await.map_err(StoreError::from)?;
         }
         Ok(())
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.tx.commit().await.map_err(|e| backend(&e))
+        self.tx.commit().await.map_err(StoreError::from)
     }
 }

@@ -7,7 +7,7 @@
 //! idempotency key or a snapshot open a transaction. Import runs in one `BEGIN IMMEDIATE`
 //! transaction and checks versions once per new stream instead of once per row.
 
-use std::str::FromStr;
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -18,77 +18,118 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Executor};
 
 mod browse;
+mod codec;
 mod import;
 mod read_model;
 mod sql;
 
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A read-only open migrates nothing, so it refuses a schema older than this build's.
+async fn schema_is_current(pool: &SqlitePool, shown: &str) -> Result<(), StoreError> {
+    let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await
+            .map_err(|e| {
+                StoreError::from(e).context(&format!("{shown} is not a Chronicle database"))
+            })?;
+    if applied.unwrap_or(0) < latest {
+        return Err(StoreError::backend(format!(
+            "{shown} has an older schema than this build; `chronicle migrate` upgrades it"
+        )));
+    }
+    Ok(())
+}
+
+/// Removes a database file and its WAL companions; absent files are fine.
+pub(super) fn remove_files(path: &Path) -> Result<(), StoreError> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(StoreError::backend(format!(
+                    "cannot remove {}: {e}",
+                    Path::new(&p).display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 use import::SqliteImport;
 use sql::{
-    EVENT_COLS, EventRow, append_sql, backend, bind_event, is_version_conflict, rows_to_events,
+    EVENT_COLS, EventRow, append_sql, bind_event, is_version_conflict, rows_to_events,
 };
 
 use super::{
-    AppendRequest, Appended, EventStore, IdempotencyRecord, ImportSession, LoadedStream,
-    SnapshotRecord, StoreError, StoredEvent, StreamInfo, format_time, parse_time,
+    Access, AppendRequest, Appended, EventStore, IdempotencyRecord, ImportSession, LoadedStream,
+    SnapshotRecord, StoreError, StoredEvent, StreamInfo,
 };
-
-/// How to open a database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpenMode {
-    /// Create the file when it is missing (writes, demo, import).
-    CreateIfMissing,
-    /// Refuse a missing file (reads).
-    MustExist,
-}
+use codec::{format_time, parse_time};
 
 /// The SQLite event store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    read_only: bool,
 }
 
 impl SqliteStore {
-    /// Opens (and migrates) the database at a `sqlite://` URL or plain path.
-    pub async fn open(url: &str, mode: OpenMode) -> Result<Self, StoreError> {
-        let normalized = if url.starts_with("sqlite:") {
-            url.to_string()
-        } else {
-            format!("sqlite://{url}")
-        };
-        let base = SqliteConnectOptions::from_str(&normalized)
-            .map_err(|e| StoreError::Backend(format!("bad database url {url:?}: {e}")))?
+    /// Opens the database file; migrates it unless read-only.
+    pub async fn open(path: &Path, access: Access) -> Result<Self, StoreError> {
+        let base = SqliteConnectOptions::new()
+            .filename(path)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let path = base.get_filename().to_path_buf();
-        let in_memory = path.as_os_str().is_empty() || path.to_string_lossy().contains(":memory:");
-        if mode == OpenMode::MustExist && !in_memory && !path.exists() {
+        if access != Access::CreateIfMissing && !path.exists() {
             return Err(StoreError::Missing(path.display().to_string()));
         }
-        let open_err = |e: sqlx::Error| {
-            StoreError::Backend(format!("cannot open database {}: {e}", path.display()))
-        };
+        let shown = path.display().to_string();
+        let open_err = |e: sqlx::Error| StoreError::from(e).context(&format!("cannot open database {shown}"));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .connect_with(
                 base.clone()
-                    .create_if_missing(mode == OpenMode::CreateIfMissing),
+                    .create_if_missing(access == Access::CreateIfMissing),
             )
             .await
             .map_err(open_err)?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&writer)
-            .await
-            .map_err(|e| StoreError::Backend(format!("migrating {}: {e}", path.display())))?;
+        if access.writes() {
+            MIGRATOR
+                .run(&writer)
+                .await
+                .map_err(|e| StoreError::backend(format!("migrating {shown}: {e}")))?;
+        } else {
+            schema_is_current(&writer, &shown).await?;
+        }
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(base)
             .await
             .map_err(open_err)?;
-        Ok(SqliteStore { writer, reader })
+        Ok(SqliteStore {
+            writer,
+            reader,
+            read_only: !access.writes(),
+        })
+    }
+
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            Err(StoreError::ReadOnly)
+        } else {
+            Ok(())
+        }
     }
 
     async fn conflict(&self, stream_id: &str, expected: u64) -> StoreError {
@@ -106,8 +147,9 @@ impl SqliteStore {
 #[async_trait]
 impl EventStore for SqliteStore {
     async fn append(&self, req: AppendRequest<'_>) -> Result<Appended, StoreError> {
+        self.writable()?;
         if req.events.is_empty() {
-            return Err(StoreError::Backend("append of no events".into()));
+            return Err(StoreError::backend("append of no events"));
         }
         let mut q = sqlx::query(AssertSqlSafe(append_sql(req.events.len())));
         for (i, e) in req.events.iter().enumerate() {
@@ -187,7 +229,7 @@ impl EventStore for SqliteStore {
                 last_position,
             }),
             Err((true, _)) => Err(self.conflict(req.stream_id, req.expected_version).await),
-            Err((false, e)) => Err(backend(&e)),
+            Err((false, e)) => Err(StoreError::from(e)),
         }
     }
 
@@ -208,7 +250,7 @@ impl EventStore for SqliteStore {
             .bind(up_to)
             .fetch_all(&self.reader)
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         let mut out = LoadedStream::default();
         let mut rows = rows.into_iter().peekable();
         if let Some(first) = rows.next_if(|r| r.global_position == 0) {
@@ -241,7 +283,7 @@ impl EventStore for SqliteStore {
             .bind(i64::from(limit))
             .fetch_all(&self.reader)
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         rows_to_events(rows)
     }
 
@@ -258,7 +300,7 @@ impl EventStore for SqliteStore {
             .bind(i64::from(limit))
             .fetch_all(&self.reader)
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         rows_to_events(rows)
     }
 
@@ -278,7 +320,7 @@ impl EventStore for SqliteStore {
             .bind(i64::from(limit))
             .fetch_all(&self.reader)
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         rows_to_events(rows)
     }
 
@@ -288,7 +330,7 @@ impl EventStore for SqliteStore {
                 .bind(stream_id)
                 .fetch_one(&self.reader)
                 .await
-                .map_err(|e| backend(&e))?;
+                .map_err(StoreError::from)?;
         Ok(v as u64)
     }
 
@@ -300,7 +342,7 @@ impl EventStore for SqliteStore {
         .bind(format_time(at))
         .fetch_one(&self.reader)
         .await
-        .map_err(|e| backend(&e))?;
+        .map_err(StoreError::from)?;
         Ok(v as u64)
     }
 
@@ -317,7 +359,7 @@ impl EventStore for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.reader)
         .await
-        .map_err(|e| backend(&e))?;
+        .map_err(StoreError::from)?;
         Ok(rows
             .into_iter()
             .map(|(stream_id, v)| StreamInfo {
@@ -328,6 +370,7 @@ impl EventStore for SqliteStore {
     }
 
     async fn put_snapshot(&self, s: &SnapshotRecord) -> Result<(), StoreError> {
+        self.writable()?;
         sqlx::query("INSERT OR REPLACE INTO snapshots (stream_id, version, schema_version, state) VALUES (?, ?, ?, ?)")
             .bind(s.stream_id.clone())
             .bind(s.version as i64)
@@ -335,7 +378,7 @@ impl EventStore for SqliteStore {
             .bind(s.state.clone())
             .execute(&self.writer)
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         Ok(())
     }
 
@@ -346,7 +389,7 @@ impl EventStore for SqliteStore {
         .bind(key)
         .fetch_optional(&self.reader)
         .await
-        .map_err(|e| backend(&e))?;
+        .map_err(StoreError::from)?;
         row.map(|(command_hash, stream_id, version, created_at)| {
             Ok(IdempotencyRecord {
                 key: key.to_string(),
@@ -360,12 +403,13 @@ impl EventStore for SqliteStore {
     }
 
     async fn begin_import(&self) -> Result<Box<dyn ImportSession>, StoreError> {
+        self.writable()?;
         // IMMEDIATE takes the write lock now, so versions read in the session stay true.
         let tx = self
             .writer
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         Ok(Box::new(SqliteImport { tx }))
     }
 
@@ -379,7 +423,7 @@ impl EventStore for SqliteStore {
             .bind(position)
             .fetch_one(&self.reader)
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         Ok(n as u64)
     }
 
@@ -387,6 +431,6 @@ impl EventStore for SqliteStore {
         sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events")
             .fetch_one(&self.reader)
             .await
-            .map_err(|e| backend(&e))
+            .map_err(StoreError::from)
     }
 }

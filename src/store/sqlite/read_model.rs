@@ -7,9 +7,13 @@ use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Executor, Sqlite, SqliteConnection, Transaction};
 
 use super::SqliteStore;
-use super::sql::{EVENT_COLS, EventRow, backend, placeholders, rows_to_events};
+use super::sql::{EVENT_COLS, EventRow, placeholders, rows_to_events};
 use crate::store::read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, SummaryRow};
-use crate::store::{StoreError, StoredEvent, format_time, parse_time};
+use super::codec::{
+    format_time, parse_time, read_currency, read_status, read_time, read_total, write_currency,
+    write_status, write_time, write_total,
+};
+use crate::store::{StoreError, StoredEvent};
 
 const ROW_COLS: &str = "order_id, customer_id, status, currency, total, item_count, line_count, \
                         tracking_number, created_at, updated_at, lines, version, last_position";
@@ -40,14 +44,14 @@ impl From<RowRecord> for SummaryRow {
         SummaryRow {
             order_id: r.order_id,
             customer_id: r.customer_id,
-            status: r.status,
-            currency: r.currency,
-            total: r.total,
+            status: read_status(r.status),
+            currency: read_currency(r.currency),
+            total: read_total(r.total),
             item_count: r.item_count,
             line_count: r.line_count,
             tracking_number: r.tracking_number,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+            created_at: read_time(r.created_at),
+            updated_at: read_time(r.updated_at),
             lines: r.lines,
             version: r.version,
             last_position: r.last_position,
@@ -94,7 +98,7 @@ impl ReadModel for SqliteStore {
                 .bind(NAME)
                 .fetch_one(&self.reader)
                 .await
-                .map_err(|e| backend(&e))?;
+                .map_err(StoreError::from)?;
         Ok(ProjectorState {
             position,
             generation,
@@ -115,7 +119,7 @@ impl ReadModel for SqliteStore {
             out.extend(
                 q.fetch_all(&self.reader)
                     .await
-                    .map_err(|e| backend(&e))?
+                    .map_err(StoreError::from)?
                     .into_iter()
                     .map(SummaryRow::from),
             );
@@ -132,7 +136,7 @@ impl ReadModel for SqliteStore {
             .bind(i64::from(limit))
             .fetch_all(&self.reader)
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         Ok(rows.into_iter().map(SummaryRow::from).collect())
     }
 
@@ -142,7 +146,7 @@ impl ReadModel for SqliteStore {
             sqlx::query_as(AssertSqlSafe(sql))
                 .fetch_all(&self.reader)
                 .await
-                .map_err(|e| backend(&e))?,
+                .map_err(StoreError::from)?,
         )
     }
 
@@ -150,7 +154,7 @@ impl ReadModel for SqliteStore {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dead_letters")
             .fetch_one(&self.reader)
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         Ok(n.max(0) as usize)
     }
 
@@ -158,16 +162,17 @@ impl ReadModel for SqliteStore {
         let ids: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT stream_id FROM dead_letters")
             .fetch_all(&self.reader)
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         Ok(ids.into_iter().map(|(s,)| s).collect())
     }
 
     async fn begin_projection(&self) -> Result<Box<dyn ProjectionTx>, StoreError> {
+        self.writable()?;
         let tx = self
             .writer
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         Ok(Box::new(SqliteProjectionTx { tx }))
     }
 }
@@ -190,7 +195,7 @@ impl ProjectionTx for SqliteProjectionTx {
                 .bind(NAME)
                 .fetch_one(self.conn())
                 .await
-                .map_err(|e| backend(&e))?;
+                .map_err(StoreError::from)?;
         Ok(ProjectorState {
             position,
             generation,
@@ -205,7 +210,7 @@ impl ProjectionTx for SqliteProjectionTx {
             .bind(NAME)
             .execute(self.conn())
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         Ok(())
     }
 
@@ -224,7 +229,7 @@ impl ProjectionTx for SqliteProjectionTx {
             .bind(up_to_position)
             .fetch_all(self.conn())
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         rows_to_events(rows)
     }
 
@@ -234,7 +239,7 @@ impl ProjectionTx for SqliteProjectionTx {
             .bind(order_id)
             .fetch_optional(self.conn())
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         Ok(row.map(SummaryRow::from))
     }
 
@@ -253,19 +258,19 @@ impl ProjectionTx for SqliteProjectionTx {
                 q = q
                     .bind(r.order_id.as_str())
                     .bind(r.customer_id.as_str())
-                    .bind(r.status.as_str())
-                    .bind(r.currency.as_str())
-                    .bind(r.total.as_str())
+                    .bind(write_status(&r.status))
+                    .bind(write_currency(&r.currency))
+                    .bind(write_total(&r.total))
                     .bind(r.item_count)
                     .bind(r.line_count)
                     .bind(r.tracking_number.as_deref())
-                    .bind(r.created_at.as_str())
-                    .bind(r.updated_at.as_str())
+                    .bind(write_time(&r.created_at))
+                    .bind(write_time(&r.updated_at))
                     .bind(r.lines.as_str())
                     .bind(r.version)
                     .bind(r.last_position);
             }
-            self.tx.execute(q).await.map_err(|e| backend(&e))?;
+            self.tx.execute(q).await.map_err(StoreError::from)?;
         }
         Ok(())
     }
@@ -275,7 +280,7 @@ impl ProjectionTx for SqliteProjectionTx {
             Some(id) => sqlx::query("DELETE FROM order_summary WHERE order_id = ?").bind(id),
             None => sqlx::query("DELETE FROM order_summary"),
         };
-        q.execute(self.conn()).await.map_err(|e| backend(&e))?;
+        q.execute(self.conn()).await.map_err(StoreError::from)?;
         Ok(())
     }
 
@@ -291,7 +296,7 @@ impl ProjectionTx for SqliteProjectionTx {
                 .bind(stream_id)
                 .fetch_all(self.conn())
                 .await
-                .map_err(|e| backend(&e))?,
+                .map_err(StoreError::from)?,
         )
     }
 
@@ -311,7 +316,7 @@ impl ProjectionTx for SqliteProjectionTx {
             .bind(format_time(d.last_failed_at))
             .execute(self.conn())
             .await
-            .map_err(|e| backend(&e))?;
+            .map_err(StoreError::from)?;
         }
         Ok(())
     }
@@ -328,11 +333,11 @@ impl ProjectionTx for SqliteProjectionTx {
         .bind(stream_id)
         .execute(self.conn())
         .await
-        .map_err(|e| backend(&e))?;
+        .map_err(StoreError::from)?;
         Ok(())
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.tx.commit().await.map_err(|e| backend(&e))
+        self.tx.commit().await.map_err(StoreError::from)
     }
 }

@@ -4,7 +4,8 @@ use std::sync::OnceLock;
 
 use sqlx::Sqlite;
 
-use crate::store::{NewEvent, StoreError, StoredEvent, format_time, parse_time};
+use super::codec::{format_time, parse_time};
+use crate::store::{NewEvent, StoreError, StoredEvent};
 
 pub(super) const EVENT_COLS: &str = "global_position, stream_id, version, event_type, schema_version, payload, metadata, recorded_at";
 const INSERT_HEAD: &str = "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) VALUES ";
@@ -54,10 +55,6 @@ impl EventRow {
 
 pub(super) fn rows_to_events(rows: Vec<EventRow>) -> Result<Vec<StoredEvent>, StoreError> {
     rows.into_iter().map(EventRow::into_event).collect()
-}
-
-pub(super) fn backend(e: &sqlx::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
 }
 
 /// True when the unique (stream, version) key refused a row.

@@ -29,6 +29,7 @@ pub(super) fn badge(class: Class, behind: u64, t: &Theme) -> Span<'static> {
         Class::Missing => "✗ missing".into(),
         Class::Orphan => "? orphan".into(),
         Class::Parked => "⏸ parked".into(),
+        Class::Corrupt => "☠ corrupt".into(),
     };
     Span::styled(text, t.warn)
 }

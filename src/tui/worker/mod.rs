@@ -3,35 +3,22 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
 use super::action::{Action, Effect, Loaded};
-use crate::app::projector::Projector;
-use crate::app::{AppError, CommandService, Loader};
-use crate::domain::{Currency, Order, OrderId};
-use crate::store::{BrowseStore, ReadModel};
+use crate::app::{AppError, Services};
+use crate::domain::{Order, OrderId};
 
 mod read;
 mod write;
 
 pub use write::load_history;
 
-/// What the worker needs: the same services the CLI uses.
+/// What the worker needs: the same services the CLI uses, and who the operator is.
 pub struct Deps {
-    /// Reads states through snapshots.
-    pub loader: Loader,
-    /// Handles writes, as for the CLI.
-    pub service: CommandService,
-    /// The read model.
-    pub read_model: Arc<dyn ReadModel>,
-    /// Browsing queries.
-    pub browse: Arc<dyn BrowseStore>,
-    /// The projector, for `rebuild`, `project` and dead letters.
-    pub projector: Projector,
-    /// Currency of `create` without one.
-    pub default_currency: Currency,
+    /// Every service, built once.
+    pub services: Services,
     /// The operator, recorded as each command's actor.
     pub actor: String,
     /// Where prompt history is appended.
@@ -39,25 +26,10 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// The services over one SQLite database, as the CLI builds them.
-    pub fn sqlite(
-        db: &Arc<crate::store::SqliteStore>,
-        config: &crate::app::config::Config,
-        actor: String,
-    ) -> Deps {
-        use crate::store::EventStore;
-        let store: Arc<dyn EventStore> = db.clone();
-        let read_model: Arc<dyn ReadModel> = db.clone();
-        let upcast = config.upcast();
-        let loader = Loader::new(store.clone(), upcast);
-        let service = CommandService::new(store.clone(), loader.clone(), config.service());
+    /// The worker's needs over `services`, acting as `actor`.
+    pub fn new(services: Services, actor: String) -> Deps {
         Deps {
-            loader,
-            service,
-            read_model: read_model.clone(),
-            browse: db.clone(),
-            projector: Projector::new(store, read_model, upcast, config.projector()),
-            default_currency: config.default_currency,
+            services,
             actor,
             history_file: None,
         }
@@ -107,11 +79,11 @@ impl Worker {
             }
             Effect::LoadDeadLetters { .. } => self
                 .deps
-                .read_model
+                .services
+                .read
                 .dead_letters()
                 .await
-                .map(Loaded::DeadLetters)
-                .map_err(AppError::from),
+                .map(Loaded::DeadLetters),
             Effect::Search {
                 order,
                 from,
@@ -120,11 +92,11 @@ impl Worker {
                 ..
             } => self
                 .deps
-                .browse
+                .services
+                .read
                 .find_in_stream(&order, from, &needle, forward)
                 .await
-                .map(Loaded::Jump)
-                .map_err(AppError::from),
+                .map(Loaded::Jump),
             Effect::VersionAt { order, at, .. } => read::version_at(&self.deps, &order, at).await,
             Effect::Complete { what, .. } => write::complete(&self.deps, what).await,
             Effect::Resolve { command, .. } => write::resolve(&self.deps, command).await,
@@ -162,18 +134,17 @@ impl Worker {
         }
         if let Some(prev) = v.checked_sub(1).and_then(|p| self.cache.get(&(id, p))) {
             let mut order = prev.clone();
-            let events = self
-                .deps
-                .loader
+            let loader = self.deps.services.loader.clone();
+            let events = loader
                 .store()
                 .read_stream(&id.to_stream_id(), v, v + READ_AHEAD - 1, READ_AHEAD as u32)
                 .await?;
             for e in &events {
-                order = crate::domain::evolve(order, &self.deps.loader.decode(e)?);
+                order = crate::domain::evolve(order, &loader.decode(e)?);
                 self.remember(id, &order);
             }
         } else {
-            for order in self.deps.loader.load_trail(id, v).await? {
+            for order in self.deps.services.loader.load_trail(id, v).await? {
                 self.remember(id, &order);
             }
         }
@@ -218,10 +189,7 @@ fn effect_tag(e: &Effect) -> u64 {
     }
 }
 
-pub(super) fn parse_id(s: &str) -> Result<OrderId, AppError> {
-    s.parse()
-        .map_err(|e: crate::domain::InvalidOrderId| AppError::BadInput(e.to_string()))
-}
+pub(super) use crate::app::read::parse_id;
 
 /// Runs the worker until the effect channel closes. Effects queued behind a newer one of
 /// the same kind are dropped unrun: their results would be stale anyway.

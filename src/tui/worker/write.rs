@@ -7,7 +7,6 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::{Deps, parse_id};
-use crate::app::divergence::check as check_all;
 use crate::app::metadata::CommandContext;
 use crate::app::{AppError, CommandRequest};
 use crate::domain::{OrderCommand, OrderId};
@@ -19,43 +18,13 @@ use crate::tui::state::Pending;
 /// Candidates offered at most.
 const COMPLETIONS: u32 = 20;
 
-/// The one order whose id starts with `prefix`.
-async fn resolve_id(deps: &Deps, prefix: &str) -> Result<String, AppError> {
-    let found = deps.browse.streams_with_prefix(prefix, 3).await?;
-    match found.as_slice() {
-        [] => Err(AppError::NotFound(format!(
-            "no order id starts with {prefix}"
-        ))),
-        [one] => Ok(one.clone()),
-        many => Err(AppError::BadInput(format!(
-            "{prefix} is ambiguous: {}{} — type more of the id",
-            many[..2].join(", "),
-            if many.len() > 2 { ", …" } else { "" }
-        ))),
-    }
-}
-
 /// Candidates for the word being completed.
 pub(super) async fn complete(deps: &Deps, what: Completion) -> Result<Loaded, AppError> {
-    match what {
-        Completion::OrderId(prefix) => Ok(Loaded::Completions(
-            deps.browse
-                .streams_with_prefix(&prefix.to_ascii_lowercase(), COMPLETIONS)
-                .await?,
-        )),
-        Completion::Sku(id_prefix, prefix) => {
-            let id = parse_id(&resolve_id(deps, &id_prefix.to_ascii_lowercase()).await?)?;
-            let order = deps.loader.load(id, None).await?;
-            Ok(Loaded::Completions(
-                order
-                    .items
-                    .iter()
-                    .map(|i| i.sku.as_str().to_string())
-                    .filter(|s| s.starts_with(&prefix))
-                    .collect(),
-            ))
-        }
-    }
+    let read = &deps.services.read;
+    Ok(Loaded::Completions(match what {
+        Completion::OrderId(prefix) => read.ids_with_prefix(&prefix, COMPLETIONS).await?,
+        Completion::Sku(id_prefix, prefix) => read.skus(&id_prefix, &prefix).await?,
+    }))
 }
 
 /// Turns a parsed write into the exact command to confirm: full id, default currency, and
@@ -75,7 +44,7 @@ pub(super) async fn resolve(deps: &Deps, command: PromptCommand) -> Result<Loade
             let command = OrderCommand::CreateOrder {
                 customer_id: customer,
                 items,
-                currency: currency.unwrap_or(deps.default_currency),
+                currency: currency.unwrap_or(deps.services.config.default_currency),
             };
             let text = command_line("", &command);
             let request = CommandRequest {
@@ -88,8 +57,8 @@ pub(super) async fn resolve(deps: &Deps, command: PromptCommand) -> Result<Loade
             (request, text)
         }
         PromptCommand::Write { id_prefix, command } => {
-            let id = resolve_id(deps, &id_prefix).await?;
-            let version = deps.loader.store().stream_version(&id).await?;
+            let id = deps.services.read.resolve_id(&id_prefix).await?;
+            let version = deps.services.read.stream_version(&id).await?;
             let text = format!("{} (at v{version})", command_line(&id, &command));
             let request = CommandRequest {
                 order_id: parse_id(&id)?,
@@ -115,7 +84,7 @@ pub(super) async fn execute(deps: &Deps, pending: Pending) -> Result<Loaded, App
     let now = Utc::now();
     match pending {
         Pending::Command(req) => {
-            let out = deps.service.execute(&req, now).await?;
+            let out = deps.services.commands.execute(&req, now).await?;
             let types: Vec<&str> = out
                 .events
                 .iter()
@@ -135,7 +104,7 @@ pub(super) async fn execute(deps: &Deps, pending: Pending) -> Result<Loaded, App
             ))
         }
         Pending::Rebuild => {
-            let r = deps.projector.rebuild(None, |_| {}).await?;
+            let r = deps.services.projector.rebuild(None, |_| {}).await?;
             Ok(Loaded::Done(
                 format!(
                     "✓ rebuilt: {} events applied, {} dead-lettered",
@@ -145,7 +114,7 @@ pub(super) async fn execute(deps: &Deps, pending: Pending) -> Result<Loaded, App
             ))
         }
         Pending::Project => {
-            let r = deps.projector.catch_up(|_| {}).await?;
+            let r = deps.services.projector.catch_up(|_| {}).await?;
             Ok(Loaded::Done(
                 format!(
                     "✓ projected {} events ({} parked, {} dead-lettered)",
@@ -156,6 +125,7 @@ pub(super) async fn execute(deps: &Deps, pending: Pending) -> Result<Loaded, App
         }
         Pending::DeadLetter { position, skip } => {
             let left = deps
+                .services
                 .projector
                 .resolve_dead_letter(position, skip, now)
                 .await?;
@@ -177,7 +147,7 @@ pub(super) async fn execute(deps: &Deps, pending: Pending) -> Result<Loaded, App
 
 /// The divergence check over every order, as one line.
 pub(super) async fn check(deps: &Deps) -> Result<Loaded, AppError> {
-    let report = check_all(&deps.loader, deps.read_model.as_ref(), None, |_| {}).await?;
+    let report = deps.services.read.check(None, |_| {}).await?;
     let counts: Vec<String> = report
         .counts
         .iter()

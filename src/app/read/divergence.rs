@@ -1,0 +1,80 @@
+//! One order's read model against its replay, with explain's verdict when they disagree.
+
+use serde::Serialize;
+
+use super::{ReadSide, parse_id};
+use crate::app::divergence::{
+    Class, CorruptEvent, Explanation, FieldDiff, OrderCheck, classify, corrupt_event, diff,
+};
+use crate::app::error::AppError;
+use crate::domain::OrderSummary;
+
+/// The read model against the replay for one order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderDivergence {
+    /// The order.
+    pub order_id: String,
+    /// Its class.
+    pub class: Class,
+    /// Events the row is behind.
+    pub behind: u64,
+    /// The row's version, when it has a row.
+    pub row_version: Option<i64>,
+    /// Fields where the row and the replay differ (for lagging and parked rows too: what
+    /// the row has not caught up on).
+    pub fields: Vec<FieldDiff>,
+    /// Where projection and replay part (for diverged and parked orders).
+    pub explanation: Option<Explanation>,
+    /// The event that no longer decodes (for corrupt orders).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrupt: Option<CorruptEvent>,
+}
+
+impl ReadSide {
+    /// Read model vs replay for one order, explained when they disagree.
+    pub async fn divergence(&self, order: &str) -> Result<OrderDivergence, AppError> {
+        let id = parse_id(order)?;
+        let rows = self.read_model.rows(&[order.to_string()]).await?;
+        let row = rows.first();
+        let state = match self.loader.load(id, None).await {
+            Ok(state) => state,
+            Err(e) => {
+                let Some(event) = corrupt_event(&e) else {
+                    return Err(e);
+                };
+                let check = OrderCheck::corrupt(order, event);
+                return Ok(OrderDivergence {
+                    order_id: order.to_string(),
+                    class: check.class,
+                    behind: 0,
+                    row_version: row.map(|r| r.version),
+                    fields: Vec::new(),
+                    explanation: None,
+                    corrupt: check.corrupt,
+                });
+            }
+        };
+        let parked = self.read_model.blocked_streams().await?.contains(order);
+        let summary = OrderSummary::from_order(&state);
+        let mut check = classify(order, summary.as_ref(), state.version, row, parked);
+        if check.fields.is_empty()
+            && let (Some(row), Some(s)) = (row, summary.as_ref())
+        {
+            check.fields = diff(row, s);
+        }
+        let explanation = if matches!(check.class, Class::Diverged | Class::Parked) {
+            Some(self.explain(id).await?)
+        } else {
+            None
+        };
+        Ok(OrderDivergence {
+            order_id: order.to_string(),
+            class: check.class,
+            behind: check.behind,
+            row_version: row.map(|r| r.version),
+            fields: check.fields,
+            explanation,
+            corrupt: None,
+        })
+    }
+}

@@ -1,0 +1,311 @@
+//! The read side: every query an adapter needs, answered with typed views that serialise.
+//! The CLI prints them (`--json` serialises them as they are), the debugger's worker
+//! formats them, and the HTTP server will return them.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+mod divergence;
+mod orders;
+mod stream;
+
+pub use divergence::OrderDivergence;
+pub use orders::{ListEntry, OrderListing, OrdersPage};
+pub use stream::{Correlated, CorrelatedEvent, EventView, RawEvent, StreamWindow, Upcast};
+
+use super::divergence::{CheckReport, Explanation};
+use super::error::AppError;
+use super::loader::Loader;
+use super::projection::Projection;
+use super::query::{At, Queries};
+use crate::domain::{LineItem, Order, OrderId, OrderStatus};
+use crate::store::{BrowseStore, DeadLetter, ReadModel, Stored, StoredEvent, SummaryRow};
+
+/// The log's head, the projector's place and the dead letters: the debugger's header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Head {
+    /// Newest global position.
+    pub position: i64,
+    /// The projector's checkpoint.
+    pub projected: i64,
+    /// Dead letters waiting.
+    pub dead_letters: usize,
+    /// The asked-for stream's version, when one was asked for.
+    pub stream_head: Option<u64>,
+}
+
+/// One line of a read-model row, as `order show --source read-model` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowItem {
+    /// The SKU.
+    pub sku: String,
+    /// Units.
+    pub quantity: u32,
+    /// Price of one unit (decimal string).
+    pub unit_price: String,
+    /// Quantity × unit price (decimal string).
+    pub line_total: String,
+}
+
+/// An order as the read model holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReadModelView {
+    /// The order.
+    pub order_id: String,
+    /// Who ordered.
+    pub customer_id: String,
+    /// Status (the stored text when it does not read as one).
+    pub status: String,
+    /// Currency code.
+    pub currency: String,
+    /// Total (decimal string).
+    pub total: String,
+    /// The lines the projection keeps.
+    pub items: Vec<RowItem>,
+    /// Units over all lines.
+    pub item_count: i64,
+    /// Number of lines.
+    pub line_count: i64,
+    /// Tracking number once shipped.
+    pub tracking_number: Option<String>,
+    /// When created (RFC 3339, or the stored text when it does not read as a time).
+    pub created_at: String,
+    /// When last changed.
+    pub updated_at: String,
+    /// Stream version the row reflects.
+    pub version: i64,
+    /// Global position of the last event applied.
+    pub last_position: i64,
+    /// Always `read-model`.
+    pub source: &'static str,
+}
+
+/// A stored value as text: the value, or the stored text when it does not parse.
+pub fn stored_text<T: std::fmt::Display>(v: &Stored<T>) -> String {
+    v.to_string()
+}
+
+fn stored_time(v: &Stored<DateTime<Utc>>) -> String {
+    match v {
+        Stored::Valid(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        Stored::Invalid(raw) => raw.clone(),
+    }
+}
+
+impl From<&SummaryRow> for ReadModelView {
+    fn from(row: &SummaryRow) -> Self {
+        let items = serde_json::from_str::<Vec<LineItem>>(&row.lines)
+            .unwrap_or_default()
+            .iter()
+            .map(|i| RowItem {
+                sku: i.sku.as_str().to_string(),
+                quantity: i.quantity,
+                unit_price: i.unit_price.to_string(),
+                line_total: i.line_total().to_string(),
+            })
+            .collect();
+        ReadModelView {
+            order_id: row.order_id.clone(),
+            customer_id: row.customer_id.clone(),
+            status: stored_text(&row.status),
+            currency: stored_text(&row.currency),
+            total: stored_text(&row.total),
+            items,
+            item_count: row.item_count,
+            line_count: row.line_count,
+            tracking_number: row.tracking_number.clone(),
+            created_at: stored_time(&row.created_at),
+            updated_at: stored_time(&row.updated_at),
+            version: row.version,
+            last_position: row.last_position,
+            source: "read-model",
+        }
+    }
+}
+
+/// Every read use case, over one database.
+#[derive(Clone)]
+pub struct ReadSide {
+    queries: Queries,
+    loader: Loader,
+    read_model: Arc<dyn ReadModel>,
+    browse: Arc<dyn BrowseStore>,
+    projection: Projection,
+}
+
+impl ReadSide {
+    /// The read side over a loader (the event log), the read model and the browse queries;
+    /// `projection` is the one explain replays.
+    pub fn new(
+        loader: Loader,
+        read_model: Arc<dyn ReadModel>,
+        browse: Arc<dyn BrowseStore>,
+        projection: Projection,
+    ) -> Self {
+        ReadSide {
+            queries: Queries::new(loader.clone()),
+            loader,
+            read_model,
+            browse,
+            projection,
+        }
+    }
+
+    /// The loader it reads states with.
+    pub fn loader(&self) -> &Loader {
+        &self.loader
+    }
+
+    /// The order's state at `at`, replayed from the nearest snapshot.
+    pub async fn state(&self, id: OrderId, at: At) -> Result<Order, AppError> {
+        self.queries.state(id, at).await
+    }
+
+    /// Up to `limit` stored events of an order from version `from`.
+    pub async fn events(
+        &self,
+        id: OrderId,
+        from: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, AppError> {
+        self.queries.events(id, from, limit).await
+    }
+
+    /// Up to `limit` orders in id order (replayed), optionally only those in `status`; an
+    /// order whose events no longer decode is listed as such.
+    pub async fn list(
+        &self,
+        status: Option<OrderStatus>,
+        limit: u32,
+    ) -> Result<Vec<ListEntry>, AppError> {
+        self.queries.list(status, limit).await
+    }
+
+    /// The read model's row of one order.
+    pub async fn read_model_row(&self, id: OrderId) -> Result<ReadModelView, AppError> {
+        self.read_model
+            .rows(&[id.to_stream_id()])
+            .await?
+            .first()
+            .map(ReadModelView::from)
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "order {id} has no read-model row (is the projector behind?)"
+                ))
+            })
+    }
+
+    /// The divergence check over one order or all.
+    pub async fn check(
+        &self,
+        order: Option<OrderId>,
+        progress: impl FnMut(usize),
+    ) -> Result<CheckReport, AppError> {
+        super::divergence::check(&self.loader, self.read_model.as_ref(), order, progress).await
+    }
+
+    /// Where the projection and the replay part for one order.
+    pub async fn explain(&self, id: OrderId) -> Result<Explanation, AppError> {
+        super::divergence::explain(&self.loader, self.read_model.as_ref(), self.projection, id).await
+    }
+
+    /// The log head, the projector's checkpoint, dead letters, and one stream's head.
+    pub async fn head(&self, order: Option<&str>) -> Result<Head, AppError> {
+        let store = self.loader.store();
+        let position = store.head_position().await?;
+        let projected = self.read_model.projector_state().await?.position;
+        let dead_letters = self.read_model.dead_letter_count().await?;
+        let stream_head = match order {
+            Some(o) => Some(store.stream_version(o).await?),
+            None => None,
+        };
+        Ok(Head {
+            position,
+            projected,
+            dead_letters,
+            stream_head,
+        })
+    }
+
+    /// Every dead letter, oldest first.
+    pub async fn dead_letters(&self) -> Result<Vec<DeadLetter>, AppError> {
+        Ok(self.read_model.dead_letters().await?)
+    }
+
+    /// The one order whose id starts with `prefix` (any case).
+    pub async fn resolve_id(&self, prefix: &str) -> Result<String, AppError> {
+        let prefix = prefix.to_ascii_lowercase();
+        let found = self.browse.streams_with_prefix(&prefix, 3).await?;
+        match found.as_slice() {
+            [] => Err(AppError::NotFound(format!(
+                "no order id starts with {prefix}"
+            ))),
+            [one] => Ok(one.clone()),
+            many => Err(AppError::BadInput(format!(
+                "{prefix} is ambiguous: {}{} — type more of the id",
+                many[..2].join(", "),
+                if many.len() > 2 { ", …" } else { "" }
+            ))),
+        }
+    }
+
+    /// Up to `limit` order ids starting with `prefix` (any case), in id order.
+    pub async fn ids_with_prefix(&self, prefix: &str, limit: u32) -> Result<Vec<String>, AppError> {
+        Ok(self
+            .browse
+            .streams_with_prefix(&prefix.to_ascii_lowercase(), limit)
+            .await?)
+    }
+
+    /// SKUs of the order `id_prefix` names that start with `prefix`.
+    pub async fn skus(&self, id_prefix: &str, prefix: &str) -> Result<Vec<String>, AppError> {
+        let id = parse_id(&self.resolve_id(id_prefix).await?)?;
+        let order = self.loader.load(id, None).await?;
+        Ok(order
+            .items
+            .iter()
+            .map(|i| i.sku.as_str().to_string())
+            .filter(|s| s.starts_with(prefix))
+            .collect())
+    }
+
+    /// The nearest version after (`forward`) or before `from` whose type or payload contains
+    /// `needle`, ignoring ASCII case.
+    pub async fn find_in_stream(
+        &self,
+        order: &str,
+        from: u64,
+        needle: &str,
+        forward: bool,
+    ) -> Result<Option<u64>, AppError> {
+        Ok(self
+            .browse
+            .find_in_stream(order, from, needle, forward)
+            .await?)
+    }
+
+    /// The last version of an order at or before a time.
+    pub async fn version_at(&self, order: &str, at: DateTime<Utc>) -> Result<u64, AppError> {
+        let v = self.loader.store().version_at_time(order, at).await?;
+        if v == 0 {
+            return Err(AppError::NotFound(format!(
+                "order {order} has no events at or before {}",
+                at.format("%Y-%m-%d %H:%M:%S")
+            )));
+        }
+        Ok(v)
+    }
+
+    /// The stream's current version (0 when it has no events).
+    pub async fn stream_version(&self, order: &str) -> Result<u64, AppError> {
+        Ok(self.loader.store().stream_version(order).await?)
+    }
+}
+
+/// An order id, or bad input.
+pub fn parse_id(s: &str) -> Result<OrderId, AppError> {
+    s.parse()
+        .map_err(|e: crate::domain::InvalidOrderId| AppError::BadInput(e.to_string()))
+}

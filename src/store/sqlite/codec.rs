@@ -1,0 +1,130 @@
+//! How typed values are written as SQLite text and read back. Private to this backend: the
+//! format is a storage decision (fixed-width UTC with microseconds, so text order is time
+//! order), not something the rest of the program sees.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rust_decimal::Decimal;
+
+use crate::domain::{Currency, OrderStatus};
+use crate::store::{Stored, StoreError};
+
+/// Formats a timestamp so that text order is time order (fixed width, UTC, microseconds).
+pub(super) fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Parses a stored timestamp.
+pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    if let Some(t) = parse_stored_time(s) {
+        return Ok(t);
+    }
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::backend(format!("bad stored timestamp {s:?}: {e}")))
+}
+
+/// The fast path for what `format_time` writes (`2026-01-05T08:00:00.000000Z`): every event
+/// read pays for this parse, and chrono's general RFC 3339 parser costs several times more.
+fn parse_stored_time(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    if b.len() != 27
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+        || b[26] != b'Z'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let time = chrono::NaiveTime::from_hms_micro_opt(
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+        num(20..26)?,
+    )?;
+    Some(date.and_time(time).and_utc())
+}
+
+
+/// A stored timestamp, or its text when it does not parse.
+pub(super) fn read_time(raw: String) -> Stored<DateTime<Utc>> {
+    match parse_time(&raw) {
+        Ok(t) => Stored::Valid(t),
+        Err(_) => Stored::Invalid(raw),
+    }
+}
+
+pub(super) fn write_time(v: &Stored<DateTime<Utc>>) -> String {
+    match v {
+        Stored::Valid(t) => format_time(*t),
+        Stored::Invalid(raw) => raw.clone(),
+    }
+}
+
+/// A status is valid only as the exact name the projection writes.
+pub(super) fn read_status(raw: String) -> Stored<OrderStatus> {
+    match OrderStatus::ALL.into_iter().find(|s| s.as_str() == raw) {
+        Some(s) => Stored::Valid(s),
+        None => Stored::Invalid(raw),
+    }
+}
+
+pub(super) fn write_status(v: &Stored<OrderStatus>) -> &str {
+    match v {
+        Stored::Valid(s) => s.as_str(),
+        Stored::Invalid(raw) => raw,
+    }
+}
+
+/// A currency is valid only as its exact ISO code.
+pub(super) fn read_currency(raw: String) -> Stored<Currency> {
+    match raw.parse::<Currency>() {
+        Ok(c) if c.code() == raw => Stored::Valid(c),
+        _ => Stored::Invalid(raw),
+    }
+}
+
+pub(super) fn write_currency(v: &Stored<Currency>) -> &str {
+    match v {
+        Stored::Valid(c) => c.code(),
+        Stored::Invalid(raw) => raw,
+    }
+}
+
+pub(super) fn read_total(raw: String) -> Stored<Decimal> {
+    match raw.parse::<Decimal>() {
+        Ok(d) => Stored::Valid(d),
+        Err(_) => Stored::Invalid(raw),
+    }
+}
+
+pub(super) fn write_total(v: &Stored<Decimal>) -> String {
+    match v {
+        Stored::Valid(d) => d.to_string(),
+        Stored::Invalid(raw) => raw.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_times_round_trip_through_the_fast_parser() {
+        let t = DateTime::parse_from_rfc3339("2026-11-26T10:02:03.123456Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(parse_stored_time(&format_time(t)), Some(t));
+        assert_eq!(parse_time("2026-11-26T12:02:03.123456+02:00").unwrap(), t);
+        assert!(parse_stored_time("2026-13-26T10:02:03.123456Z").is_none());
+        assert!(parse_time("yesterday").is_err());
+    }
+}
