@@ -7,11 +7,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chronicle::app::config::Config;
 use chronicle::app::demo::{DemoSpec, generate};
 use chronicle::app::metadata::CommandContext;
-use chronicle::app::{CommandRequest, CommandService, Loader, ServiceSettings, transfer};
+use chronicle::app::{CommandRequest, Loader, Services, transfer};
 use chronicle::domain::{OrderCommand, OrderId, UpcastContext};
-use chronicle::store::{EventStore, ImportStream, NewEvent, OpenMode, SqliteStore};
+use chronicle::store::{self, Access, EventStore, ImportStream, NewEvent};
 use chrono::{TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, SqlitePool};
@@ -45,27 +46,24 @@ async fn raw_pool(path: &Path) -> SqlitePool {
     pool
 }
 
-async fn store(path: &Path) -> Arc<dyn EventStore> {
-    Arc::new(
-        SqliteStore::open(
-            &format!("sqlite://{}", path.display()),
-            OpenMode::CreateIfMissing,
-        )
-        .await
-        .unwrap(),
+/// The services over a database file, built as the binary builds them (default settings but
+/// for the snapshot interval).
+async fn services(path: &Path, snapshot_every: u64) -> Services {
+    let db = store::open(
+        &format!("sqlite://{}", path.display()),
+        Access::CreateIfMissing,
     )
+    .await
+    .unwrap();
+    let config = Config {
+        snapshot_every,
+        ..Config::default()
+    };
+    Services::new(db, &config)
 }
 
-fn service(store: &Arc<dyn EventStore>, snapshot_every: u64) -> CommandService {
-    CommandService::new(
-        store.clone(),
-        Loader::new(store.clone(), UpcastContext::default()),
-        ServiceSettings {
-            snapshot_every,
-            idempotency_ttl: chrono::Duration::hours(24),
-            max_conflict_retries: 3,
-        },
-    )
+async fn store(path: &Path) -> Arc<dyn EventStore> {
+    services(path, 100).await.store.events()
 }
 
 fn ctx() -> CommandContext {
@@ -78,8 +76,9 @@ fn ctx() -> CommandContext {
 
 /// Chronicle: create → pay → ship through the command service, one command per transaction.
 async fn flows_chronicle(dir: &Path, flows: usize) -> Duration {
-    let store = store(&dir.join("flows.db")).await;
-    let svc = service(&store, 100);
+    let services = services(&dir.join("flows.db"), 100).await;
+    let store = services.store.events();
+    let svc = services.commands.clone();
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let started = Instant::now();
     for i in 0..flows {
@@ -204,8 +203,9 @@ async fn import_raw(dir: &Path, streams: &[ImportStream]) -> Duration {
 
 /// Chronicle: `import` of the exported JSON lines (parse, validate, decode, snapshot, append).
 async fn import_chronicle(dir: &Path, file: &Path) -> (Duration, u64) {
-    let store = store(&dir.join("import.db")).await;
-    let loader = Loader::new(store.clone(), UpcastContext::default());
+    let services = services(&dir.join("import.db"), 100).await;
+    let store = services.store.events();
+    let loader = services.loader.clone();
     let mut input = std::io::BufReader::new(std::fs::File::open(file).unwrap());
     let started = Instant::now();
     let report = transfer::import(&loader, 100, &mut input).await.unwrap();
@@ -226,15 +226,13 @@ async fn dataset(dir: &Path, events: usize) -> (Vec<ImportStream>, std::path::Pa
     while total > events {
         total -= streams.pop().map_or(0, |s| s.events.len());
     }
-    let src = store(&dir.join("source.db")).await;
-    for r in src.import(streams.clone()).await.unwrap() {
+    let src = services(&dir.join("source.db"), 100).await;
+    for r in src.store.events().import(streams.clone()).await.unwrap() {
         r.unwrap();
     }
     let file = dir.join("events.jsonl");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
-    transfer::export(&Loader::new(src, UpcastContext::default()), None, &mut out)
-        .await
-        .unwrap();
+    transfer::export(&src.loader, None, &mut out).await.unwrap();
     (streams, file)
 }
 
@@ -244,8 +242,9 @@ async fn long_stream(
     events: u64,
     snapshot_every: u64,
 ) -> (Arc<dyn EventStore>, OrderId) {
-    let store = store(path).await;
-    let svc = service(&store, snapshot_every);
+    let services = services(path, snapshot_every).await;
+    let store = services.store.events();
+    let svc = services.commands.clone();
     let id = OrderId(uuid::Uuid::new_v4());
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let run = |command| CommandRequest {
@@ -307,12 +306,13 @@ async fn bench_flows(rounds: usize, flows: usize) {
         let tmp = tempfile::tempdir().unwrap();
         let store = store(&tmp.path().join("sample.db")).await;
         flows_chronicle(tmp.path(), 1).await;
-        let s = SqliteStore::open(
+        let s = store::open(
             &format!("sqlite://{}", tmp.path().join("flows.db").display()),
-            OpenMode::MustExist,
+            Access::ReadWrite,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .events();
         drop(store);
         let sample = s.read_all(0, 3).await.unwrap();
         (0..flows * 3)

@@ -4,15 +4,13 @@
 //! `cargo bench --bench projector` (`BENCH_QUICK=1` for a smoke run).
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chronicle::app::Loader;
+use chronicle::app::Services;
+use chronicle::app::config::Config;
 use chronicle::app::demo::{DemoSpec, generate};
-use chronicle::app::divergence;
-use chronicle::app::projector::{Projector, ProjectorSettings};
 use chronicle::domain::{OrderEvent, UpcastContext};
-use chronicle::store::{EventStore, OpenMode, ReadModel, SqliteStore};
+use chronicle::store::{self, Access, Store};
 use sqlx::sqlite::SqlitePoolOptions;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -21,15 +19,13 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 /// A demo-shaped log of about `events` events, written in slices of orders.
-async fn seed(path: &Path, events: usize) -> (Arc<SqliteStore>, usize, usize) {
-    let db = Arc::new(
-        SqliteStore::open(
-            &format!("sqlite://{}", path.display()),
-            OpenMode::CreateIfMissing,
-        )
-        .await
-        .unwrap(),
-    );
+async fn seed(path: &Path, events: usize) -> (Store, usize, usize) {
+    let db = store::open(
+        &format!("sqlite://{}", path.display()),
+        Access::CreateIfMissing,
+    )
+    .await
+    .unwrap();
     let (mut written, mut orders, mut slice) = (0, 0, 0u64);
     while written < events {
         let want = ((events - written) / 7).clamp(1, 10_000);
@@ -40,7 +36,7 @@ async fn seed(path: &Path, events: usize) -> (Arc<SqliteStore>, usize, usize) {
         });
         written += streams.iter().map(|s| s.events.len()).sum::<usize>();
         orders += streams.len();
-        for r in db.import(streams).await.unwrap() {
+        for r in db.events().import(streams).await.unwrap() {
             r.unwrap();
         }
         slice += 1;
@@ -84,20 +80,16 @@ async fn raw_scan(path: &Path, page: i64) -> (Duration, usize) {
     (took, n)
 }
 
-fn projector(db: &Arc<SqliteStore>, batch_size: u32) -> Projector {
-    let store: Arc<dyn EventStore> = db.clone();
-    let read_model: Arc<dyn ReadModel> = db.clone();
-    Projector::new(
-        store,
-        read_model,
-        UpcastContext::default(),
-        ProjectorSettings {
-            batch_size,
-            max_retries: 0,
-            base_backoff: Duration::from_millis(1),
-            poll_interval: Duration::from_millis(100),
-        },
-    )
+/// The services as the binary builds them, with this batch size, no retries and fast polls.
+fn services(db: &Store, batch_size: u32) -> Services {
+    let config = Config {
+        projector_batch_size: batch_size,
+        projector_max_retries: 0,
+        projector_base_backoff_ms: 1,
+        projector_poll_interval_ms: 100,
+        ..Config::default()
+    };
+    Services::new(db.clone(), &config)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -119,8 +111,9 @@ async fn main() {
     let batch: u32 = std::env::var("BENCH_BATCH")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(ProjectorSettings::default().batch_size);
-    let p = projector(&db, batch);
+        .unwrap_or(Config::default().projector_batch_size);
+    let services = services(&db, batch);
+    let p = &services.projector;
     if std::env::var_os("BENCH_PROFILE").is_some() {
         // Catch-up alone, for a profiler.
         let s = Instant::now();
@@ -160,13 +153,10 @@ async fn main() {
         b.as_secs_f64() / o.as_secs_f64()
     );
 
-    let loader = Loader::new(db.clone(), UpcastContext::default());
     let mut checks = Vec::new();
     for _ in 0..rounds {
         let s = Instant::now();
-        let report = divergence::check(&loader, db.as_ref(), None, |_| {})
-            .await
-            .unwrap();
+        let report = services.read.check(None, |_| {}).await.unwrap();
         checks.push(s.elapsed());
         assert_eq!(report.orders, orders);
     }

@@ -22,7 +22,6 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use chronicle::store::EventStore;
 use drive::Steps;
 
 /// Set in a memory child: the database to open.

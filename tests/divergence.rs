@@ -4,10 +4,11 @@
 mod common;
 
 use chronicle::app::AppError;
+use chronicle::app::divergence::FieldDiff;
 use chronicle::app::divergence::{self, CheckReport, Class, Explanation, OrderCheck};
-use chronicle::app::projection::{FieldDiff, Projection, ProjectionError, project};
-use chronicle::domain::{OrderEvent, OrderId};
-use chronicle::store::{StoredEvent, SummaryRow, format_time};
+use chronicle::app::projection::{Projection, ProjectionError, project};
+use chronicle::domain::{OrderEvent, OrderId, OrderStatus};
+use chronicle::store::{Stored, StoredEvent, SummaryRow};
 use common::{Db, Shop, failing_projection, new_id, planted_error, settings};
 use serde_json::json;
 
@@ -25,6 +26,7 @@ async fn class_of(shop: &Shop, id: OrderId) -> OrderCheck {
         class: Class::InSync,
         behind: 0,
         fields: vec![],
+        corrupt: None,
     })
 }
 
@@ -66,7 +68,7 @@ async fn every_class_is_produced_and_detected_in_one_database() {
     shop.add(lagging, "B:1:1.00").await;
     shop.add(lagging, "C:2:1.00").await;
     let mut row = shop.row(diverged).await.unwrap();
-    row.status = "Shipped".into();
+    row.status = Stored::Valid(OrderStatus::Shipped);
     row.tracking_number = Some("FAKE-1".into());
     shop.put_row(&row).await;
     let mut tx = shop.read_model.begin_projection().await.unwrap();
@@ -90,7 +92,7 @@ async fn every_class_is_produced_and_detected_in_one_database() {
     assert_eq!(v["orders"], 6 + 4 + 3);
     assert_eq!(
         v["counts"],
-        json!({"in-sync": 6, "lagging": 1, "diverged": 1, "missing": 1, "orphan": 3, "parked": 1})
+        json!({"in-sync": 6, "lagging": 1, "diverged": 1, "missing": 1, "orphan": 3, "parked": 1, "corrupt": 0})
     );
     assert!(!report.all_in_sync());
     let divergent = v["divergent"].as_array().unwrap();
@@ -189,7 +191,7 @@ fn ignores_removals(
         (OrderEvent::ItemRemoved(e), Some(mut r)) => {
             r.version = stored.version as i64;
             r.last_position = stored.global_position;
-            r.updated_at = format_time(e.at);
+            r.updated_at = Stored::Valid(e.at);
             Ok(r)
         }
         (_, row) => project(row, stored, event),
@@ -287,19 +289,25 @@ async fn money_compares_by_value() {
     let id = shop.create("c", &["A:2:12.49"]).await;
     shop.projector(settings(10)).catch_up(|_| {}).await.unwrap();
     let mut row = shop.row(id).await.unwrap();
-    assert_eq!(row.total, "24.98");
+    assert_eq!(row.total.to_string(), "24.98");
     for same in ["24.980", "24.9800"] {
-        row.total = same.into();
+        row.total = Stored::parse(same);
         shop.put_row(&row).await;
         assert_eq!(class_of(&shop, id).await.class, Class::InSync, "{same}");
     }
-    for other in ["24.981", "24.9", "not money"] {
-        row.total = other.into();
+    for (other, shown) in [
+        ("24.981", "24.981"),
+        ("24.9", "24.9"),
+        // Text that is no amount reads back as it was stored, and is shown as such.
+        ("not money", "\"not money\" (unreadable)"),
+    ] {
+        row.total = Stored::parse(other);
         shop.put_row(&row).await;
+        assert_eq!(shop.row(id).await.unwrap().total.to_string(), other);
         let c = class_of(&shop, id).await;
         assert_eq!(
             (c.class, c.fields),
-            (Class::Diverged, vec![diff("total", other, "24.98")])
+            (Class::Diverged, vec![diff("total", shown, "24.98")])
         );
     }
 }

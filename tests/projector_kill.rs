@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chronicle::app::demo::{DemoSpec, generate};
-use chronicle::store::{DeadLetter, EventStore};
+use chronicle::store::DeadLetter;
 use common::{Db, Shop, settings};
 
 fn copy_database(from: &Db, to: &Db) {
@@ -57,7 +57,7 @@ async fn a_projector_killed_between_batches_applies_every_event_exactly_once() {
             seed: 7,
             snapshot_every: 100,
         });
-        for r in store.import(streams).await.unwrap() {
+        for r in store.events().import(streams).await.unwrap() {
             r.unwrap();
         }
         store.close().await;

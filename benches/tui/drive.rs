@@ -3,11 +3,11 @@
 
 use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chronicle::app::Services;
 use chronicle::app::config::Config;
-use chronicle::store::{EventStore, OpenMode, SqliteStore};
+use chronicle::store::{Access, Store};
 use chronicle::tui::Driver;
 use chronicle::tui::action::{Action, Effect};
 use chronicle::tui::keymap::Keymap;
@@ -25,13 +25,16 @@ pub fn terminal() -> Terminal<TestBackend> {
     Terminal::new(TestBackend::new(120, 40)).unwrap()
 }
 
-fn parts(db: &Arc<SqliteStore>, path: &Path) -> (App, Worker) {
-    let deps = Deps::sqlite(db, &Config::default(), "bench@local".into());
+fn parts(db: &Store, path: &Path) -> (App, Worker) {
+    let deps = Deps::new(
+        Services::new(db.clone(), &Config::default()),
+        "bench@local".into(),
+    );
     let app = App::new(url(path), false, Keymap::default(), Theme::colored());
     (app, Worker::new(deps))
 }
 
-pub fn driver(db: &Arc<SqliteStore>, path: &Path) -> Driver {
+pub fn driver(db: &Store, path: &Path) -> Driver {
     let (app, worker) = parts(db, path);
     Driver::new(app, worker)
 }
@@ -78,9 +81,9 @@ pub fn assert_first_frame(d: &Driver) {
 
 /// The first frame: open the store, build the model and the worker, run the first frame's
 /// effects, render once. Returns the time and the store (closed by the caller, untimed).
-pub async fn first_frame(path: &Path) -> (Duration, Arc<SqliteStore>) {
+pub async fn first_frame(path: &Path) -> (Duration, Store) {
     let started = Instant::now();
-    let db = open(path, OpenMode::MustExist).await;
+    let db = open(path, Access::ReadWrite).await;
     let mut d = driver(&db, path);
     d.start().await;
     let mut term = terminal();
@@ -94,7 +97,7 @@ pub async fn first_frame(path: &Path) -> (Duration, Arc<SqliteStore>) {
 pub async fn first_frame_breakdown(path: &Path) -> Vec<(String, Duration)> {
     let mut out = Vec::new();
     let t = Instant::now();
-    let db = open(path, OpenMode::MustExist).await;
+    let db = open(path, Access::ReadWrite).await;
     out.push(("open store".to_string(), t.elapsed()));
     let (mut app, mut worker) = parts(&db, path);
     let mut queue: VecDeque<Effect> = start(&mut app).into();
@@ -136,7 +139,7 @@ pub struct Steps {
 }
 
 /// A started session on `db`, rendered, with the stream pane focused.
-async fn session(db: &Arc<SqliteStore>, path: &Path) -> (Driver, Terminal<TestBackend>) {
+async fn session(db: &Store, path: &Path) -> (Driver, Terminal<TestBackend>) {
     let mut d = driver(db, path);
     let mut term = terminal();
     d.start().await;
@@ -150,7 +153,7 @@ async fn session(db: &Arc<SqliteStore>, path: &Path) -> (Driver, Terminal<TestBa
 /// run, jumps to `start` with `:v` (untimed), then takes `len` timed steps. With `fresh`,
 /// each run gets a new session (an empty worker cache), untimed.
 pub async fn steps(path: &Path, runs: &[(u64, bool, u64)], fresh: bool, out: &mut Steps) {
-    let db = open(path, OpenMode::MustExist).await;
+    let db = open(path, Access::ReadWrite).await;
     let (mut d, mut term) = session(&db, path).await;
     for (i, &(start, forward, len)) in runs.iter().enumerate() {
         if fresh && i > 0 {
@@ -198,7 +201,7 @@ pub async fn steps(path: &Path, runs: &[(u64, bool, u64)], fresh: bool, out: &mu
 /// What a memory child does on a database: the first frame, a few hundred steps through its
 /// longest order (found with the id filter), then a few orders pages. Prints peak RSS.
 pub async fn memory_child(path: &Path, long_order: &str) {
-    let db = open(path, OpenMode::MustExist).await;
+    let db = open(path, Access::ReadWrite).await;
     let mut d = driver(&db, path);
     let mut term = terminal();
     d.start().await;

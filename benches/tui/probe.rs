@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use chronicle::app::Loader;
 use chronicle::domain::{OrderId, UpcastContext};
-use chronicle::store::{EventStore, OpenMode};
+use chronicle::store::Access;
 
 use crate::seed::open;
 
@@ -26,8 +26,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 pub async fn probe(path: &Path, order: &str, versions: &[u64]) -> Probe {
-    let db = open(path, OpenMode::MustExist).await;
-    let store: std::sync::Arc<dyn EventStore> = db.clone();
+    let db = open(path, Access::ReadWrite).await;
+    let store = db.events();
     let loader = Loader::new(store.clone(), UpcastContext::default());
     let id: OrderId = order.parse().unwrap();
     let (mut one, mut load, mut window) = (Vec::new(), Vec::new(), Vec::new());

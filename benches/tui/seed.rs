@@ -1,19 +1,15 @@
 //! The databases the debugger benchmarks open: one long order, and demo-shaped logs.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
+use chronicle::app::Services;
+use chronicle::app::config::Config;
 use chronicle::app::demo::{DemoSpec, generate};
 use chronicle::app::metadata::EventMetadata;
-use chronicle::app::projector::{Projector, ProjectorSettings};
 use chronicle::domain::{
-    Currency, LineItem, Order, OrderCommand, OrderId, STATE_SCHEMA_VERSION, Sku, UpcastContext,
-    decide, evolve,
+    Currency, LineItem, Order, OrderCommand, OrderId, STATE_SCHEMA_VERSION, Sku, decide, evolve,
 };
-use chronicle::store::{
-    EventStore, ImportStream, NewEvent, OpenMode, ReadModel, SnapshotRecord, SqliteStore,
-};
+use chronicle::store::{self, Access, ImportStream, NewEvent, SnapshotRecord, Store};
 use chrono::{TimeZone, Utc};
 use uuid::Uuid;
 
@@ -24,8 +20,8 @@ pub fn url(path: &Path) -> String {
     format!("sqlite://{}", path.display())
 }
 
-pub async fn open(path: &Path, mode: OpenMode) -> Arc<SqliteStore> {
-    Arc::new(SqliteStore::open(&url(path), mode).await.unwrap())
+pub async fn open(path: &Path, access: Access) -> Store {
+    store::open(&url(path), access).await.unwrap()
 }
 
 fn item(sku: &str, price: &str) -> LineItem {
@@ -105,10 +101,10 @@ pub fn long_stream(events: u64) -> ImportStream {
 
 /// A database holding only the long order; returns its id.
 pub async fn seed_long(path: &Path, events: u64) -> String {
-    let db = open(path, OpenMode::CreateIfMissing).await;
+    let db = open(path, Access::CreateIfMissing).await;
     let stream = long_stream(events);
     let id = stream.stream_id.clone();
-    for r in db.import(vec![stream]).await.unwrap() {
+    for r in db.events().import(vec![stream]).await.unwrap() {
         assert_eq!(r.unwrap(), events);
     }
     db.close().await;
@@ -127,7 +123,7 @@ pub struct Seeded {
 /// `benches/projector.rs` does, then projected (the read model the badges compare with;
 /// the too-wide shipment of each slice is dead-lettered and its order parked, as in the demo).
 pub async fn seed_demo(path: &Path, events: usize) -> Seeded {
-    let db = open(path, OpenMode::CreateIfMissing).await;
+    let db = open(path, Access::CreateIfMissing).await;
     let (mut written, mut orders, mut slice) = (0, 0, 0u64);
     let mut long = (0, String::new());
     while written < events {
@@ -144,24 +140,18 @@ pub async fn seed_demo(path: &Path, events: usize) -> Seeded {
         }
         written += streams.iter().map(|s| s.events.len()).sum::<usize>();
         orders += streams.len();
-        for r in db.import(streams).await.unwrap() {
+        for r in db.events().import(streams).await.unwrap() {
             r.unwrap();
         }
         slice += 1;
     }
-    let store: Arc<dyn EventStore> = db.clone();
-    let read_model: Arc<dyn ReadModel> = db.clone();
-    let projector = Projector::new(
-        store,
-        read_model,
-        UpcastContext::default(),
-        ProjectorSettings {
-            max_retries: 0,
-            base_backoff: Duration::from_millis(1),
-            ..ProjectorSettings::default()
-        },
-    );
-    projector.catch_up(|_| {}).await.unwrap();
+    let config = Config {
+        projector_max_retries: 0,
+        projector_base_backoff_ms: 1,
+        ..Config::default()
+    };
+    let services = Services::new(db.clone(), &config);
+    services.projector.catch_up(|_| {}).await.unwrap();
     db.close().await;
     Seeded {
         events: written,

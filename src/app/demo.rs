@@ -5,11 +5,11 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::metadata::EventMetadata;
+use crate::domain::OrderStatus;
 use crate::domain::{
     Currency, LineItem, Order, OrderCommand, OrderCreatedV1, OrderEvent, OrderId,
     STATE_SCHEMA_VERSION, Sku, decide, evolve,
 };
-use crate::domain::OrderStatus;
 use crate::store::{ImportStream, NewEvent, SnapshotRecord, Stored};
 
 /// What to generate.

@@ -18,5 +18,5 @@ pub use error::AppError;
 pub use loader::Loader;
 pub use query::{At, Queries};
 pub use read::ReadSide;
-pub use services::Services;
 pub use service::{CommandOutcome, CommandRequest, CommandService, ServiceSettings, command_hash};
+pub use services::Services;

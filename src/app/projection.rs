@@ -5,8 +5,8 @@
 
 use rust_decimal::Decimal;
 
-use crate::domain::{DecodeError, LineItem, OrderEvent};
 use crate::domain::OrderStatus;
+use crate::domain::{DecodeError, LineItem, OrderEvent};
 use crate::store::{Stored, StoredEvent, SummaryRow};
 
 /// Widest tracking number the read model holds (the carrier-facing column).

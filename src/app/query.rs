@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::error::AppError;
 use super::divergence::corrupt_event;
+use super::error::AppError;
 use super::loader::Loader;
 use super::read::ListEntry;
 use crate::domain::{Order, OrderId, OrderStatus, OrderSummary};

@@ -35,7 +35,9 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
             if let Some(n) = batch_size {
                 ctx_config.projector_batch_size = n;
             }
-            let services = ctx.services_with(Access::CreateIfMissing, &ctx_config).await?;
+            let services = ctx
+                .services_with(Access::CreateIfMissing, &ctx_config)
+                .await?;
             let projector = &services.projector;
             let total = if once {
                 projector.catch_up(|_| {}).await?
@@ -56,7 +58,10 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
         ProjectorCmd::Rebuild { order } => {
             let id = order.as_deref().map(order_id).transpose()?;
             let services = ctx.writer().await?;
-            let total = services.projector.rebuild(id, progress_line("rebuild")).await?;
+            let total = services
+                .projector
+                .rebuild(id, progress_line("rebuild"))
+                .await?;
             emit(&format!(
                 "rebuilt {}: {} events applied, {} dead-lettered, checkpoint {}\n",
                 id.map_or_else(|| "the read model".to_string(), |i| format!("order {i}")),
@@ -137,12 +142,14 @@ pub(super) async fn dlq(ctx: &Ctx, cmd: DlqCmd) -> Result<(), Failure> {
 pub(super) async fn check(ctx: &Ctx, order: Option<String>, json: bool) -> Result<(), Failure> {
     let id = order.as_deref().map(order_id).transpose()?;
     let services = ctx.reader().await?;
-    let report = services.read.check(id, |n| {
-        if n > 0 && id.is_none() {
-            eprintln!("checked {n} orders");
-        }
-    })
-    .await?;
+    let report = services
+        .read
+        .check(id, |n| {
+            if n > 0 && id.is_none() {
+                eprintln!("checked {n} orders");
+            }
+        })
+        .await?;
     if json {
         print_json(&to_json(&report)?)?;
     } else {

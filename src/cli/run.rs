@@ -68,8 +68,7 @@ async fn import(ctx: &Ctx, file: &Path) -> Result<(), Failure> {
     };
     let services = ctx.writer().await?;
     let started = Instant::now();
-    let report =
-        transfer::import(&services.loader, ctx.config.snapshot_every, &mut input).await?;
+    let report = transfer::import(&services.loader, ctx.config.snapshot_every, &mut input).await?;
     eprintln!(
         "imported {} events in {} streams in {:.2}s",
         report.events,

@@ -83,6 +83,36 @@ impl StoreError {
     }
 }
 
+/// Equal when the kind and the message are: the driver's error behind it is not compared.
+impl PartialEq for StoreError {
+    fn eq(&self, other: &Self) -> bool {
+        use StoreError as E;
+        match (self, other) {
+            (
+                E::Conflict {
+                    stream_id: a,
+                    expected: b,
+                    actual: c,
+                },
+                E::Conflict {
+                    stream_id: x,
+                    expected: y,
+                    actual: z,
+                },
+            ) => (a, b, c) == (x, y, z),
+            (E::IdempotencyKeyTaken(a), E::IdempotencyKeyTaken(b))
+            | (E::Missing(a), E::Missing(b))
+            | (E::InvalidUrl(a), E::InvalidUrl(b))
+            | (E::Unavailable { message: a, .. }, E::Unavailable { message: b, .. })
+            | (E::Backend { message: a, .. }, E::Backend { message: b, .. }) => a == b,
+            (E::ReadOnly, E::ReadOnly) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for StoreError {}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         let message = e.to_string();

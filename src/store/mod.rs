@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use browse::{BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey};
-pub use read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, Stored, SummaryRow};
 pub use error::{Source, StoreError};
+pub use read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, Stored, SummaryRow};
 pub use url::{DatabaseUrl, redact};
 
 /// An event ready to be appended; the store gives it a global position and a version.

@@ -148,7 +148,10 @@ mod tests {
 
     #[test]
     fn redaction_keeps_everything_but_the_password() {
-        assert_eq!(redact("postgres://u:p@h:5/d?x=1"), "postgres://u:***@h:5/d?x=1");
+        assert_eq!(
+            redact("postgres://u:p@h:5/d?x=1"),
+            "postgres://u:***@h:5/d?x=1"
+        );
         assert_eq!(redact("postgres://u@h/d"), "postgres://u@h/d");
         assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
     }

@@ -174,22 +174,43 @@ pub(crate) fn assert_no_database_files(db: &Path) {
     }
 }
 
-/// `python3` with its `sqlite3` module, the only tool here that can write behind the
-/// binary's back. `None` (with a note on stderr) when the machine lacks it.
-pub(crate) fn python_sqlite(script: &str, args: &[&str]) -> Option<Output> {
-    let probe = Command::new("python3")
-        .args(["-c", "import sqlite3"])
-        .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("NOTE: python3 with sqlite3 is not available; test skipped");
-        return None;
-    }
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("run python3");
-    assert!(out.status.success(), "python3: {}", describe(&out));
-    Some(out)
+/// Runs SQL against the database file behind the binary's back (as a careless operator or
+/// a disk fault would), with plain sqlx: the first statement's affected row count.
+/// `drop_event_triggers` first removes the triggers that keep stored events immutable.
+pub(crate) fn tamper(db: &Path, drop_event_triggers: bool, statements: &[&str]) -> u64 {
+    let url = format!("sqlite://{}", db.display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("open the database file");
+        if drop_event_triggers {
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .expect("list triggers");
+            for n in names {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TRIGGER \"{n}\"")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("drop trigger");
+            }
+        }
+        let mut first = None;
+        for sql in statements {
+            let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            first.get_or_insert(done.rows_affected());
+        }
+        conn.close().await.expect("close");
+        first.unwrap_or(0)
+    })
 }

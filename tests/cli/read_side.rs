@@ -58,9 +58,9 @@ fn status(c: &Chronicle) -> Value {
     c.json(&["projector", "status", "--json"])
 }
 
-fn counts(report: &Value) -> [u64; 6] {
+fn counts(report: &Value) -> [u64; 7] {
     [
-        "in-sync", "lagging", "diverged", "missing", "orphan", "parked",
+        "in-sync", "lagging", "diverged", "missing", "orphan", "parked", "corrupt",
     ]
     .map(|k| {
         report["counts"][k]
@@ -83,8 +83,8 @@ fn check_status_dlq_and_explain_find_the_demo_faults() {
     let c = &d.c;
     let report = check(c, &[]);
     assert_eq!(report["orders"], 60);
-    assert_eq!(report["counts"].as_object().unwrap().len(), 6);
-    assert_eq!(counts(&report), [57, 1, 1, 0, 0, 1]);
+    assert_eq!(report["counts"].as_object().unwrap().len(), 7);
+    assert_eq!(counts(&report), [57, 1, 1, 0, 0, 1, 0]);
     let tampered = class_of(&report, &d.diverged).unwrap();
     assert_eq!(
         tampered["fields"],
@@ -96,7 +96,7 @@ fn check_status_dlq_and_explain_find_the_demo_faults() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.starts_with(
-            "60 orders: 57 in-sync 1 lagging 1 diverged 0 missing 0 orphan 1 parked\n"
+            "60 orders: 57 in-sync 1 lagging 1 diverged 0 missing 0 orphan 1 parked 0 corrupt\n"
         ),
         "{text}"
     );
@@ -178,7 +178,7 @@ fn projector_run_dlq_and_rebuild_repair_what_they_can() {
     let pos = d.dead_position.to_string();
     c.ok(&["projector", "run", "--once"]);
     let report = check(c, &[]);
-    assert_eq!(counts(&report), [58, 0, 1, 0, 0, 1], "{report}");
+    assert_eq!(counts(&report), [58, 0, 1, 0, 0, 1, 0], "{report}");
     assert!(class_of(&report, &d.lagging).is_none());
     let s = status(c);
     assert_eq!(
@@ -202,7 +202,7 @@ fn projector_run_dlq_and_rebuild_repair_what_they_can() {
         (&0.into(), &0.into())
     );
     let report = check(c, &[]);
-    assert_eq!(counts(&report), [58, 0, 2, 0, 0, 0], "{report}");
+    assert_eq!(counts(&report), [58, 0, 2, 0, 0, 0, 0], "{report}");
     let skipped = class_of(&report, &d.parked).unwrap();
     assert_eq!(skipped["class"], "diverged");
     assert_eq!(skipped["fields"][0]["field"], "tracking_number");
@@ -213,7 +213,7 @@ fn projector_run_dlq_and_rebuild_repair_what_they_can() {
     c.ok(&["projector", "rebuild"]);
     let report = check(c, &[]);
     assert!(class_of(&report, &d.diverged).is_none(), "{report}");
-    assert_eq!(counts(&report), [59, 0, 0, 0, 0, 1], "{report}");
+    assert_eq!(counts(&report), [59, 0, 0, 0, 0, 1, 0], "{report}");
     assert_eq!(class_of(&report, &d.parked).unwrap()["class"], "parked");
     c.ok(&["check", "--order", &d.diverged]);
     let row = c.json(&[
@@ -226,7 +226,7 @@ fn projector_run_dlq_and_rebuild_repair_what_they_can() {
     ]);
     assert_eq!(row["status"], "Paid");
     let one = check(c, &["--order", &d.parked]);
-    assert_eq!(counts(&one), [0, 0, 0, 0, 0, 1]);
+    assert_eq!(counts(&one), [0, 0, 0, 0, 0, 1, 0]);
     c.ok(&["projector", "rebuild", "--order", &d.diverged]);
 }
 

@@ -6,7 +6,7 @@ use std::process::{Output, Stdio};
 use serde_json::json;
 
 use crate::harness::{
-    Chronicle, UNKNOWN, assert_fails, assert_no_database_files, describe, parse_json, python_sqlite,
+    Chronicle, UNKNOWN, assert_fails, assert_no_database_files, describe, parse_json, tamper,
 };
 
 #[test]
@@ -102,30 +102,49 @@ fn a_corrupt_stored_payload_is_a_storage_failure_naming_its_position() {
     let position = c.events(&id)[0]["global_position"]
         .as_i64()
         .expect("position");
-    // Events are immutable by trigger; only deliberate tampering gets past it. All the
-    // table's triggers go, whatever the migrations call them.
-    let script = "import sqlite3, sys\n\
-                  db = sqlite3.connect(sys.argv[1])\n\
-                  names = [r[0] for r in db.execute(\"SELECT name FROM sqlite_master \
-                  WHERE type = 'trigger' AND tbl_name = 'events'\")]\n\
-                  for n in names: db.execute('DROP TRIGGER \"%s\"' % n)\n\
-                  db.execute(\"UPDATE events SET payload = '{\\\"broken\\\":1}' \
-                  WHERE stream_id = ? AND version = 1\", (sys.argv[2],))\n\
-                  db.commit()\n";
-    let db = c.db().display().to_string();
-    if python_sqlite(script, &[&db, &id]).is_none() {
-        return;
-    }
+    // Events are immutable by trigger; only deliberate tampering gets past it.
+    let update = format!(
+        "UPDATE events SET payload = '{{\"broken\":1}}' WHERE stream_id = '{id}' AND version = 1"
+    );
+    assert_eq!(tamper(&c.db(), true, &[&update]), 1);
     let needle = format!("global position {position}");
     for args in [
         &["order", "show", &id][..],
         &["order", "show", &id, "--at-version", "1"],
         &["order", "pay", &id, "--method", "card", "--amount", "24.98"],
-        &["order", "list"],
     ] {
         let line = assert_fails(&c.run(args), 6);
         assert!(line.contains(&needle), "{args:?}: {line}");
     }
+    // One bad event blinds nothing else: the list and the check name it and go on.
+    let other = c.create(&["B:1:1.00"]);
+    let out = c.run(&["order", "list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(listed.contains(&other), "{listed}");
+    let line = listed.lines().find(|l| l.contains(&id)).expect("corrupt order listed");
+    assert!(line.contains("CORRUPT") && line.contains(&format!("#{position}")), "{line}");
+    let out = c.run(&["order", "list", "--json"]);
+    let entry = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(parse_json)
+        .find(|v| v["order_id"] == id.as_str())
+        .expect("corrupt order in --json");
+    assert_eq!(entry["corrupt"]["global_position"], position);
+    let out = c.run(&["check", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let report = parse_json(String::from_utf8_lossy(&out.stdout).trim());
+    assert_eq!(report["counts"]["corrupt"], 1, "{report}");
+    assert_eq!(report["orders"], 2, "the scan went on past it: {report}");
+    let d = report["divergent"]
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["order_id"] == id.as_str()))
+        .expect("corrupt order reported");
+    assert_eq!(d["class"], "corrupt");
+    assert_eq!(d["corrupt"]["global_position"], position);
+    let out = c.run(&["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("{id}  corrupt: event #{position} does not decode")), "{text}");
     // The raw log still reads: that is how an operator finds and inspects the damage.
     assert_eq!(c.events(&id)[0]["payload"], json!({"broken": 1}));
 }
@@ -139,18 +158,9 @@ fn a_corrupt_snapshot_is_ignored_and_the_state_replayed() {
     }
     let before = c.json(&["order", "show", &id, "--json"]);
     let at_three = c.json(&["order", "show", &id, "--at-version", "3", "--json"]);
-    let script = "import sqlite3, sys\n\
-                  db = sqlite3.connect(sys.argv[1])\n\
-                  n = db.execute(\"UPDATE snapshots SET state = 'garbage'\").rowcount\n\
-                  db.commit()\n\
-                  print(n)\n";
-    let db = c.db().display().to_string();
-    let Some(out) = python_sqlite(script, &[&db]) else {
-        return;
-    };
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "1",
+        tamper(&c.db(), false, &["UPDATE snapshots SET state = 'garbage'"]),
+        1,
         "one snapshot at v3"
     );
     assert_eq!(c.json(&["order", "show", &id, "--json"]), before);

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use chronicle::app::divergence::Class;
-use chronicle::store::ReadModel;
 use chronicle::tui::fields::Change;
 use chronicle::tui::keymap::Scope;
 use chronicle::tui::state::{Mode, Overlay};
@@ -19,7 +18,7 @@ async fn first_frame_lists_orders_with_badges_and_opens_the_first_at_its_head() 
     let f = &demo.faults;
     let app = &d.app;
 
-    let head = demo.db.head_position().await.unwrap();
+    let head = demo.db.events().head_position().await.unwrap();
     let header = text_in(&buf, a.header);
     assert!(header.contains(&format!("head #{head}")), "{header}");
     assert!(
@@ -279,7 +278,7 @@ async fn dead_letters_overlay_lists_the_parked_event() {
     d.send(key(KeyCode::Char('D'))).await;
     let buf = render(&d, SIZE);
     let screen = text(&buf);
-    let letters = demo.db.dead_letters().await.unwrap();
+    let letters = demo.db.read_model().dead_letters().await.unwrap();
     assert_eq!(letters.len(), 1);
     let l = &letters[0];
     assert_eq!(l.global_position, demo.faults.dead_letter_position);

@@ -8,11 +8,10 @@ mod prompt;
 mod robust;
 mod scrub;
 
-use std::sync::Arc;
-
+use chronicle::app::Services;
 use chronicle::app::config::Config;
 use chronicle::app::demo::{DemoSpec, Faults, generate, plant_faults};
-use chronicle::store::{EventStore, OpenMode, SqliteStore};
+use chronicle::store::{self, Access, Store};
 use chronicle::tui::Driver;
 use chronicle::tui::action::Action;
 use chronicle::tui::keymap::Keymap;
@@ -37,7 +36,7 @@ const SIZE: (u16, u16) = (120, 40);
 /// A seeded demo database; the temp dir lives as long as this.
 struct Demo {
     _dir: TempDir,
-    db: Arc<SqliteStore>,
+    db: Store,
     faults: Faults,
     /// When seeding began: clocks at or after it were made by the test.
     started: DateTime<Utc>,
@@ -49,25 +48,23 @@ impl Demo {
         let started = Utc::now();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("demo.db").display());
-        let db = Arc::new(
-            SqliteStore::open(&url, OpenMode::CreateIfMissing)
-                .await
-                .expect("open store"),
-        );
+        let db = store::open(&url, Access::CreateIfMissing)
+            .await
+            .expect("open store");
         let config = Config::default();
         let streams = generate(DemoSpec {
             orders: ORDERS,
             seed: SEED,
             snapshot_every: config.snapshot_every,
         });
-        for r in db.import(streams).await.expect("import") {
+        for r in db.events().import(streams).await.expect("import") {
             r.expect("import stream");
         }
-        let deps = Deps::sqlite(&db, &config, "tester@host".into());
+        let services = Services::new(db.clone(), &config);
         let faults = plant_faults(
-            &deps.loader,
-            &deps.projector,
-            deps.read_model.as_ref(),
+            &services.loader,
+            &services.projector,
+            db.read_model().as_ref(),
             SEED,
         )
         .await
@@ -82,7 +79,8 @@ impl Demo {
 
     /// A started debugger over this database, as `chronicle tui` would open it.
     async fn driver(&self, read_only: bool, theme: Theme) -> Driver {
-        let deps = Deps::sqlite(&self.db, &Config::default(), "tester@host".into());
+        let services = Services::new(self.db.clone(), &Config::default());
+        let deps = Deps::new(services, "tester@host".into());
         let mut app = App::new(
             "sqlite://demo.db".into(),
             read_only,

@@ -30,8 +30,8 @@ async fn prompt_confirms_cancels_and_shows_a_rejection_in_place() {
     let mut d = demo.driver(false, Theme::monochrome()).await;
     let a = panes();
     let (id, total) = pending_order(&d);
-    let version = demo.db.stream_version(&id).await.unwrap();
-    let head = demo.db.head_position().await.unwrap();
+    let version = demo.db.events().stream_version(&id).await.unwrap();
+    let head = demo.db.events().head_position().await.unwrap();
     assert!(!total.starts_with("1.00 "), "the wrong amount must differ");
 
     // The confirm line spells out the exact command, with the full id.
@@ -53,7 +53,7 @@ async fn prompt_confirms_cancels_and_shows_a_rejection_in_place() {
     assert!(matches!(d.app.mode, Mode::Normal));
     let line = text_in(&render(&d, SIZE), a.prompt);
     assert!(line.starts_with(&format!("cancelled: {exact}")), "{line}");
-    assert_eq!(demo.db.head_position().await.unwrap(), head);
+    assert_eq!(demo.db.events().head_position().await.unwrap(), head);
 
     // Confirmed, the domain rejects the amount; the rejection is shown in place.
     prompt(&mut d, &typed).await;
@@ -70,11 +70,11 @@ async fn prompt_confirms_cancels_and_shows_a_rejection_in_place() {
         "{line}"
     );
     assert_eq!(
-        demo.db.head_position().await.unwrap(),
+        demo.db.events().head_position().await.unwrap(),
         head,
         "nothing written"
     );
-    assert_eq!(demo.db.stream_version(&id).await.unwrap(), version);
+    assert_eq!(demo.db.events().stream_version(&id).await.unwrap(), version);
     snapshot(
         "prompt_rejected",
         "the confirmed pay with a wrong amount: the domain's rejection on the prompt line, nothing written",
@@ -87,7 +87,7 @@ async fn a_confirmed_write_shows_its_success_and_opens_the_order() {
     let demo = Demo::new().await;
     let mut d = demo.driver(false, Theme::monochrome()).await;
     let a = panes();
-    let head = demo.db.head_position().await.unwrap();
+    let head = demo.db.events().head_position().await.unwrap();
     prompt(&mut d, "create c-9 SKU-1:2:3.50").await;
     assert!(matches!(&d.app.mode, Mode::Confirm(text, _) if text == "create c-9 SKU-1:2:3.50 EUR"));
     d.send(key(KeyCode::Char('y'))).await;
@@ -102,13 +102,18 @@ async fn a_confirmed_write_shows_its_success_and_opens_the_order() {
     assert!(message.ends_with(": OrderCreated → v1"), "{message}");
     let line = text_in(&render(&d, SIZE), a.prompt);
     assert!(line.starts_with(&message), "{line}");
-    assert_eq!(demo.db.stream_version(&created).await.unwrap(), 1);
-    assert_eq!(demo.db.head_position().await.unwrap(), head + 1);
+    assert_eq!(demo.db.events().stream_version(&created).await.unwrap(), 1);
+    assert_eq!(demo.db.events().head_position().await.unwrap(), head + 1);
     assert!(d.app.orders.rows.iter().any(|r| r.id == created));
     assert_eq!(d.app.stream.order.as_deref(), Some(created.as_str()));
     assert_eq!((d.app.stream.cursor, d.app.stream.head), (1, 1));
     // The operator is the event's actor, the debugger its source.
-    let event = &demo.db.read_stream(&created, 1, 1, 1).await.unwrap()[0];
+    let event = &demo
+        .db
+        .events()
+        .read_stream(&created, 1, 1, 1)
+        .await
+        .unwrap()[0];
     assert!(
         event.metadata.contains("\"actor\":\"tester@host\""),
         "{}",
@@ -153,7 +158,7 @@ async fn read_only_refuses_writes() {
     let demo = Demo::new().await;
     let mut d = demo.driver(true, Theme::monochrome()).await;
     let (id, total) = pending_order(&d);
-    let head = demo.db.head_position().await.unwrap();
+    let head = demo.db.events().head_position().await.unwrap();
     let amount = total.split(' ').next().unwrap();
     prompt(&mut d, &format!("pay {} card {amount}", &id[..8])).await;
     let buf = render(&d, SIZE);
@@ -164,7 +169,7 @@ async fn read_only_refuses_writes() {
     let line = text_in(&buf, a.prompt);
     assert!(line.starts_with("read-only:"), "{line}");
     assert!(line.contains("refuses writes"), "{line}");
-    assert_eq!(demo.db.head_position().await.unwrap(), head);
+    assert_eq!(demo.db.events().head_position().await.unwrap(), head);
     snapshot(
         "read_only",
         "--read-only: a write at the prompt is refused with the read-only message",

@@ -58,7 +58,7 @@ async fn control_characters_in_stored_text_are_shown_escaped() {
     let stream = id.to_stream_id();
 
     // The command service refuses control characters …
-    let deps = Deps::sqlite(&demo.db, &Config::default(), "tester@host".into());
+    let services = Services::new(demo.db.clone(), &Config::default());
     let create = CommandRequest {
         order_id: id,
         command: OrderCommand::CreateOrder {
@@ -70,7 +70,7 @@ async fn control_characters_in_stored_text_are_shown_escaped() {
         id_generated: false,
         context: CommandContext::default(),
     };
-    let refused = deps.service.execute(&create, at()).await.unwrap_err();
+    let refused = services.commands.execute(&create, at()).await.unwrap_err();
     assert!(refused.to_string().contains("customer id"), "{refused}");
 
     // … so such text comes from elsewhere (an older writer, an import): store it directly.
@@ -103,6 +103,7 @@ async fn control_characters_in_stored_text_are_shown_escaped() {
         })
         .collect();
     demo.db
+        .events()
         .append(AppendRequest {
             stream_id: &stream,
             expected_version: 0,

@@ -1,5 +1,6 @@
 //! Input mode: line editing, and submitting a filter, a search or a time; confirmations.
 
+use chronicle::domain::OrderStatus;
 use chronicle::store::OrderFilter;
 use chronicle::tui::action::{Action, Effect, Loaded};
 use chronicle::tui::state::{InputKind, Level, LineInput, Mode, Pane, Pending};
@@ -83,7 +84,7 @@ fn filter_submit_reloads_the_first_page_with_the_parsed_filter() {
     type_str(&mut app, " paid ");
     let fx = press(&mut app, k(KeyCode::Enter));
     let q = orders_query(&fx);
-    assert_eq!(q.filter, OrderFilter::Status("Paid".into()));
+    assert_eq!(q.filter, OrderFilter::Status(OrderStatus::Paid));
     assert_eq!(q.sort, app.orders.sort);
     assert_eq!(q.after, None);
     assert!(matches!(&fx[0], Effect::LoadOrders { tag, .. } if *tag == app.tags.orders));
@@ -137,7 +138,7 @@ fn a_bad_filter_leaves_the_previous_filter_in_effect() {
     let fx = press(&mut app, c('r'));
     assert_eq!(
         orders_query(&fx).filter,
-        OrderFilter::Status("Paid".into()),
+        OrderFilter::Status(OrderStatus::Paid),
         "reload after a bad filter"
     );
 }

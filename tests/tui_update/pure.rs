@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use chronicle::domain::{
-    Currency, ItemRemoved, Order, OrderCreated, OrderEvent, OrderId, OrderPaid, Sku, evolve,
+    Currency, ItemRemoved, Order, OrderCreated, OrderEvent, OrderId, OrderPaid, OrderStatus, Sku,
+    evolve,
 };
 use chronicle::store::OrderFilter;
 use chronicle::tui::fields::{Change, diff_fields};
@@ -19,10 +20,10 @@ fn filters_parse_by_key_or_by_the_shape_of_a_bare_word() {
     let cases = [
         ("", OrderFilter::All),
         ("   ", OrderFilter::All),
-        ("paid", OrderFilter::Status("Paid".into())),
-        ("CANCELLED", OrderFilter::Status("Cancelled".into())),
-        ("status:shipped", OrderFilter::Status("Shipped".into())),
-        ("s:pending", OrderFilter::Status("Pending".into())),
+        ("paid", OrderFilter::Status(OrderStatus::Paid)),
+        ("CANCELLED", OrderFilter::Status(OrderStatus::Cancelled)),
+        ("status:shipped", OrderFilter::Status(OrderStatus::Shipped)),
+        ("s:pending", OrderFilter::Status(OrderStatus::Pending)),
         ("customer:cust-1", OrderFilter::Customer("cust-1".into())),
         ("c:bob", OrderFilter::Customer("bob".into())),
         ("id:3F2A", OrderFilter::IdPrefix("3f2a".into())),

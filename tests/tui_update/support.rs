@@ -30,10 +30,7 @@ pub fn oid(i: usize) -> String {
 
 /// A page key after order `i`.
 pub fn key_after(i: usize) -> PageKey {
-    PageKey {
-        sort_value: oid(i),
-        order_id: oid(i),
-    }
+    PageKey::Id { order_id: oid(i) }
 }
 
 /// Rows for orders `from..from + n`.

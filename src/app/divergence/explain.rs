@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
+use super::diff::{FieldDiff, diff, diff_rows};
 use crate::app::error::AppError;
 use crate::app::loader::Loader;
-use super::diff::{FieldDiff, diff, diff_rows};
 use crate::app::projection::Projection;
 use crate::domain::{Order, OrderId, OrderSummary, evolve};
 use crate::store::{ReadModel, SummaryRow};

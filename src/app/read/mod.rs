@@ -208,7 +208,8 @@ impl ReadSide {
 
     /// Where the projection and the replay part for one order.
     pub async fn explain(&self, id: OrderId) -> Result<Explanation, AppError> {
-        super::divergence::explain(&self.loader, self.read_model.as_ref(), self.projection, id).await
+        super::divergence::explain(&self.loader, self.read_model.as_ref(), self.projection, id)
+            .await
     }
 
     /// The log head, the projector's checkpoint, dead letters, and one stream's head.

@@ -6,7 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
 use crate::domain::{Currency, OrderStatus};
-use crate::store::{Stored, StoreError};
+use crate::store::{StoreError, Stored};
 
 /// Formats a timestamp so that text order is time order (fixed width, UTC, microseconds).
 pub(super) fn format_time(t: DateTime<Utc>) -> String {
@@ -52,7 +52,6 @@ fn parse_stored_time(s: &str) -> Option<DateTime<Utc>> {
     )?;
     Some(date.and_time(time).and_utc())
 }
-
 
 /// A stored timestamp, or its text when it does not parse.
 pub(super) fn read_time(raw: String) -> Stored<DateTime<Utc>> {

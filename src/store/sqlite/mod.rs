@@ -63,9 +63,7 @@ pub(super) fn remove_files(path: &Path) -> Result<(), StoreError> {
 }
 
 use import::SqliteImport;
-use sql::{
-    EVENT_COLS, EventRow, append_sql, bind_event, is_version_conflict, rows_to_events,
-};
+use sql::{EVENT_COLS, EventRow, append_sql, bind_event, is_version_conflict, rows_to_events};
 
 use super::{
     Access, AppendRequest, Appended, EventStore, IdempotencyRecord, ImportSession, LoadedStream,
@@ -94,7 +92,8 @@ impl SqliteStore {
             return Err(StoreError::Missing(path.display().to_string()));
         }
         let shown = path.display().to_string();
-        let open_err = |e: sqlx::Error| StoreError::from(e).context(&format!("cannot open database {shown}"));
+        let open_err =
+            |e: sqlx::Error| StoreError::from(e).context(&format!("cannot open database {shown}"));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)

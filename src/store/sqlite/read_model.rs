@@ -7,12 +7,12 @@ use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Executor, Sqlite, SqliteConnection, Transaction};
 
 use super::SqliteStore;
-use super::sql::{EVENT_COLS, EventRow, placeholders, rows_to_events};
-use crate::store::read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, SummaryRow};
 use super::codec::{
     format_time, parse_time, read_currency, read_status, read_time, read_total, write_currency,
     write_status, write_time, write_total,
 };
+use super::sql::{EVENT_COLS, EventRow, placeholders, rows_to_events};
+use crate::store::read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, SummaryRow};
 use crate::store::{StoreError, StoredEvent};
 
 const ROW_COLS: &str = "order_id, customer_id, status, currency, total, item_count, line_count, \
