@@ -8,6 +8,7 @@ use super::args::{OrderCmd, Source, WriteOpts};
 use super::ctx::{Ctx, Failure, emit, item, order_id, print_json, to_json};
 use super::output;
 use crate::app::metadata::{CommandContext, local_actor};
+use crate::app::read::{OrderView, OutcomeView};
 use crate::app::{AppError, At, CommandRequest, transfer};
 use crate::domain::{Currency, OrderCommand, OrderId, OrderStatus, Sku, parse_amount};
 
@@ -35,7 +36,7 @@ async fn write(
     };
     let outcome = services.commands.execute(&req, Utc::now()).await?;
     if opts.json {
-        print_json(&output::outcome_json(&outcome))?;
+        print_json(&to_json(&OutcomeView::from(&outcome))?)?;
     } else {
         emit(&format!("{}\n", output::outcome_text(verb, &outcome)))?;
     }
@@ -168,7 +169,7 @@ async fn order_read(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
             let services = ctx.reader().await?;
             let order = services.read.state(id, at).await?;
             if json {
-                print_json(&output::order_json(&order))?;
+                print_json(&to_json(&OrderView::from(&order))?)?;
             } else {
                 emit(&output::order_text(&order))?;
             }

@@ -2,42 +2,12 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{Value, json};
-
 use crate::app::CommandOutcome;
 use crate::app::read::ListEntry;
-use crate::domain::{Order, OrderStatus, OrderSummary};
+use crate::domain::{Order, OrderSummary};
 use crate::store::StoredEvent;
 
 pub use crate::text::printable;
-
-/// The order as the `show --json` object.
-pub fn order_json(o: &Order) -> Value {
-    json!({
-        "order_id": o.id.to_string(),
-        "customer_id": o.customer_id,
-        "status": o.status.map(OrderStatus::as_str),
-        "currency": o.currency.code(),
-        "total": o.total().to_string(),
-        "items": o.items.iter().map(|i| json!({
-            "sku": i.sku.as_str(),
-            "quantity": i.quantity,
-            "unit_price": i.unit_price.to_string(),
-            "line_total": i.line_total().to_string(),
-        })).collect::<Vec<_>>(),
-        "payment": o.payment.as_ref().map(|p| json!({
-            "method": p.method, "amount": p.amount.to_string(), "paid_at": p.paid_at,
-        })),
-        "tracking_number": o.tracking_number,
-        "cancel_reason": o.cancel_reason,
-        "created_at": o.created_at,
-        "updated_at": o.updated_at,
-        "shipped_at": o.shipped_at,
-        "delivered_at": o.delivered_at,
-        "cancelled_at": o.cancelled_at,
-        "version": o.version,
-    })
-}
 
 /// The order as a block of aligned lines.
 pub fn order_text(o: &Order) -> String {
@@ -82,18 +52,6 @@ pub fn order_text(o: &Order) -> String {
         let _ = writeln!(s, "updated   {t}");
     }
     s
-}
-
-/// A write's result.
-pub fn outcome_json(o: &CommandOutcome) -> Value {
-    json!({
-        "order_id": o.order.id.to_string(),
-        "version": o.order.version,
-        "status": o.order.status.map(OrderStatus::as_str),
-        "total": o.order.total().to_string(),
-        "events": o.events.iter().map(crate::domain::OrderEvent::event_type).collect::<Vec<_>>(),
-        "replayed": o.replayed,
-    })
 }
 
 /// A write's result in words.

@@ -1,4 +1,48 @@
-//! The event store: one trait, one module per backend. No sqlx type crosses the trait.
+//! The event store: three traits ([`EventStore`], [`ReadModel`], [`BrowseStore`]), one module
+//! per backend, picked by URL in [`open`]. No driver type crosses the traits.
+//!
+//! # The contract
+//!
+//! What every backend guarantees, whoever else has the database open (other handles, other
+//! processes). `tests/store_conformance` checks each point against each backend; a new
+//! backend adds its factory there.
+//!
+//! - **Appends are atomic.** [`EventStore::append`] writes all of a command's events or none,
+//!   and its idempotency record and snapshot in the same transaction. A refused append
+//!   (`Conflict`, `IdempotencyKeyTaken`, any error) leaves events, snapshots and keys as they
+//!   were; no reader ever sees part of an append.
+//! - **Versions are contiguous from 1 per stream,** and the unique (stream, version) key is
+//!   the concurrency check: an append whose expected version is not the stream's current one
+//!   is [`StoreError::Conflict`] (with the actual version) and writes nothing, so of
+//!   concurrent appends at one version exactly one lands.
+//! - **The global log never skips or repeats.** Positions are positive and strictly
+//!   increasing in the order commits become visible: a reader that has seen position P never
+//!   later sees a new event below P, so following [`EventStore::read_all`] from the last
+//!   position seen yields every committed event exactly once, under any concurrency.
+//!   Positions may have gaps: count events with [`EventStore::count_after`].
+//! - **Import sessions and projection transactions are isolated.** Nothing written in one
+//!   ([`EventStore::begin_import`], [`ReadModel::begin_projection`]) is visible before
+//!   `commit`, and dropping it uncommitted leaves no trace. While an import session is open
+//!   the versions it read stay true: a concurrent append to its streams waits (and then
+//!   conflicts) or makes the import fail, never both land. Projection transactions are
+//!   serialised with one another: a read-then-write of the projector state loses no other
+//!   transaction's committed write.
+//! - **Ids order by bytes.** Stream and order ids compare as their UTF-8 bytes, never by a
+//!   collation (`"B" < "a" < "é"`): keyset paging, [`EventStore::read_by_stream`],
+//!   [`EventStore::list_streams`], [`ReadModel::rows_after`] and
+//!   [`BrowseStore::streams_with_prefix`] order that way, and a prefix matches every id that
+//!   starts with it.
+//! - **Text comes back as stored.** Payload, metadata, snapshot state and row `lines` read
+//!   back byte for byte (key order, whitespace, unicode escapes); the store never
+//!   re-serialises them. A read-model field whose text does not parse reads back as
+//!   [`Stored::Invalid`] with that text.
+//! - **Read-only writes nothing.** A handle opened [`Access::ReadOnly`] refuses every write
+//!   (append, snapshot, import, projection transaction) with [`StoreError::ReadOnly`] before
+//!   any check, and leaves the database unchanged. `ReadOnly` and `ReadWrite` on a missing
+//!   database are [`StoreError::Missing`] and create nothing.
+//! - **Timestamps round-trip to the microsecond** (finer digits are not kept) and compare as
+//!   instants.
+//! - **What is committed is durable:** every other handle, and every later open, reads it.
 
 pub mod browse;
 mod error;

@@ -12,3 +12,4 @@ mod lifecycle;
 mod read_side;
 mod storage;
 mod transfer;
+mod urls;

@@ -10,9 +10,11 @@ use serde::Serialize;
 mod divergence;
 mod orders;
 mod stream;
+mod views;
 
 pub use divergence::OrderDivergence;
 pub use orders::{ListEntry, OrderListing, OrdersPage};
+pub use views::{OrderView, OutcomeView, PaymentView};
 pub use stream::{Correlated, CorrelatedEvent, EventView, RawEvent, StreamWindow, Upcast};
 
 use super::divergence::{CheckReport, Explanation};

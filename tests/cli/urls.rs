@@ -1,0 +1,125 @@
+//! Database URLs: read once, validated once. A URL that names no lasting database, has no
+//! scheme or an unknown one is refused with exit 2 before anything is written anywhere, and
+//! the message never shows a password.
+
+use std::path::Path;
+
+use crate::harness::{Chronicle, assert_fails, describe};
+
+/// Every file in the sandbox: nothing may appear when a URL is refused.
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn urls_that_would_store_nothing_lasting_are_refused_before_a_write() {
+    let c = Chronicle::new();
+    let before = files(&c.path(""));
+    let create = [
+        "order",
+        "create",
+        "--customer",
+        "c",
+        "--item",
+        "A:1:1",
+    ];
+    for url in [
+        "",
+        "sqlite:",
+        "sqlite://",
+        "sqlite::memory:",
+        "sqlite://:memory:",
+        "sqlite://t.db?mode=memory",
+        "sqlite://t.db?mode=rwc",
+        "t.db",
+        "./t.db",
+        "mysql://root@localhost/shop",
+    ] {
+        let out = c.run_at(url, &create);
+        let line = assert_fails(&out, 2);
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("created"),
+            "{url:?}: {}",
+            describe(&out)
+        );
+        assert!(line.contains("database URL"), "{url:?}: {line}");
+        for args in [&["order", "list"][..], &["check"], &["migrate"]] {
+            assert_fails(&c.run_at(url, args), 2);
+        }
+    }
+    assert_eq!(files(&c.path("")), before, "a refused URL created a file");
+}
+
+#[test]
+fn an_empty_database_url_variable_is_refused_not_defaulted() {
+    let c = Chronicle::new();
+    // Without --database-url, so the variable is what is read.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .current_dir(c.path(""))
+        .env_clear()
+        .env("DATABASE_URL", "")
+        .args(["--config", &c.config.display().to_string()])
+        .args(["order", "create", "--customer", "c", "--item", "A:1:1"])
+        .output()
+        .expect("run chronicle");
+    let line = assert_fails(&out, 2);
+    assert!(line.contains("empty"), "{line}");
+    assert!(!c.path("chronicle.db").exists());
+}
+
+#[test]
+fn unknown_schemes_are_named_without_their_password() {
+    let c = Chronicle::new();
+    for (url, shown) in [
+        ("mysql://app:hunter2@db.internal/shop", "app:***@db.internal"),
+        ("postgres://app:hunter2@127.0.0.1:1/shop", "app:***@127.0.0.1"),
+        ("redis://:hunter2@cache", ":***@cache"),
+    ] {
+        let out = c.run_at(url, &["order", "list"]);
+        let line = assert_fails(&out, 2);
+        assert!(line.contains(shown), "{url}: {line}");
+        let all = describe(&out);
+        assert!(!all.contains("hunter2"), "{url}: the password leaked: {all}");
+    }
+}
+
+#[test]
+fn malformed_text_fields_are_bad_input_and_lifecycle_rules_are_rejections() {
+    let c = Chronicle::new();
+    let id = c.create(&["A:2:12.49"]);
+    let before = c.event_count();
+    let long = "x".repeat(201);
+    let cases: &[&[&str]] = &[
+        &["order", "create", "--customer", "", "--item", "A:1:1"],
+        &["order", "create", "--customer", "   ", "--item", "A:1:1"],
+        &["order", "create", "--customer", &long, "--item", "A:1:1"],
+        &["order", "create", "--customer", "a\u{7}b", "--item", "A:1:1"],
+        &["order", "pay", &id, "--method", "", "--amount", "24.98"],
+        &["order", "pay", &id, "--method", &long, "--amount", "24.98"],
+        &["order", "cancel", &id, "--reason", ""],
+        &["order", "cancel", &id, "--reason", "line\nbreak"],
+    ];
+    for args in cases {
+        let line = assert_fails(&c.run(args), 2);
+        assert!(line.contains("printable characters"), "{args:?}: {line}");
+    }
+    assert_eq!(c.event_count(), before);
+    c.ok(&["order", "pay", &id, "--method", "card", "--amount", "24.98"]);
+    for args in [
+        &["order", "ship", &id, "--tracking", ""][..],
+        &["order", "ship", &id, "--tracking", "T\u{1b}[2J"],
+    ] {
+        assert_fails(&c.run(args), 2);
+    }
+    // The same shape that is fine, against a lifecycle rule, is a rejection (exit 3).
+    let line = assert_fails(
+        &c.run(&["order", "pay", &id, "--method", "card", "--amount", "24.98"]),
+        3,
+    );
+    assert!(line.contains("rejected"), "{line}");
+}
