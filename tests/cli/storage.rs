@@ -217,3 +217,20 @@ fn no_command_panics_on_a_closed_stdout() {
         );
     }
 }
+
+#[test]
+fn a_stored_row_that_is_not_json_is_named_as_corrupt_data_not_a_storage_failure() {
+    let c = Chronicle::new();
+    let id = c.create(&["A:1:1.00"]);
+    let position = c.events(&id)[0]["global_position"]
+        .as_i64()
+        .expect("position");
+    let update = format!("UPDATE events SET metadata = 'not json' WHERE stream_id = '{id}'");
+    assert_eq!(tamper(&c.db(), true, &[&update]), 1);
+    let line = assert_fails(&c.run(&["export"]), 6);
+    assert!(
+        line.contains(&format!("corrupt metadata at global position {position}")),
+        "{line}"
+    );
+    assert!(!line.contains("storage failure"), "{line}");
+}
