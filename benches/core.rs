@@ -24,6 +24,10 @@ const RAW_TABLE: &str = "CREATE TABLE events (
     UNIQUE (stream_id, version))";
 const INSERT: &str = "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) VALUES ";
 
+#[path = "common/paired.rs"]
+mod paired;
+use paired::paired;
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -279,10 +283,13 @@ async fn long_stream(
     (store, id)
 }
 
-fn report(name: &str, ours: Duration, base: Duration, units: f64, unit: &str) {
+/// Medians of each side, their ratio, and the median of the paired per-round ratios.
+fn report(name: &str, ours: &[Duration], base: &[Duration], units: f64, unit: &str) {
+    let pairs = paired(ours, base);
+    let (ours, base) = (median(ours.to_vec()), median(base.to_vec()));
     let (o, b) = (units / ours.as_secs_f64(), units / base.as_secs_f64());
     println!(
-        "{name:<44} chronicle {o:>12.0} {unit}/s   baseline {b:>12.0} {unit}/s   ratio {:.2}",
+        "{name:<44} chronicle {o:>12.0} {unit}/s   baseline {b:>12.0} {unit}/s   ratio {:.2}   {pairs}",
         o / b
     );
 }
@@ -342,20 +349,26 @@ async fn bench_flows(rounds: usize, flows: usize) {
     }
     report(
         &format!("create>pay>ship, {flows} flows ({} events)", flows * 3),
-        median(ours),
-        median(base.clone()),
+        &ours,
+        &base,
         (flows * 3) as f64,
         "events",
     );
-    let mut store_only = Vec::new();
-    for _ in 0..rounds {
+    let (mut store_only, mut base) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
         let tmp = tempfile::tempdir().unwrap();
+        if round % 2 == 0 {
+            base.push(flows_raw(tmp.path(), &rows).await);
+        }
         store_only.push(flows_store_only(tmp.path(), &rows).await);
+        if round % 2 == 1 {
+            base.push(flows_raw(tmp.path(), &rows).await);
+        }
     }
     report(
         "  (diagnostic: EventStore::append alone)",
-        median(store_only),
-        median(base),
+        &store_only,
+        &base,
         (flows * 3) as f64,
         "events",
     );
@@ -381,8 +394,8 @@ async fn bench_import(rounds: usize, import_events: usize) {
     }
     report(
         &format!("import of {n} events (JSON lines file)"),
-        median(ours),
-        median(base),
+        &ours,
+        &base,
         n as f64,
         "events",
     );
@@ -407,6 +420,12 @@ async fn bench_load(rounds: usize, long: u64) {
         t_without.push(s.elapsed());
         assert_eq!((a.version, a.items.len()), (b.version, b.items.len()));
     }
+    // Per pair: time with snapshots over time without (below 1: snapshots help).
+    let pairs = paired(&t_without, &t_with);
+    println!(
+        "  load pairs: median {:.4} (min {:.4}, max {:.4}, {} pairs)",
+        pairs.median, pairs.min, pairs.max, pairs.rounds
+    );
     let (w, o) = (median(t_with), median(t_without));
     println!(
         "{:<44} with snapshots {:>9.3} ms   without {:>9.3} ms   ratio {:.3} (target <= 0.05)",

@@ -13,6 +13,10 @@ use chronicle::domain::{OrderEvent, UpcastContext};
 use chronicle::store::{self, Access, Store};
 use sqlx::sqlite::SqlitePoolOptions;
 
+#[path = "common/paired.rs"]
+mod paired;
+use paired::paired;
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -95,7 +99,7 @@ fn services(db: &Store, batch_size: u32) -> Services {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let quick = std::env::var_os("BENCH_QUICK").is_some();
-    let (events, rounds) = if quick { (20_000, 1) } else { (1_000_000, 3) };
+    let (events, rounds) = if quick { (20_000, 1) } else { (1_000_000, 5) };
     let events = std::env::var("BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -145,24 +149,32 @@ async fn main() {
         }
     }
     assert_eq!(scanned, events);
-    let (o, b) = (median(ours), median(base));
+    let pairs = paired(&ours, &base);
+    let (o, b) = (median(ours), median(base.clone()));
     println!(
-        "projector catch-up (batch {batch})      {:>10.0} events/s   raw scan + decode {:>10.0} events/s   ratio {:.2} (target >= 0.70 at 1M events)",
+        "projector catch-up (batch {batch})      {:>10.0} events/s   raw scan + decode {:>10.0} events/s   ratio {:.2} (target >= 0.70 at 1M events)   {pairs}",
         events as f64 / o.as_secs_f64(),
         events as f64 / b.as_secs_f64(),
         b.as_secs_f64() / o.as_secs_f64()
     );
 
-    let mut checks = Vec::new();
-    for _ in 0..rounds {
+    let (mut checks, mut check_base) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            check_base.push(raw_scan(&path, 1000).await.0);
+        }
         let s = Instant::now();
         let report = services.read.check(None, |_| {}).await.unwrap();
         checks.push(s.elapsed());
         assert_eq!(report.orders, orders);
+        if round % 2 == 1 {
+            check_base.push(raw_scan(&path, 1000).await.0);
+        }
     }
+    let pairs = paired(&checks, &check_base);
     let c = median(checks);
     println!(
-        "check over {orders} orders              {:>10.0} orders/s ({:.0} events/s)   ratio to raw scan {:.2}",
+        "check over {orders} orders              {:>10.0} orders/s ({:.0} events/s)   ratio to raw scan {:.2}   {pairs}",
         orders as f64 / c.as_secs_f64(),
         events as f64 / c.as_secs_f64(),
         b.as_secs_f64() / c.as_secs_f64()

@@ -147,7 +147,39 @@ pub trait BrowseStore: Send + Sync {
     ) -> Result<Vec<String>, StoreError>;
 }
 
-/// The smallest string greater than every string starting with `prefix`, for index ranges.
-pub fn prefix_end(prefix: &str) -> String {
-    format!("{prefix}\u{10FFFF}")
+/// The smallest string greater than every string that starts with `prefix`, in byte order
+/// (UTF-8 byte order is code-point order): the prefix with its last character replaced by the
+/// next one. `None` when there is none (an empty prefix, or one of only U+10FFFF): then every
+/// string at or above `prefix` starts with it.
+pub fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // The next scalar value, skipping the surrogate gap.
+        let next = (u32::from(last) + 1..=0x10_FFFF).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_end;
+
+    #[test]
+    fn the_prefix_end_bounds_exactly_the_strings_that_start_with_the_prefix() {
+        assert_eq!(prefix_end("a").as_deref(), Some("b"));
+        assert_eq!(prefix_end("3f2a").as_deref(), Some("3f2b"));
+        assert_eq!(prefix_end("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+        assert_eq!(prefix_end("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_end(""), None);
+        assert_eq!(prefix_end("\u{10FFFF}"), None);
+        let end = prefix_end("a").unwrap();
+        for s in ["a", "a\u{10FFFF}", "a\u{10FFFF}z", "azzz"] {
+            assert!(s.as_bytes() < end.as_bytes(), "{s:?}");
+        }
+        assert!("b".as_bytes() >= end.as_bytes());
+    }
 }

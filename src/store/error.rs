@@ -90,16 +90,16 @@ impl PartialEq for StoreError {
         match (self, other) {
             (
                 E::Conflict {
-                    stream_id: a,
-                    expected: b,
-                    actual: c,
+                    stream_id,
+                    expected,
+                    actual,
                 },
                 E::Conflict {
-                    stream_id: x,
-                    expected: y,
-                    actual: z,
+                    stream_id: other_stream,
+                    expected: other_expected,
+                    actual: other_actual,
                 },
-            ) => (a, b, c) == (x, y, z),
+            ) => (stream_id, expected, actual) == (other_stream, other_expected, other_actual),
             (E::IdempotencyKeyTaken(a), E::IdempotencyKeyTaken(b))
             | (E::Missing(a), E::Missing(b))
             | (E::InvalidUrl(a), E::InvalidUrl(b))

@@ -249,7 +249,7 @@ pub async fn check(
             }
             Scanned::Order(order) => order,
         };
-        let summary = order.as_ref().and_then(OrderSummary::from_order);
+        let summary = order.as_deref().and_then(OrderSummary::from_order);
         let version = order.as_ref().map_or(0, |o| o.version);
         report.add(classify(
             &stream,
@@ -323,7 +323,7 @@ impl<'a> RowCursor<'a> {
 /// One stream of the scan.
 enum Scanned {
     /// Its replayed state (`None` for a stream id that is not an order).
-    Order(Option<Order>),
+    Order(Option<Box<Order>>),
     /// The first event that does not decode.
     Corrupt(CorruptEvent),
 }
@@ -372,8 +372,8 @@ impl<'a> StreamScan<'a> {
         let stream = first.stream_id.clone();
         let mut order = stream.parse::<OrderId>().ok().map(Order::empty);
         let mut corrupt = None;
-        let result = |order, corrupt: Option<CorruptEvent>| {
-            corrupt.map_or(Scanned::Order(order), Scanned::Corrupt)
+        let result = |order: Option<Order>, corrupt: Option<CorruptEvent>| {
+            corrupt.map_or(Scanned::Order(order.map(Box::new)), Scanned::Corrupt)
         };
         loop {
             while let Some(e) = self.page.front() {

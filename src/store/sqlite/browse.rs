@@ -19,6 +19,14 @@ enum Bind {
     Int(i64),
 }
 
+/// ` AND column < end` for the end of `prefix`'s range, when it has one.
+fn push_below(sql: &mut String, binds: &mut Vec<Bind>, column: &'static str, prefix: &str) {
+    if let Some(end) = prefix_end(prefix) {
+        let _ = write!(sql, " AND {column} < ?");
+        binds.push(Bind::Text(end));
+    }
+}
+
 /// Assembles the page statement: only fixed SQL fragments, every value bound.
 fn page_sql(q: &OrderPageQuery) -> (String, Vec<Bind>) {
     let mut binds = Vec::new();
@@ -36,15 +44,14 @@ fn page_sql(q: &OrderPageQuery) -> (String, Vec<Bind>) {
                 .unwrap_or_default(),
         ));
         binds.push(Bind::Text(prefix.clone()));
-        binds.push(Bind::Text(prefix_end(&prefix)));
-        binds.push(Bind::Int(limit));
-        return (
+        let mut sql = String::from(
             "SELECT stream_id, MAX(version), stream_id FROM events \
-             WHERE stream_id > ? AND stream_id >= ? AND stream_id < ? \
-             GROUP BY stream_id ORDER BY stream_id LIMIT ?"
-                .into(),
-            binds,
+             WHERE stream_id > ? AND stream_id >= ?",
         );
+        push_below(&mut sql, &mut binds, "stream_id", &prefix);
+        sql.push_str(" GROUP BY stream_id ORDER BY stream_id LIMIT ?");
+        binds.push(Bind::Int(limit));
+        return (sql, binds);
     }
     let (sort_col, sort_expr, dir) = match q.sort {
         OrderSort::Id => ("r.order_id", "r.order_id", "ASC"),
@@ -58,14 +65,14 @@ fn page_sql(q: &OrderPageQuery) -> (String, Vec<Bind>) {
     match &q.filter {
         OrderFilter::All => {}
         OrderFilter::IdPrefix(p) => {
-            sql.push_str(" AND r.order_id >= ? AND r.order_id < ?");
+            sql.push_str(" AND r.order_id >= ?");
             binds.push(Bind::Text(p.clone()));
-            binds.push(Bind::Text(prefix_end(p)));
+            push_below(&mut sql, &mut binds, "r.order_id", p);
         }
         OrderFilter::Customer(p) => {
-            sql.push_str(" AND r.customer_id >= ? AND r.customer_id < ?");
+            sql.push_str(" AND r.customer_id >= ?");
             binds.push(Bind::Text(p.clone()));
-            binds.push(Bind::Text(prefix_end(p)));
+            push_below(&mut sql, &mut binds, "r.customer_id", p);
         }
         OrderFilter::Status(s) => {
             sql.push_str(" AND r.status = ?");
@@ -169,17 +176,16 @@ impl BrowseStore for SqliteStore {
         correlation_id: &str,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        // instr() on the compact JSON text rejects most rows cheaply; json_extract confirms.
-        let needle = format!(
-            "\"correlation_id\":{}",
-            serde_json::Value::String(correlation_id.to_string())
-        );
+        // instr() rejects most rows cheaply, json_extract decides. Metadata is stored as written
+        // (an import keeps its spacing and escapes), so the filter only asks for the id's text,
+        // and lets through any row with an escape, where the id may be spelled differently.
         let sql = format!(
-            "SELECT {EVENT_COLS} FROM events WHERE instr(metadata, ?) > 0 \
+            "SELECT {EVENT_COLS} FROM events \
+             WHERE (instr(metadata, ?) > 0 OR instr(metadata, '\\') > 0) \
              AND json_extract(metadata, '$.correlation_id') = ? ORDER BY global_position LIMIT ?"
         );
         let rows: Vec<EventRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(needle)
+            .bind(correlation_id)
             .bind(correlation_id)
             .bind(i64::from(limit))
             .fetch_all(&self.reader)
@@ -193,16 +199,25 @@ impl BrowseStore for SqliteStore {
         prefix: &str,
         limit: u32,
     ) -> Result<Vec<String>, StoreError> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT stream_id FROM events WHERE stream_id >= ? AND stream_id < ? \
-             GROUP BY stream_id ORDER BY stream_id LIMIT ?",
-        )
-        .bind(prefix)
-        .bind(prefix_end(prefix))
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(StoreError::from)?;
+        // Both forms bound the range for the index; the second has no upper end.
+        let q = match prefix_end(prefix) {
+            Some(end) => sqlx::query_as(
+                "SELECT stream_id FROM events WHERE stream_id >= ? AND stream_id < ? \
+                 GROUP BY stream_id ORDER BY stream_id LIMIT ?",
+            )
+            .bind(prefix)
+            .bind(end),
+            None => sqlx::query_as(
+                "SELECT stream_id FROM events WHERE stream_id >= ? \
+                 GROUP BY stream_id ORDER BY stream_id LIMIT ?",
+            )
+            .bind(prefix),
+        };
+        let rows: Vec<(String,)> = q
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(StoreError::from)?;
         Ok(rows.into_iter().map(|(s,)| s).collect())
     }
 }

@@ -150,6 +150,9 @@ impl EventStore for SqliteStore {
         if req.events.is_empty() {
             return Err(StoreError::backend("append of no events"));
         }
+        if req.stream_id.is_empty() {
+            return Err(StoreError::backend("append to an empty stream id"));
+        }
         let mut q = sqlx::query(AssertSqlSafe(append_sql(req.events.len())));
         for (i, e) in req.events.iter().enumerate() {
             q = bind_event(q, req.stream_id, req.expected_version + 1 + i as u64, e);

@@ -1,0 +1,106 @@
+//! What only the SQLite backend promises: its file, its companions and its schema.
+
+use std::path::Path;
+
+use chronicle::store::{self, Access, StoreError};
+
+use crate::common::{Db, event};
+use crate::support::req;
+
+fn companions(file: &Path) -> Vec<std::path::PathBuf> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| {
+            let mut p = file.as_os_str().to_owned();
+            p.push(suffix);
+            p.into()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_missing_file_is_refused_for_reads_and_not_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.db");
+    let url = format!("sqlite://{}", path.display());
+    for access in [Access::ReadOnly, Access::ReadWrite] {
+        let Err(err) = store::open(&url, access).await else {
+            panic!("{access:?} opened a missing file");
+        };
+        assert!(
+            matches!(&err, StoreError::Missing(p) if p.contains("absent.db")),
+            "{err:?}"
+        );
+        for p in companions(&path) {
+            assert!(!p.exists(), "{} was created", p.display());
+        }
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn stored_events_can_be_neither_changed_nor_removed() {
+    let db = Db::new();
+    let store = db.open().await;
+    store.append(req("s", 0, &[event(1)])).await.unwrap();
+    // Whoever connects, with whatever tool: the schema itself refuses.
+    let raw = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+    for sql in ["UPDATE events SET payload = '{}'", "DELETE FROM events"] {
+        let err = sqlx::query(sql).execute(&raw).await.unwrap_err();
+        assert!(
+            err.to_string().contains("events are immutable"),
+            "{sql}: {err}"
+        );
+    }
+    raw.close().await;
+    assert_eq!(
+        store.read_stream("s", 1, 1, 1).await.unwrap()[0].payload,
+        event(1).payload
+    );
+}
+
+/// A read-only session over a closed database leaves its file byte for byte as it was.
+#[tokio::test]
+async fn a_read_only_session_leaves_the_file_untouched() {
+    let db = Db::new();
+    let writer = db.open_store().await;
+    writer
+        .events()
+        .append(req("s", 0, &[event(1), event(2)]))
+        .await
+        .unwrap();
+    writer.close().await;
+    let before = std::fs::read(db.file()).unwrap();
+    let ro = store::open(&db.url, Access::ReadOnly).await.unwrap();
+    let events = ro.events();
+    assert_eq!(events.head_position().await.unwrap(), 2);
+    assert!(matches!(
+        events.append(req("s", 2, &[event(3)])).await,
+        Err(StoreError::ReadOnly)
+    ));
+    ro.close().await;
+    assert_eq!(std::fs::read(db.file()).unwrap(), before);
+}
+
+/// `destroy` takes the file's WAL companions with it.
+#[tokio::test]
+async fn destroy_removes_the_file_and_its_companions() {
+    let db = Db::new();
+    let store = db.open_store().await;
+    store
+        .events()
+        .append(req("s", 0, &[event(1)]))
+        .await
+        .unwrap();
+    store.close().await;
+    // As a crash would leave them.
+    for p in &companions(&db.file())[1..] {
+        if !p.exists() {
+            std::fs::write(p, b"").unwrap();
+        }
+    }
+    store::destroy(&db.url).await.unwrap();
+    for p in companions(&db.file()) {
+        assert!(!p.exists(), "{} is left", p.display());
+    }
+}
