@@ -11,7 +11,7 @@ use chronicle::app::config::Config;
 use chronicle::app::demo::{DemoSpec, generate};
 use chronicle::app::metadata::CommandContext;
 use chronicle::app::{CommandRequest, Loader, Services, transfer};
-use chronicle::domain::{OrderCommand, OrderId, UpcastContext};
+use chronicle::domain::{OrderCommand, OrderId};
 use chronicle::store::{self, Access, EventStore, ImportStream, NewEvent};
 use chrono::{TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -241,13 +241,8 @@ async fn dataset(dir: &Path, events: usize) -> (Vec<ImportStream>, std::path::Pa
 }
 
 /// A long stream: create, then add/remove the same SKU, so state stays small and history long.
-async fn long_stream(
-    path: &Path,
-    events: u64,
-    snapshot_every: u64,
-) -> (Arc<dyn EventStore>, OrderId) {
+async fn long_stream(path: &Path, events: u64, snapshot_every: u64) -> (Loader, OrderId) {
     let services = services(path, snapshot_every).await;
-    let store = services.store.events();
     let svc = services.commands.clone();
     let id = OrderId(uuid::Uuid::new_v4());
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
@@ -280,7 +275,7 @@ async fn long_stream(
         };
         svc.execute(&run(cmd), now).await.unwrap();
     }
-    (store, id)
+    (services.loader.clone(), id)
 }
 
 /// Medians of each side, their ratio, and the median of the paired per-round ratios.
@@ -404,12 +399,8 @@ async fn bench_import(rounds: usize, import_events: usize) {
 /// 3. Loading a long stream with and without snapshots.
 async fn bench_load(rounds: usize, long: u64) {
     let tmp = tempfile::tempdir().unwrap();
-    let (with, id_with) = long_stream(&tmp.path().join("snap.db"), long, 100).await;
-    let (without, id_without) = long_stream(&tmp.path().join("nosnap.db"), long, u64::MAX).await;
-    let (lw, lo) = (
-        Loader::new(with, UpcastContext::default()),
-        Loader::new(without, UpcastContext::default()),
-    );
+    let (lw, id_with) = long_stream(&tmp.path().join("snap.db"), long, 100).await;
+    let (lo, id_without) = long_stream(&tmp.path().join("nosnap.db"), long, u64::MAX).await;
     let (mut t_with, mut t_without) = (Vec::new(), Vec::new());
     for _ in 0..rounds.max(3) * 4 {
         let s = Instant::now();

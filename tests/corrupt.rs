@@ -49,9 +49,15 @@ async fn check_reports_the_corrupt_order_with_its_position_and_scans_on() {
     let report = services.read.check(None, |_| {}).await.unwrap();
     assert_eq!(report.orders, 2);
     assert_eq!(report.counts["corrupt"], 1);
-    assert_eq!(report.counts["in-sync"], 1, "the good order is still checked");
+    assert_eq!(
+        report.counts["in-sync"], 1,
+        "the good order is still checked"
+    );
     let c = &report.divergent[0];
-    assert_eq!((c.order_id.as_str(), c.class), (bad.to_stream_id().as_str(), Class::Corrupt));
+    assert_eq!(
+        (c.order_id.as_str(), c.class),
+        (bad.to_stream_id().as_str(), Class::Corrupt)
+    );
     let event = c.corrupt.as_ref().expect("the corrupt event");
     assert_eq!(event.global_position, position);
     assert!(!event.error.is_empty());
@@ -83,7 +89,11 @@ async fn lists_mark_the_corrupt_order_and_keep_the_others() {
     };
     assert_eq!(row(bad).class, Class::Corrupt);
     assert_eq!(row(bad).corrupt.as_ref().unwrap().global_position, position);
-    assert_eq!(row(bad).customer_id, "bad", "the row's customer is still shown");
+    assert_eq!(
+        row(bad).customer_id,
+        "bad",
+        "the row's customer is still shown"
+    );
     assert_eq!(row(good).class, Class::InSync);
     assert_eq!(row(good).total.as_deref(), Some("2.00"));
 
@@ -94,7 +104,10 @@ async fn lists_mark_the_corrupt_order_and_keep_the_others() {
         ListEntry::Corrupt { order_id, corrupt } if *order_id == bad.to_stream_id()
             && corrupt.global_position == position
     )));
-    assert!(list.iter().any(|e| matches!(e, ListEntry::Order(s) if s.order_id == good)));
+    assert!(
+        list.iter()
+            .any(|e| matches!(e, ListEntry::Order(s) if s.order_id == good))
+    );
 }
 
 #[tokio::test]
@@ -102,7 +115,11 @@ async fn the_stream_shows_the_stored_row_and_the_error() {
     let db = Db::new();
     let (services, bad, _, position) = shop_with_a_corrupt_event(&db).await;
     let stream = bad.to_stream_id();
-    let window = services.read.stream_window(&stream, None, 50).await.unwrap();
+    let window = services
+        .read
+        .stream_window(&stream, None, 50)
+        .await
+        .unwrap();
     assert_eq!((window.head, window.events.len()), (2, 2));
     let first = &window.events[0];
     assert!(first.event.is_some() && first.error.is_none());
@@ -110,7 +127,12 @@ async fn the_stream_shows_the_stored_row_and_the_error() {
     assert_eq!(broken.global_position, position);
     assert_eq!(broken.payload, BAD_PAYLOAD, "the stored bytes, as stored");
     assert!(broken.event.is_none());
-    assert!(broken.error.as_deref().is_some_and(|e| e.contains(&position.to_string())));
+    assert!(
+        broken
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains(&position.to_string()))
+    );
     let raw = services.read.raw_event(&stream, 2).await.unwrap();
     assert_eq!(raw.payload, BAD_PAYLOAD);
     assert!(raw.upcast.is_none() && raw.error.is_some());

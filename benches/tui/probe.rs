@@ -3,8 +3,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use chronicle::app::Loader;
-use chronicle::domain::{OrderId, UpcastContext};
+use chronicle::app::Services;
+use chronicle::app::config::Config;
+use chronicle::domain::OrderId;
 use chronicle::store::Access;
 
 use crate::seed::open;
@@ -28,7 +29,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 pub async fn probe(path: &Path, order: &str, versions: &[u64]) -> Probe {
     let db = open(path, Access::ReadWrite).await;
     let store = db.events();
-    let loader = Loader::new(store.clone(), UpcastContext::default());
+    let loader = Services::new(db.clone(), &Config::default()).loader;
     let id: OrderId = order.parse().unwrap();
     let (mut one, mut load, mut window) = (Vec::new(), Vec::new(), Vec::new());
     for &v in versions {

@@ -145,7 +145,7 @@ pub(super) async fn check(ctx: &Ctx, order: Option<String>, json: bool) -> Resul
     let report = services
         .read
         .check(id, |n| {
-            if n > 0 && id.is_none() {
+            if n > 0 && n.is_multiple_of(10_000) && id.is_none() {
                 eprintln!("checked {n} orders");
             }
         })

@@ -5,6 +5,7 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use super::fields::FieldRow;
 use super::prompt::PromptCommand;
+use super::request::{JobKind, Request, Tag};
 use super::state::{EventRow, HeadInfo, OrderRow, Pending};
 use crate::app::divergence::Class;
 use crate::app::divergence::FieldDiff;
@@ -21,8 +22,8 @@ pub enum Action {
     Resize(u16, u16),
     /// Time to look for new events.
     Tick,
-    /// A worker result for the request with this tag.
-    Loaded(u64, Loaded),
+    /// A worker or job result for the request with this tag.
+    Loaded(Tag, Loaded),
 }
 
 /// An orders page.
@@ -108,6 +109,8 @@ pub enum Loaded {
     Confirm(String, Pending),
     /// A write or a read-side command finished; the order to open, if any.
     Done(String, Option<String>),
+    /// A background job's progress, as the line the header shows while it runs.
+    Progress(String),
     /// A request failed; shown on the message line.
     Failed(String),
 }
@@ -239,16 +242,54 @@ pub enum Completion {
 }
 
 impl Effect {
-    /// Effects of the same kind where only the newest matters share a key; the worker
-    /// drops older queued ones (holding `→` queues many state loads, one is enough).
-    pub fn coalesce_key(&self) -> Option<u8> {
-        match self {
-            Effect::LoadOrders { .. } => Some(1),
-            Effect::LoadStream { .. } => Some(2),
-            Effect::LoadState { .. } => Some(3),
-            Effect::LoadDivergence { .. } => Some(4),
-            Effect::Poll { .. } => Some(5),
-            _ => None,
-        }
+    /// The kind of request this is: which tag its result is compared with, whether it
+    /// coalesces, whether it runs as a background job. `None` for fire-and-forget effects.
+    pub fn request(&self) -> Option<Request> {
+        Some(match self {
+            Effect::LoadOrders { .. } => Request::Orders,
+            Effect::LoadStream { .. } => Request::Stream,
+            Effect::LoadState { .. } => Request::State,
+            Effect::LoadDivergence { .. } => Request::Divergence,
+            Effect::Poll { .. } => Request::Head,
+            Effect::LoadRaw { .. }
+            | Effect::LoadCorrelated { .. }
+            | Effect::LoadDeadLetters { .. } => Request::Overlay,
+            Effect::Check { .. } => Request::Job(JobKind::Check),
+            Effect::Execute {
+                pending: Pending::Rebuild | Pending::Project,
+                ..
+            } => Request::Job(JobKind::Projector),
+            Effect::Search { .. }
+            | Effect::VersionAt { .. }
+            | Effect::Complete { .. }
+            | Effect::Resolve { .. }
+            | Effect::Execute { .. } => Request::Prompt,
+            Effect::SaveHistory(_) => return None,
+        })
+    }
+
+    /// The tag its result carries: its kind and its sequence number.
+    pub fn tag(&self) -> Option<Tag> {
+        let seq = match self {
+            Effect::LoadOrders { tag, .. }
+            | Effect::LoadStream { tag, .. }
+            | Effect::LoadState { tag, .. }
+            | Effect::LoadDivergence { tag, .. }
+            | Effect::Poll { tag, .. }
+            | Effect::LoadRaw { tag, .. }
+            | Effect::LoadCorrelated { tag, .. }
+            | Effect::LoadDeadLetters { tag }
+            | Effect::Search { tag, .. }
+            | Effect::VersionAt { tag, .. }
+            | Effect::Complete { tag, .. }
+            | Effect::Resolve { tag, .. }
+            | Effect::Execute { tag, .. }
+            | Effect::Check { tag } => *tag,
+            Effect::SaveHistory(_) => return None,
+        };
+        Some(Tag {
+            request: self.request()?,
+            seq,
+        })
     }
 }

@@ -1,12 +1,15 @@
 //! The terminal debugger (design §5): Elm-style. `state` is plain data, `update` turns
 //! actions into state changes and effects without IO, `view` renders the state, and the
-//! `worker` task owns the store, runs effects and answers with tagged actions.
+//! `worker` task owns the store, runs effects and answers with tagged actions; long jobs
+//! (check, rebuild, project) run beside it and answer the same way. `request` names the
+//! kinds of request, which the tags, the coalescing and the jobs all go by.
 
 pub mod action;
 pub mod driver;
 pub mod fields;
 pub mod keymap;
 pub mod prompt;
+pub mod request;
 pub mod state;
 mod terminal;
 pub mod theme;

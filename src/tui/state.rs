@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::fields::FieldRow;
 use super::keymap::Keymap;
+pub use super::request::{Jobs, Tags};
 use super::theme::Theme;
 use crate::app::divergence::Class;
 use crate::app::divergence::FieldDiff;
@@ -257,6 +258,37 @@ pub enum Overlay {
     },
 }
 
+/// A write waiting for `y`, and where the keys go once it is answered.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    /// The exact command, as shown.
+    pub text: String,
+    /// What `y` runs.
+    pub pending: Pending,
+    /// Where `y` or any other key returns to.
+    pub back: Back,
+}
+
+/// The mode a confirmation returns to.
+#[derive(Debug, Clone)]
+pub enum Back {
+    /// Pane keys.
+    Normal,
+    /// The overlay it was asked from (a dead-letter retry goes back to the list, which
+    /// reloads when the retry is done).
+    Overlay(Overlay),
+}
+
+impl Back {
+    /// The mode itself.
+    pub fn mode(self) -> Mode {
+        match self {
+            Back::Normal => Mode::Normal,
+            Back::Overlay(o) => Mode::Overlay(o),
+        }
+    }
+}
+
 /// What the keyboard drives right now.
 #[derive(Debug, Clone)]
 pub enum Mode {
@@ -264,8 +296,8 @@ pub enum Mode {
     Normal,
     /// Typing a line.
     Input(InputKind, LineInput),
-    /// A write waits for `y`; the text is the exact command.
-    Confirm(String, Pending),
+    /// A write waits for `y`.
+    Confirm(Confirm),
     /// An overlay has the keys.
     Overlay(Overlay),
 }
@@ -279,25 +311,6 @@ pub enum Level {
     Ok,
     /// Rejection or failure.
     Error,
-}
-
-/// The latest request of each kind; results carrying an older tag are dropped.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tags {
-    /// Orders page.
-    pub orders: u64,
-    /// Stream window.
-    pub stream: u64,
-    /// State at the cursor.
-    pub state: u64,
-    /// Divergence.
-    pub divergence: u64,
-    /// Overlay contents.
-    pub overlay: u64,
-    /// Search, time jump, completion, resolve, execute.
-    pub prompt: u64,
-    /// Head poll.
-    pub head: u64,
 }
 
 /// The whole model.
@@ -340,12 +353,12 @@ pub struct App {
     pub history_pos: Option<usize>,
     /// Candidates of the last completion.
     pub completions: Vec<String>,
-    /// Latest request tags.
+    /// Latest request of each kind.
     pub tags: Tags,
-    /// Tag counter.
+    /// Request counter.
     pub next_tag: u64,
-    /// A dead-letter confirmation came from the dead-letter view: go back to it after.
-    pub dlq_return: bool,
+    /// Background jobs running, with their progress.
+    pub jobs: Jobs,
     /// Set by quit; the loop ends.
     pub quit: bool,
 }
@@ -377,15 +390,9 @@ impl App {
             completions: Vec::new(),
             tags: Tags::default(),
             next_tag: 0,
-            dlq_return: false,
+            jobs: Jobs::default(),
             quit: false,
         }
-    }
-
-    /// A new request tag.
-    pub fn tag(&mut self) -> u64 {
-        self.next_tag += 1;
-        self.next_tag
     }
 
     /// The selected order row.

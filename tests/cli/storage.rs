@@ -122,8 +122,14 @@ fn a_corrupt_stored_payload_is_a_storage_failure_naming_its_position() {
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     let listed = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(listed.contains(&other), "{listed}");
-    let line = listed.lines().find(|l| l.contains(&id)).expect("corrupt order listed");
-    assert!(line.contains("CORRUPT") && line.contains(&format!("#{position}")), "{line}");
+    let line = listed
+        .lines()
+        .find(|l| l.contains(&id))
+        .expect("corrupt order listed");
+    assert!(
+        line.contains("CORRUPT") && line.contains(&format!("#{position}")),
+        "{line}"
+    );
     let out = c.run(&["order", "list", "--json"]);
     let entry = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -144,7 +150,10 @@ fn a_corrupt_stored_payload_is_a_storage_failure_naming_its_position() {
     assert_eq!(d["corrupt"]["global_position"], position);
     let out = c.run(&["check"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(&format!("{id}  corrupt: event #{position} does not decode")), "{text}");
+    assert!(
+        text.contains(&format!("{id}  corrupt: event #{position} does not decode")),
+        "{text}"
+    );
     // The raw log still reads: that is how an operator finds and inspects the damage.
     assert_eq!(c.events(&id)[0]["payload"], json!({"broken": 1}));
 }

@@ -20,14 +20,7 @@ fn files(dir: &Path) -> Vec<String> {
 fn urls_that_would_store_nothing_lasting_are_refused_before_a_write() {
     let c = Chronicle::new();
     let before = files(&c.path(""));
-    let create = [
-        "order",
-        "create",
-        "--customer",
-        "c",
-        "--item",
-        "A:1:1",
-    ];
+    let create = ["order", "create", "--customer", "c", "--item", "A:1:1"];
     for url in [
         "",
         "sqlite:",
@@ -76,15 +69,24 @@ fn an_empty_database_url_variable_is_refused_not_defaulted() {
 fn unknown_schemes_are_named_without_their_password() {
     let c = Chronicle::new();
     for (url, shown) in [
-        ("mysql://app:hunter2@db.internal/shop", "app:***@db.internal"),
-        ("postgres://app:hunter2@127.0.0.1:1/shop", "app:***@127.0.0.1"),
+        (
+            "mysql://app:hunter2@db.internal/shop",
+            "app:***@db.internal",
+        ),
+        (
+            "postgres://app:hunter2@127.0.0.1:1/shop",
+            "app:***@127.0.0.1",
+        ),
         ("redis://:hunter2@cache", ":***@cache"),
     ] {
         let out = c.run_at(url, &["order", "list"]);
         let line = assert_fails(&out, 2);
         assert!(line.contains(shown), "{url}: {line}");
         let all = describe(&out);
-        assert!(!all.contains("hunter2"), "{url}: the password leaked: {all}");
+        assert!(
+            !all.contains("hunter2"),
+            "{url}: the password leaked: {all}"
+        );
     }
 }
 
@@ -98,7 +100,14 @@ fn malformed_text_fields_are_bad_input_and_lifecycle_rules_are_rejections() {
         &["order", "create", "--customer", "", "--item", "A:1:1"],
         &["order", "create", "--customer", "   ", "--item", "A:1:1"],
         &["order", "create", "--customer", &long, "--item", "A:1:1"],
-        &["order", "create", "--customer", "a\u{7}b", "--item", "A:1:1"],
+        &[
+            "order",
+            "create",
+            "--customer",
+            "a\u{7}b",
+            "--item",
+            "A:1:1",
+        ],
         &["order", "pay", &id, "--method", "", "--amount", "24.98"],
         &["order", "pay", &id, "--method", &long, "--amount", "24.98"],
         &["order", "cancel", &id, "--reason", ""],

@@ -4,6 +4,7 @@
 
 mod browse;
 mod fit;
+mod jobs;
 mod prompt;
 mod robust;
 mod scrub;
@@ -45,6 +46,11 @@ struct Demo {
 impl Demo {
     /// Seeds as `chronicle demo` does: generate, import, then plant the faults.
     async fn new() -> Demo {
+        Demo::seeded(ORDERS).await
+    }
+
+    /// The same with `orders` orders.
+    async fn seeded(orders: usize) -> Demo {
         let started = Utc::now();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("demo.db").display());
@@ -53,7 +59,7 @@ impl Demo {
             .expect("open store");
         let config = Config::default();
         let streams = generate(DemoSpec {
-            orders: ORDERS,
+            orders,
             seed: SEED,
             snapshot_every: config.snapshot_every,
         });

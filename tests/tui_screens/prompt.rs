@@ -38,7 +38,7 @@ async fn prompt_confirms_cancels_and_shows_a_rejection_in_place() {
     let typed = format!("pay {} card 1.00", &id[..8]);
     prompt(&mut d, &typed).await;
     let exact = format!("pay {id} card 1.00 (at v{version})");
-    assert!(matches!(&d.app.mode, Mode::Confirm(text, _) if *text == exact));
+    assert!(matches!(&d.app.mode, Mode::Confirm(c) if c.text == exact));
     let buf = render(&d, SIZE);
     let line = text_in(&buf, a.prompt);
     assert!(line.starts_with(&format!("confirm: {exact}")), "{line}");
@@ -89,7 +89,7 @@ async fn a_confirmed_write_shows_its_success_and_opens_the_order() {
     let a = panes();
     let head = demo.db.events().head_position().await.unwrap();
     prompt(&mut d, "create c-9 SKU-1:2:3.50").await;
-    assert!(matches!(&d.app.mode, Mode::Confirm(text, _) if text == "create c-9 SKU-1:2:3.50 EUR"));
+    assert!(matches!(&d.app.mode, Mode::Confirm(c) if c.text == "create c-9 SKU-1:2:3.50 EUR"));
     d.send(key(KeyCode::Char('y'))).await;
     let Some((Level::Ok, message)) = d.app.message.clone() else {
         panic!("no success: {:?}", d.app.message);

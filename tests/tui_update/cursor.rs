@@ -1,6 +1,7 @@
 //! Normal mode in the Stream pane: the cursor, search, time, follow and the overlays it opens.
 
 use chronicle::tui::action::{Action, Effect};
+use chronicle::tui::request::Request;
 use chronicle::tui::state::{InputKind, Level, Mode, Pane};
 use ratatui::crossterm::event::KeyCode;
 
@@ -25,7 +26,7 @@ fn steps_move_the_cursor_inside_a_small_stream_without_reloading_it() {
         assert_eq!(kinds(&fx), ["LoadState"], "{key:?}");
         assert_eq!(state_load(&fx), Some(want));
         assert_eq!(app.stream.cursor, want);
-        let tag = app.tags.state;
+        let tag = app.tags.latest(Request::State);
         send(&mut app, Action::Loaded(tag, state_at(want)));
     }
     // Clamped at 1.
@@ -34,7 +35,7 @@ fn steps_move_the_cursor_inside_a_small_stream_without_reloading_it() {
     // PgDn steps 20, clamped at the head.
     let fx = press(&mut app, k(KeyCode::PageDown));
     assert_eq!(state_load(&fx), Some(10));
-    let tag = app.tags.state;
+    let tag = app.tags.latest(Request::State);
     send(&mut app, Action::Loaded(tag, state_at(10)));
     assert!(press(&mut app, c('l')).is_empty());
     assert_eq!(app.stream.cursor, 10);
@@ -112,7 +113,7 @@ fn n_and_capital_n_search_from_the_cursor() {
             (order, from, needle.as_str(), forward),
             (oid(0), 4, "Paid", dir)
         );
-        assert_eq!(tag, app.tags.prompt);
+        assert_eq!(tag, app.tags[Request::Prompt]);
     }
 }
 
@@ -145,14 +146,16 @@ fn e_c_and_capital_d_ask_for_overlays() {
     let mut app = opened(10, 1, 10, 4);
     let fx = press(&mut app, c('e'));
     assert!(
-        matches!(fx.as_slice(), [Effect::LoadRaw { tag, order, version: 4 }] if *order == oid(0) && *tag == app.tags.overlay)
+        matches!(fx.as_slice(), [Effect::LoadRaw { tag, order, version: 4 }] if *order == oid(0) && *tag == app.tags[Request::Overlay])
     );
     let fx = press(&mut app, c('c'));
     assert!(
-        matches!(fx.as_slice(), [Effect::LoadCorrelated { tag, order, version: 4 }] if *order == oid(0) && *tag == app.tags.overlay)
+        matches!(fx.as_slice(), [Effect::LoadCorrelated { tag, order, version: 4 }] if *order == oid(0) && *tag == app.tags[Request::Overlay])
     );
     // Dead letters need no open order.
     let mut app = new_app(false);
     let fx = press(&mut app, c('D'));
-    assert!(matches!(fx.as_slice(), [Effect::LoadDeadLetters { tag }] if *tag == app.tags.overlay));
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadDeadLetters { tag }] if *tag == app.tags[Request::Overlay])
+    );
 }

@@ -1,14 +1,17 @@
 //! Input mode: line editing, and submitting a filter, a search or a time; confirmations.
 
-use chronicle::domain::OrderStatus;
+use chronicle::app::CommandRequest;
+use chronicle::app::metadata::CommandContext;
+use chronicle::domain::{OrderCommand, OrderId, OrderStatus};
 use chronicle::store::OrderFilter;
 use chronicle::tui::action::{Action, Effect, Loaded};
-use chronicle::tui::state::{InputKind, Level, LineInput, Mode, Pane, Pending};
+use chronicle::tui::request::Request;
+use chronicle::tui::state::{Back, Confirm, InputKind, Level, LineInput, Mode, Pane, Pending};
 use ratatui::crossterm::event::KeyCode;
 
 use crate::support::{
     at, c, ctrl, error, k, kinds, message, new_app, oid, opened, orders_page, orders_query, press,
-    search, send, stream_load, type_str, with_orders,
+    search, send, stale, stream_load, type_str, with_orders,
 };
 
 fn line(app: &chronicle::tui::state::App) -> (String, usize) {
@@ -87,14 +90,14 @@ fn filter_submit_reloads_the_first_page_with_the_parsed_filter() {
     assert_eq!(q.filter, OrderFilter::Status(OrderStatus::Paid));
     assert_eq!(q.sort, app.orders.sort);
     assert_eq!(q.after, None);
-    assert!(matches!(&fx[0], Effect::LoadOrders { tag, .. } if *tag == app.tags.orders));
+    assert!(matches!(&fx[0], Effect::LoadOrders { tag, .. } if *tag == app.tags[Request::Orders]));
     assert_eq!(app.orders.filter, "paid");
     assert_eq!(app.orders.pages, [None]);
     assert_eq!(app.orders.selected, 0);
     assert!(matches!(app.mode, Mode::Normal));
 
     // The first matching order opens when the page arrives.
-    let tag = app.tags.orders;
+    let tag = app.tags.latest(Request::Orders);
     let fx = send(&mut app, Action::Loaded(tag, orders_page(3, 2, false)));
     assert_eq!(stream_load(&fx), Some((oid(3), None)));
 
@@ -154,7 +157,7 @@ fn search_submit_searches_forward_from_the_cursor() {
         (order, from, needle.as_str(), forward),
         (oid(0), 4, "card", true)
     );
-    assert_eq!(tag, app.tags.prompt);
+    assert_eq!(tag, app.tags[Request::Prompt]);
     assert_eq!(app.stream.search, "card");
 
     // An empty search clears it and searches nothing.
@@ -180,7 +183,10 @@ fn time_submit_asks_for_the_version_at_that_time() {
     else {
         panic!("{fx:?}");
     };
-    assert_eq!((order, *when, *tag), (&oid(0), at(5), app.tags.prompt));
+    assert_eq!(
+        (order, *when, *tag),
+        (&oid(0), at(5), app.tags[Request::Prompt])
+    );
 
     press(&mut app, c('t'));
     type_str(&mut app, "yesterday");
@@ -194,12 +200,12 @@ fn a_jump_result_moves_the_cursor_or_says_no_match() {
     let mut app = opened(10, 1, 10, 4);
     app.stream.search = "x".into();
     press(&mut app, c('n'));
-    let tag = app.tags.prompt;
+    let tag = app.tags.latest(Request::Prompt);
     let fx = send(&mut app, Action::Loaded(tag, Loaded::Jump(Some(7))));
     assert_eq!(kinds(&fx), ["LoadState"]);
     assert_eq!(app.stream.cursor, 7);
     // A stale jump is dropped.
-    send(&mut app, Action::Loaded(tag - 1, Loaded::Jump(Some(2))));
+    send(&mut app, Action::Loaded(stale(tag), Loaded::Jump(Some(2))));
     assert_eq!(app.stream.cursor, 7);
     send(&mut app, Action::Loaded(tag, Loaded::Jump(None)));
     assert_eq!(message(&app, Level::Info), Some("no match"));
@@ -212,8 +218,25 @@ fn confirming() -> chronicle::tui::state::App {
     press(&mut app, c(':'));
     type_str(&mut app, "rebuild");
     press(&mut app, k(KeyCode::Enter));
-    assert!(matches!(app.mode, Mode::Confirm(_, Pending::Rebuild)));
+    assert!(matches!(
+        app.mode,
+        Mode::Confirm(Confirm {
+            pending: Pending::Rebuild,
+            ..
+        })
+    ));
     app
+}
+
+/// What the worker resolves `deliver 0000` into: the full id at the version seen.
+fn deliver(order: &str) -> Pending {
+    Pending::Command(Box::new(CommandRequest {
+        order_id: OrderId(uuid::Uuid::parse_str(order).expect("test id")),
+        command: OrderCommand::DeliverOrder,
+        expected_version: Some(3),
+        id_generated: false,
+        context: CommandContext::default(),
+    }))
 }
 
 #[test]
@@ -222,26 +245,29 @@ fn a_confirm_result_enters_confirm_mode_and_y_executes() {
     press(&mut app, c(':'));
     type_str(&mut app, "deliver 0000");
     press(&mut app, k(KeyCode::Enter));
-    let tag = app.tags.prompt;
+    let tag = app.tags.latest(Request::Prompt);
     // A stale confirmation is dropped.
     send(
         &mut app,
-        Action::Loaded(tag - 1, Loaded::Confirm("old".into(), Pending::Project)),
+        Action::Loaded(stale(tag), Loaded::Confirm("old".into(), deliver(&oid(1)))),
     );
     assert!(matches!(app.mode, Mode::Normal));
-    let text = format!("deliver {}", oid(0));
+    let text = format!("deliver {} (at v3)", oid(0));
     send(
         &mut app,
-        Action::Loaded(tag, Loaded::Confirm(text.clone(), Pending::Project)),
+        Action::Loaded(tag, Loaded::Confirm(text.clone(), deliver(&oid(0)))),
     );
-    assert!(matches!(&app.mode, Mode::Confirm(t, Pending::Project) if *t == text));
+    assert!(matches!(
+        &app.mode,
+        Mode::Confirm(Confirm { text: t, pending: Pending::Command(_), back: Back::Normal }) if *t == text
+    ));
     assert_eq!(app.message, None);
     let fx = press(&mut app, c('y'));
     let [Effect::Execute { tag, pending }] = fx.as_slice() else {
         panic!("{fx:?}");
     };
-    assert!(matches!(pending, Pending::Project));
-    assert_eq!(*tag, app.tags.prompt);
+    assert!(matches!(pending, Pending::Command(r) if r.order_id.to_string() == oid(0)));
+    assert_eq!(*tag, app.tags[Request::Prompt]);
     assert!(matches!(app.mode, Mode::Normal));
     assert!(message(&app, Level::Info).is_some_and(|m| m.contains(&text)));
 }

@@ -4,6 +4,7 @@
 
 mod cursor;
 mod input;
+mod jobs;
 mod mouse;
 mod normal;
 mod overlays;

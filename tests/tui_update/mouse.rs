@@ -1,6 +1,7 @@
 //! Mouse: clicks focus and select, the wheel scrolls the pane under the pointer.
 
 use chronicle::tui::action::{Action, Loaded};
+use chronicle::tui::request::Request;
 use chronicle::tui::state::{App, Mode, Pane};
 use chronicle::tui::view::layout::{Areas, areas};
 use ratatui::Terminal;
@@ -168,7 +169,7 @@ fn a_click_picks_the_row_drawn_under_the_pointer_below_an_error_line() {
     app.size = (120, 40);
     let a = layout(&app);
     press(&mut app, c('r'));
-    let tag = app.tags.orders;
+    let tag = app.tags.latest(Request::Orders);
     send(&mut app, Action::Loaded(tag, Loaded::Failed("busy".into())));
     assert!(app.orders.error.is_some() && !app.orders.rows.is_empty());
     let y = drawn_at(&app, a.orders, &oid(2)[..8]);
@@ -184,7 +185,7 @@ fn a_click_picks_the_event_drawn_under_the_pointer_below_an_error_line() {
     let a = layout(&app);
     let fx = press(&mut app, c('l'));
     assert!(stream_load(&fx).is_some());
-    let tag = app.tags.stream;
+    let tag = app.tags.latest(Request::Stream);
     send(&mut app, Action::Loaded(tag, Loaded::Failed("busy".into())));
     assert!(app.stream.error.is_some() && !app.stream.window.is_empty());
     let y = drawn_at(&app, a.stream, "event 570");

@@ -3,6 +3,7 @@
 use chronicle::store::{OrderFilter, OrderSort};
 use chronicle::tui::action::{Action, Effect};
 use chronicle::tui::keymap::{COMMANDS, Keymap};
+use chronicle::tui::request::Request;
 use chronicle::tui::state::{InputKind, Level, Mode, Overlay, Pane};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -130,7 +131,7 @@ fn j_on_the_last_row_loads_the_next_page_and_k_goes_back() {
     assert_eq!(app.orders.pages, [None, Some(key_after(4))]);
     assert_eq!(app.orders.selected, 0);
     // The page arrives: its first row is selected and opened.
-    let tag = app.tags.orders;
+    let tag = app.tags.latest(Request::Orders);
     let fx = send(&mut app, Action::Loaded(tag, orders_page(5, 5, false)));
     assert_eq!(app.orders.rows[0].id, oid(5));
     assert_eq!(stream_load(&fx), Some((oid(5), None)));
@@ -141,7 +142,7 @@ fn j_on_the_last_row_loads_the_next_page_and_k_goes_back() {
     assert_eq!(kinds(&fx), ["LoadOrders"]);
     assert_eq!(orders_query(&fx).after, None);
     assert_eq!(app.orders.pages, [None]);
-    let tag = app.tags.orders;
+    let tag = app.tags.latest(Request::Orders);
     let fx = send(&mut app, Action::Loaded(tag, orders_page(0, 5, true)));
     assert_eq!(app.orders.selected, 4);
     assert_eq!(stream_load(&fx), Some((oid(4), None)));
@@ -182,7 +183,7 @@ fn page_keys_page_the_orders() {
     );
     assert_eq!(app.orders.pages.len(), 1);
     press(&mut app, k(KeyCode::PageDown));
-    let tag = app.tags.orders;
+    let tag = app.tags.latest(Request::Orders);
     send(&mut app, Action::Loaded(tag, orders_page(5, 5, false)));
     // Nothing after the last page.
     assert!(press(&mut app, k(KeyCode::PageDown)).is_empty());
@@ -199,9 +200,9 @@ fn enter_opens_the_selected_order_and_focuses_the_stream() {
     assert_eq!(kinds(&fx), ["LoadStream", "LoadDivergence"]);
     assert_eq!(stream_load(&fx), Some((oid(2), None)));
     assert!(
-        matches!(&fx[1], Effect::LoadDivergence { order, tag } if *order == oid(2) && *tag == app.tags.divergence)
+        matches!(&fx[1], Effect::LoadDivergence { order, tag } if *order == oid(2) && *tag == app.tags[Request::Divergence])
     );
-    assert!(matches!(&fx[0], Effect::LoadStream { tag, .. } if *tag == app.tags.stream));
+    assert!(matches!(&fx[0], Effect::LoadStream { tag, .. } if *tag == app.tags[Request::Stream]));
     assert_eq!(app.focus, Pane::Stream);
     assert_eq!(app.stream.order, Some(oid(2)));
     assert_eq!(app.stream.cursor, 0);
@@ -246,7 +247,7 @@ fn s_cycles_the_sort_and_reloads_from_the_first_page() {
         assert!(app.orders.loading);
     }
     // The first row of the re-sorted list is opened when it arrives.
-    let tag = app.tags.orders;
+    let tag = app.tags.latest(Request::Orders);
     let fx = send(&mut app, Action::Loaded(tag, orders_page(7, 5, true)));
     assert_eq!(stream_load(&fx), Some((oid(7), None)));
 }

@@ -2,11 +2,13 @@
 
 use chronicle::store::DeadLetter;
 use chronicle::tui::action::{Action, Effect, Loaded};
-use chronicle::tui::state::{App, Level, Mode, Overlay, Pane, Pending};
+use chronicle::tui::request::Request;
+use chronicle::tui::state::{App, Back, Confirm, Level, Mode, Overlay, Pane, Pending};
 use ratatui::crossterm::event::KeyCode;
 
 use crate::support::{
-    at, c, error, k, kinds, message, new_app, oid, opened, press, send, state_load, stream_load,
+    at, c, error, k, kinds, message, new_app, oid, opened, press, send, stale, state_load,
+    stream_load, unasked,
 };
 
 fn scroll(app: &App) -> u16 {
@@ -55,10 +57,10 @@ fn help_scrolls_and_closes_on_esc_q_or_question_mark() {
 fn the_raw_event_opens_only_for_the_current_request() {
     let mut app = opened(10, 1, 10, 4);
     press(&mut app, c('e'));
-    let tag = app.tags.overlay;
+    let tag = app.tags.latest(Request::Overlay);
     send(
         &mut app,
-        Action::Loaded(tag - 1, Loaded::Raw(vec!["old".into()])),
+        Action::Loaded(stale(tag), Loaded::Raw(vec!["old".into()])),
     );
     assert!(matches!(app.mode, Mode::Normal));
     send(
@@ -76,7 +78,7 @@ fn the_raw_event_opens_only_for_the_current_request() {
 
 fn correlated(app: &mut App) {
     press(app, c('c'));
-    let tag = app.tags.overlay;
+    let tag = app.tags.latest(Request::Overlay);
     let rows = vec![
         (oid(0), 4, "OrderPaid".to_string(), at(4)),
         (oid(3), 2, "ItemAdded".to_string(), at(5)),
@@ -140,7 +142,7 @@ fn letter(i: usize, version: u64) -> DeadLetter {
 fn dead_letters(read_only: bool) -> App {
     let mut app = new_app(read_only);
     press(&mut app, c('D'));
-    let tag = app.tags.overlay;
+    let tag = app.tags.latest(Request::Overlay);
     send(
         &mut app,
         Action::Loaded(tag, Loaded::DeadLetters(vec![letter(1, 3), letter(2, 5)])),
@@ -154,7 +156,12 @@ fn dead_letters_r_and_s_ask_to_retry_or_skip_the_selected_letter() {
     let mut app = dead_letters(false);
     let fx = press(&mut app, c('r'));
     assert!(fx.is_empty());
-    let Mode::Confirm(text, Pending::DeadLetter { position, skip }) = &app.mode else {
+    let Mode::Confirm(Confirm {
+        text,
+        pending: Pending::DeadLetter { position, skip },
+        ..
+    }) = &app.mode
+    else {
         panic!("{:?}", app.mode);
     };
     assert_eq!((*position, *skip), (101, false));
@@ -165,7 +172,12 @@ fn dead_letters_r_and_s_ask_to_retry_or_skip_the_selected_letter() {
     press(&mut app, c('j'));
     assert_eq!(selected(&app), 1);
     press(&mut app, c('s'));
-    let Mode::Confirm(text, Pending::DeadLetter { position, skip }) = &app.mode else {
+    let Mode::Confirm(Confirm {
+        text,
+        pending: Pending::DeadLetter { position, skip },
+        ..
+    }) = &app.mode
+    else {
         panic!("{:?}", app.mode);
     };
     assert_eq!((*position, *skip), (102, true));
@@ -213,11 +225,14 @@ fn dead_letters_reload_keeps_the_selection_within_the_rows() {
     // A write finished: the list reloads while it is open.
     let fx = send(
         &mut app,
-        Action::Loaded(0, Loaded::Done("retried".into(), None)),
+        Action::Loaded(
+            unasked(Request::Prompt),
+            Loaded::Done("retried".into(), None),
+        ),
     );
     assert_eq!(message(&app, Level::Ok), Some("retried"));
     assert!(kinds(&fx).contains(&"LoadDeadLetters"));
-    let tag = app.tags.overlay;
+    let tag = app.tags.latest(Request::Overlay);
     send(
         &mut app,
         Action::Loaded(tag, Loaded::DeadLetters(vec![letter(2, 5)])),
@@ -225,7 +240,7 @@ fn dead_letters_reload_keeps_the_selection_within_the_rows() {
     assert_eq!(selected(&app), 0);
 
     // With no letters, `r` reloads.
-    let tag = app.tags.overlay;
+    let tag = app.tags.latest(Request::Overlay);
     send(&mut app, Action::Loaded(tag, Loaded::DeadLetters(vec![])));
     let fx = press(&mut app, c('r'));
     assert_eq!(kinds(&fx), ["LoadOrders"]);
@@ -235,23 +250,97 @@ fn dead_letters_reload_keeps_the_selection_within_the_rows() {
     ));
 }
 
-/// Retrying or skipping from the dead-letter list should come back to the list, reloaded:
-/// `Done` reloads it only while the overlay is open, but confirming replaced the overlay.
+/// Retrying or skipping from the dead-letter list comes back to the list at once (the
+/// confirmation carries it), and the list reloads when the retry is done.
 #[test]
-fn a_confirmed_retry_reloads_the_dead_letter_list() {
+fn a_confirmed_retry_returns_to_the_list_and_reloads_it_when_done() {
     let mut app = dead_letters(false);
+    press(&mut app, c('j'));
     press(&mut app, c('r'));
+    let Mode::Confirm(Confirm { back, .. }) = &app.mode else {
+        panic!("{:?}", app.mode);
+    };
+    assert!(matches!(
+        back,
+        Back::Overlay(Overlay::DeadLetters { selected: 1, .. })
+    ));
     let fx = press(&mut app, c('y'));
     assert_eq!(kinds(&fx), ["Execute"]);
-    let tag = app.tags.prompt;
+    assert_eq!(selected(&app), 1, "back on the list, on the same letter");
+    assert!(message(&app, Level::Info).is_some_and(|m| m.starts_with("running: dlq retry")));
+    let tag = app.tags.latest(Request::Prompt);
     let fx = send(
         &mut app,
-        Action::Loaded(tag, Loaded::Done("✓ retried event #101".into(), None)),
+        Action::Loaded(tag, Loaded::Done("✓ retried event #102".into(), None)),
     );
-    assert_eq!(message(&app, Level::Ok), Some("✓ retried event #101"));
+    assert_eq!(message(&app, Level::Ok), Some("✓ retried event #102"));
     assert!(
         kinds(&fx).contains(&"LoadDeadLetters"),
         "the list is not reloaded after a retry: {:?}",
         kinds(&fx)
     );
+    let tag = app.tags.latest(Request::Overlay);
+    send(
+        &mut app,
+        Action::Loaded(tag, Loaded::DeadLetters(vec![letter(1, 3)])),
+    );
+    assert_eq!(selected(&app), 0);
+}
+
+#[test]
+fn a_cancelled_retry_returns_to_the_list_as_it_was() {
+    for key in [c('n'), k(KeyCode::Esc)] {
+        let mut app = dead_letters(false);
+        press(&mut app, c('j'));
+        press(&mut app, c('s'));
+        let fx = press(&mut app, key);
+        assert!(fx.is_empty(), "nothing to reload: {fx:?}");
+        assert_eq!(selected(&app), 1, "{key:?}");
+        let Mode::Overlay(Overlay::DeadLetters { rows, .. }) = &app.mode else {
+            unreachable!()
+        };
+        assert_eq!(rows.len(), 2);
+        assert!(message(&app, Level::Info).is_some_and(|m| m.starts_with("cancelled: dlq skip")));
+    }
+}
+
+/// Once the operator closed the list, a retry finishing does not open it again.
+#[test]
+fn a_retry_done_after_the_list_was_closed_leaves_it_closed() {
+    let mut app = dead_letters(false);
+    press(&mut app, c('r'));
+    press(&mut app, c('y'));
+    press(&mut app, k(KeyCode::Esc));
+    assert!(matches!(app.mode, Mode::Normal));
+    let tag = app.tags.latest(Request::Prompt);
+    let fx = send(
+        &mut app,
+        Action::Loaded(tag, Loaded::Done("✓ retried event #101".into(), None)),
+    );
+    assert!(!kinds(&fx).contains(&"LoadDeadLetters"), "{:?}", kinds(&fx));
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+/// A write resolved while an overlay was opened returns to that overlay once answered.
+#[test]
+fn a_confirmation_arriving_over_an_overlay_returns_to_it() {
+    let mut app = new_app(false);
+    press(&mut app, c(':'));
+    crate::support::type_str(&mut app, "deliver 0000");
+    press(&mut app, k(KeyCode::Enter));
+    let tag = app.tags.latest(Request::Prompt);
+    press(&mut app, c('?'));
+    send(
+        &mut app,
+        Action::Loaded(tag, Loaded::Confirm("deliver it".into(), Pending::Project)),
+    );
+    assert!(matches!(
+        &app.mode,
+        Mode::Confirm(Confirm {
+            back: Back::Overlay(Overlay::Help { .. }),
+            ..
+        })
+    ));
+    press(&mut app, c('n'));
+    assert!(matches!(app.mode, Mode::Overlay(Overlay::Help { .. })));
 }

@@ -3,12 +3,13 @@
 use chronicle::domain::{Currency, LineItem, OrderCommand, Sku};
 use chronicle::tui::action::{Action, Completion, Effect, Loaded};
 use chronicle::tui::prompt::{PromptCommand, parse_prompt};
-use chronicle::tui::state::{App, InputKind, Level, Mode, Overlay, Pending};
+use chronicle::tui::request::{JobKind, Request};
+use chronicle::tui::state::{App, Confirm, InputKind, Level, Mode, Overlay, Pending};
 use ratatui::crossterm::event::KeyCode;
 use rust_decimal::Decimal;
 
 use crate::support::{
-    at, c, error, k, kinds, message, new_app, oid, opened, press, send, state_load, type_str,
+    at, c, error, k, kinds, message, new_app, oid, opened, press, send, stale, state_load, type_str,
 };
 
 /// Opens the prompt, types `line` and submits it.
@@ -164,7 +165,7 @@ fn writes_are_resolved_by_the_worker() {
             unreachable!()
         };
         assert_eq!(Ok(command.clone()), parse_prompt(line));
-        assert_eq!(*tag, app.tags.prompt);
+        assert_eq!(*tag, app.tags[Request::Prompt]);
         assert_eq!(message(&app, Level::Info), Some("resolving…"));
     }
 }
@@ -202,17 +203,33 @@ fn read_only_refuses_every_write() {
 fn read_side_commands_do_their_thing() {
     let mut app = new_app(false);
     let fx = submit(&mut app, "check");
-    assert!(matches!(&fx[1], Effect::Check { tag } if *tag == app.tags.prompt));
+    assert!(
+        matches!(&fx[1], Effect::Check { tag } if *tag == app.tags[Request::Job(JobKind::Check)])
+    );
     assert!(message(&app, Level::Info).is_some_and(|m| m.contains("checking")));
 
     let fx = submit(&mut app, "dlq");
-    assert!(matches!(&fx[1], Effect::LoadDeadLetters { tag } if *tag == app.tags.overlay));
+    assert!(
+        matches!(&fx[1], Effect::LoadDeadLetters { tag } if *tag == app.tags[Request::Overlay])
+    );
 
     submit(&mut app, "rebuild");
-    assert!(matches!(app.mode, Mode::Confirm(_, Pending::Rebuild)));
+    assert!(matches!(
+        app.mode,
+        Mode::Confirm(Confirm {
+            pending: Pending::Rebuild,
+            ..
+        })
+    ));
     press(&mut app, c('n'));
     submit(&mut app, "project");
-    assert!(matches!(app.mode, Mode::Confirm(_, Pending::Project)));
+    assert!(matches!(
+        app.mode,
+        Mode::Confirm(Confirm {
+            pending: Pending::Project,
+            ..
+        })
+    ));
     press(&mut app, c('n'));
 
     submit(&mut app, "help");
@@ -322,7 +339,7 @@ fn tab_on_an_id_or_a_sku_asks_the_worker() {
         let [Effect::Complete { tag, what }] = fx.as_slice() else {
             panic!("{typed}: {fx:?}");
         };
-        assert_eq!((what, *tag), (&want, app.tags.prompt), "{typed}");
+        assert_eq!((what, *tag), (&want, app.tags[Request::Prompt]), "{typed}");
     }
     // Nothing to complete in a payment method.
     let mut app = new_app(false);
@@ -334,7 +351,7 @@ fn completion_results_fill_the_word() {
     // One candidate fills the word and a space.
     let mut app = new_app(false);
     tab(&mut app, "pay 0000");
-    let tag = app.tags.prompt;
+    let tag = app.tags.latest(Request::Prompt);
     send(
         &mut app,
         Action::Loaded(tag, Loaded::Completions(vec![oid(1)])),
@@ -346,11 +363,11 @@ fn completion_results_fill_the_word() {
     // Several fill their common prefix and are listed.
     let mut app = new_app(false);
     tab(&mut app, "pay 0000");
-    let tag = app.tags.prompt;
+    let tag = app.tags.latest(Request::Prompt);
     // A stale answer is dropped.
     send(
         &mut app,
-        Action::Loaded(tag - 1, Loaded::Completions(vec![oid(9)])),
+        Action::Loaded(stale(tag), Loaded::Completions(vec![oid(9)])),
     );
     assert_eq!(prompt_text(&app).0, "pay 0000");
     let both = vec![oid(1), oid(2)];
@@ -364,7 +381,7 @@ fn completion_results_fill_the_word() {
     // None leaves the line alone.
     let mut app = new_app(false);
     tab(&mut app, "pay ffff");
-    let tag = app.tags.prompt;
+    let tag = app.tags.latest(Request::Prompt);
     send(&mut app, Action::Loaded(tag, Loaded::Completions(vec![])));
     assert_eq!(prompt_text(&app).0, "pay ffff");
 }

@@ -2,12 +2,13 @@
 
 use chronicle::app::divergence::Class;
 use chronicle::tui::action::{Action, DivergenceView, Effect, Loaded};
+use chronicle::tui::request::Request;
 use chronicle::tui::state::{HeadInfo, Level, Pane};
 use ratatui::crossterm::event::KeyCode;
 
 use crate::support::{
-    c, error, k, key_after, kinds, message, new_app, oid, opened, orders_page, press, send,
-    state_at, state_load, stream_load, window, with_orders,
+    c, error, k, key_after, kinds, message, new_app, oid, opened, orders_page, press, send, stale,
+    state_at, state_load, stream_load, unasked, window, with_orders,
 };
 
 fn head(position: i64, stream_head: Option<u64>) -> Loaded {
@@ -25,7 +26,7 @@ fn head(position: i64, stream_head: Option<u64>) -> Loaded {
 fn answer_first_poll(app: &mut chronicle::tui::state::App) {
     assert!(app.polling, "start polls");
     assert!(send(app, Action::Tick).is_empty(), "a poll is in flight");
-    let tag = app.tags.head;
+    let tag = app.tags.latest(Request::Head);
     let fx = send(app, Action::Loaded(tag, head(40, Some(app.stream.head))));
     assert!(fx.is_empty(), "{fx:?}");
     assert!(!app.polling);
@@ -38,9 +39,9 @@ fn poll(app: &mut chronicle::tui::state::App, answer: Loaded) -> Vec<Effect> {
     let [Effect::Poll { tag, order }] = fx.as_slice() else {
         panic!("no poll: {fx:?}");
     };
-    assert_eq!((*tag, order), (app.tags.head, &app.stream.order));
+    assert_eq!((*tag, order), (app.tags[Request::Head], &app.stream.order));
     assert!(app.polling);
-    let tag = *tag;
+    let tag = app.tags.latest(Request::Head);
     send(app, Action::Loaded(tag, answer))
 }
 
@@ -48,15 +49,15 @@ fn poll(app: &mut chronicle::tui::state::App, answer: Loaded) -> Vec<Effect> {
 fn orders_results_apply_only_for_the_latest_request() {
     let mut app = new_app(false);
     chronicle::tui::update::start(&mut app);
-    let first = app.tags.orders;
+    let first = app.tags.latest(Request::Orders);
     press(&mut app, c('s'));
-    assert_ne!(app.tags.orders, first);
+    assert_ne!(app.tags.latest(Request::Orders), first);
     assert!(send(&mut app, Action::Loaded(first, orders_page(0, 5, true))).is_empty());
     assert!(app.orders.rows.is_empty());
     assert!(app.orders.loading);
 
     app.orders.selected = 9;
-    let tag = app.tags.orders;
+    let tag = app.tags.latest(Request::Orders);
     let fx = send(&mut app, Action::Loaded(tag, orders_page(0, 3, true)));
     assert_eq!(app.orders.rows.len(), 3);
     assert_eq!(app.orders.next, Some(key_after(2)));
@@ -74,7 +75,7 @@ fn a_reloaded_page_keeps_the_selection_on_the_same_order() {
     assert_eq!(app.stream.order, Some(oid(2)));
     // New orders sorted in before it: it moved down one row.
     press(&mut app, c('r'));
-    let tag = app.tags.orders;
+    let tag = app.tags.latest(Request::Orders);
     let mut page = orders_page(0, 5, false);
     if let Loaded::Orders(p) = &mut page {
         p.rows.insert(0, crate::support::rows(42, 1).remove(0));
@@ -86,7 +87,7 @@ fn a_reloaded_page_keeps_the_selection_on_the_same_order() {
 
     // Gone from the page: the selection stays in range.
     press(&mut app, c('r'));
-    let tag = app.tags.orders;
+    let tag = app.tags.latest(Request::Orders);
     send(&mut app, Action::Loaded(tag, orders_page(10, 2, false)));
     assert_eq!(app.orders.selected, 1);
 }
@@ -94,11 +95,11 @@ fn a_reloaded_page_keeps_the_selection_on_the_same_order() {
 #[test]
 fn stream_results_apply_only_for_the_latest_request_of_the_open_order() {
     let mut app = with_orders(5, false);
-    let tag = app.tags.stream;
+    let tag = app.tags.latest(Request::Stream);
     assert!(
         send(
             &mut app,
-            Action::Loaded(tag - 1, window(&oid(0), 10, 1, 10, 10))
+            Action::Loaded(stale(tag), window(&oid(0), 10, 1, 10, 10))
         )
         .is_empty()
     );
@@ -127,12 +128,12 @@ fn stream_results_apply_only_for_the_latest_request_of_the_open_order() {
 fn state_results_apply_only_for_the_latest_request() {
     let mut app = opened(10, 1, 10, 4);
     press(&mut app, c('l'));
-    let tag = app.tags.state;
+    let tag = app.tags.latest(Request::State);
     press(&mut app, c('l'));
     send(&mut app, Action::Loaded(tag, state_at(5)));
     assert_eq!(app.state.version, 4, "a superseded state is dropped");
     assert!(app.state.loading);
-    let tag = app.tags.state;
+    let tag = app.tags.latest(Request::State);
     send(&mut app, Action::Loaded(tag, state_at(6)));
     assert_eq!(app.state.version, 6);
     assert!(!app.state.loading);
@@ -152,8 +153,8 @@ fn divergence_results_apply_and_enter_jumps_to_where_they_parted() {
             parted_at,
         }))
     };
-    let tag = app.tags.divergence;
-    send(&mut app, Action::Loaded(tag - 1, view(Some(2))));
+    let tag = app.tags.latest(Request::Divergence);
+    send(&mut app, Action::Loaded(stale(tag), view(Some(2))));
     assert_eq!(app.divergence.class, None);
     send(&mut app, Action::Loaded(tag, view(Some(6))));
     assert_eq!(app.divergence.class, Some(Class::Diverged));
@@ -178,9 +179,9 @@ fn polls_do_not_overlap_and_a_moved_head_reloads_the_panes() {
         send(&mut app, Action::Tick).is_empty(),
         "a poll is in flight"
     );
-    let tag = app.tags.head;
+    let tag = app.tags.latest(Request::Head);
     // A stale answer leaves the poll in flight.
-    send(&mut app, Action::Loaded(tag - 1, head(70, Some(10))));
+    send(&mut app, Action::Loaded(stale(tag), head(70, Some(10))));
     assert!(app.polling);
     let fx = send(&mut app, Action::Loaded(tag, head(60, Some(10))));
     assert_eq!(kinds(&fx), ["LoadOrders", "LoadDivergence"]);
@@ -241,9 +242,9 @@ fn a_grown_stream_leaves_a_parked_cursor_and_refetches_a_window_ending_at_the_ol
     // The log moved too: orders and divergence reload; the state at the cursor does not.
     assert_eq!(kinds(&fx), ["LoadOrders", "LoadDivergence", "LoadStream"]);
     assert_eq!(stream_load(&fx), Some((oid(0), Some(5))));
-    assert!(matches!(&fx[2], Effect::LoadStream { tag, .. } if *tag == app.tags.stream));
+    assert!(matches!(&fx[2], Effect::LoadStream { tag, .. } if *tag == app.tags[Request::Stream]));
     // The new window keeps the cursor where it was.
-    let tag = app.tags.stream;
+    let tag = app.tags.latest(Request::Stream);
     assert!(
         send(
             &mut app,
@@ -268,24 +269,33 @@ fn failures_show_an_error_on_the_pane_they_belong_to() {
     let t = app.tags;
     send(
         &mut app,
-        Action::Loaded(t.orders, Loaded::Failed("no orders".into())),
+        Action::Loaded(
+            t.latest(Request::Orders),
+            Loaded::Failed("no orders".into()),
+        ),
     );
     assert_eq!(app.orders.error.as_deref(), Some("no orders"));
     assert!(!app.orders.loading);
     assert_eq!(error(&app), "no orders");
     send(
         &mut app,
-        Action::Loaded(t.stream, Loaded::Failed("no stream".into())),
+        Action::Loaded(
+            t.latest(Request::Stream),
+            Loaded::Failed("no stream".into()),
+        ),
     );
     assert_eq!(app.stream.error.as_deref(), Some("no stream"));
     send(
         &mut app,
-        Action::Loaded(t.state, Loaded::Failed("no state".into())),
+        Action::Loaded(t.latest(Request::State), Loaded::Failed("no state".into())),
     );
     assert_eq!(app.state.error.as_deref(), Some("no state"));
     send(
         &mut app,
-        Action::Loaded(t.divergence, Loaded::Failed("no diff".into())),
+        Action::Loaded(
+            t.latest(Request::Divergence),
+            Loaded::Failed("no diff".into()),
+        ),
     );
     assert_eq!(app.divergence.error.as_deref(), Some("no diff"));
 
@@ -293,7 +303,10 @@ fn failures_show_an_error_on_the_pane_they_belong_to() {
     app.message = None;
     send(
         &mut app,
-        Action::Loaded(t.orders - 1, Loaded::Failed("old".into())),
+        Action::Loaded(
+            stale(t.latest(Request::Orders)),
+            Loaded::Failed("old".into()),
+        ),
     );
     assert_eq!(app.message, None);
 
@@ -301,7 +314,7 @@ fn failures_show_an_error_on_the_pane_they_belong_to() {
     press(&mut app, c(':'));
     crate::support::type_str(&mut app, "deliver 0000");
     press(&mut app, k(KeyCode::Enter));
-    let tag = app.tags.prompt;
+    let tag = app.tags.latest(Request::Prompt);
     send(
         &mut app,
         Action::Loaded(tag, Loaded::Failed("order not found".into())),
@@ -314,12 +327,15 @@ fn done_reports_success_reloads_and_opens_the_order() {
     let mut app = opened(10, 1, 10, 4);
     let fx = send(
         &mut app,
-        Action::Loaded(0, Loaded::Done("created".into(), Some(oid(9)))),
+        Action::Loaded(
+            unasked(Request::Prompt),
+            Loaded::Done("created".into(), Some(oid(9))),
+        ),
     );
     assert_eq!(message(&app, Level::Ok), Some("created"));
     assert!(kinds(&fx).contains(&"LoadOrders"));
     assert_eq!(app.stream.order, Some(oid(9)));
     assert!(fx.iter().any(
-        |e| matches!(e, Effect::LoadStream { order, around: None, tag } if *order == oid(9) && *tag == app.tags.stream)
+        |e| matches!(e, Effect::LoadStream { order, around: None, tag } if *order == oid(9) && *tag == app.tags[Request::Stream])
     ));
 }

@@ -5,6 +5,7 @@ use chronicle::store::{OrderPageQuery, PageKey};
 use chronicle::tui::action::{Action, Effect, Loaded, OrdersPage, StreamWindow};
 use chronicle::tui::fields::{Change, FieldRow};
 use chronicle::tui::keymap::Keymap;
+use chronicle::tui::request::{Request, Tag};
 use chronicle::tui::state::{App, EventRow, Level, OrderRow};
 use chronicle::tui::theme::Theme;
 use chronicle::tui::update::{start, update};
@@ -94,6 +95,19 @@ pub fn state_at(version: u64) -> Loaded {
     }
 }
 
+/// The tag of the request before `tag` of the same kind: superseded.
+pub fn stale(tag: Tag) -> Tag {
+    Tag {
+        seq: tag.seq - 1,
+        ..tag
+    }
+}
+
+/// A tag of a kind no request was made under (a result applied whatever its tag).
+pub fn unasked(request: Request) -> Tag {
+    Tag { request, seq: 0 }
+}
+
 /// Feeds one action.
 pub fn send(app: &mut App, action: Action) -> Vec<Effect> {
     update(app, action)
@@ -124,6 +138,13 @@ pub fn ctrl(ch: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(ch), KeyModifiers::CONTROL)
 }
 
+/// Opens the prompt, types `line` and submits it; returns the submit's effects.
+pub fn submit(app: &mut App, line: &str) -> Vec<Effect> {
+    press(app, c(':'));
+    type_str(app, line);
+    press(app, k(KeyCode::Enter))
+}
+
 /// Types each character of `text`; returns every effect.
 pub fn type_str(app: &mut App, text: &str) -> Vec<Effect> {
     text.chars().flat_map(|ch| press(app, c(ch))).collect()
@@ -149,7 +170,7 @@ pub fn with_orders(n: usize, more: bool) -> App {
     let mut app = new_app(false);
     let fx = start(&mut app);
     assert_eq!(kinds(&fx), ["LoadOrders", "Poll"]);
-    let tag = app.tags.orders;
+    let tag = app.tags.latest(Request::Orders);
     send(&mut app, Action::Loaded(tag, orders_page(0, n, more)));
     app
 }
@@ -159,13 +180,13 @@ pub fn with_orders(n: usize, more: bool) -> App {
 pub fn opened(head: u64, first: u64, last: u64, cursor: u64) -> App {
     let mut app = with_orders(5, true);
     assert_eq!(app.stream.order.as_deref(), Some(oid(0).as_str()));
-    let tag = app.tags.stream;
+    let tag = app.tags.latest(Request::Stream);
     send(
         &mut app,
         Action::Loaded(tag, window(&oid(0), head, first, last, cursor)),
     );
     assert_eq!(app.stream.cursor, cursor);
-    let tag = app.tags.state;
+    let tag = app.tags.latest(Request::State);
     send(&mut app, Action::Loaded(tag, state_at(cursor)));
     assert_eq!(app.state.version, cursor);
     app

@@ -258,7 +258,7 @@ pub async fn check(
             row.as_ref(),
             parked.contains(&stream),
         ));
-        if report.orders.is_multiple_of(10_000) {
+        if report.orders.is_multiple_of(1_000) {
             progress(report.orders);
         }
     }

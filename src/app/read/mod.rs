@@ -14,8 +14,8 @@ mod views;
 
 pub use divergence::OrderDivergence;
 pub use orders::{ListEntry, OrderListing, OrdersPage};
-pub use views::{OrderView, OutcomeView, PaymentView};
 pub use stream::{Correlated, CorrelatedEvent, EventView, RawEvent, StreamWindow, Upcast};
+pub use views::{OrderView, OutcomeView, PaymentView};
 
 use super::divergence::{CheckReport, Explanation};
 use super::error::AppError;

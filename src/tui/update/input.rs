@@ -3,12 +3,12 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::keys::{command, refresh};
-use super::{load_orders, open_order, set_cursor};
+use super::{ask, jobs, load_orders, open_order, set_cursor};
 use crate::tui::action::{Completion, Effect};
 use crate::tui::prompt::{
     CompletionTarget, PromptCommand, apply_completion, completion_target, parse_prompt, parse_time,
 };
-use crate::tui::state::{App, InputKind, Level, LineInput, Mode, Overlay, Pending};
+use crate::tui::state::{App, Back, Confirm, InputKind, Level, LineInput, Mode, Overlay, Pending};
 
 /// Routes a key by mode.
 pub(super) fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
@@ -26,24 +26,25 @@ pub(super) fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Mode::Input(kind, line) => input(app, kind, line, k, fx),
-        Mode::Confirm(text, pending) => {
-            let back_to_dlq = std::mem::take(&mut app.dlq_return);
-            if k.code == KeyCode::Char('y')
-                && k.modifiers.difference(KeyModifiers::SHIFT).is_empty()
-            {
-                app.dlq_return = back_to_dlq;
-                let tag = app.tag();
-                app.tags.prompt = tag;
-                app.message = Some((Level::Info, format!("running: {text}")));
-                fx.push(Effect::Execute { tag, pending });
-            } else {
-                app.message = Some((Level::Info, format!("cancelled: {text}")));
-                if back_to_dlq {
-                    command(app, crate::tui::keymap::Cmd::DeadLetters, fx);
-                }
-            }
-        }
+        Mode::Confirm(confirm) => answer(app, confirm, k, fx),
         Mode::Overlay(o) => overlay(app, o, k, fx),
+    }
+}
+
+/// `y` runs the confirmed write, any other key cancels it; either way the keys go back to
+/// where the confirmation was asked from.
+fn answer(app: &mut App, confirm: Confirm, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let Confirm {
+        text,
+        pending,
+        back,
+    } = confirm;
+    app.mode = back.mode();
+    if k.code == KeyCode::Char('y') && k.modifiers.difference(KeyModifiers::SHIFT).is_empty() {
+        app.message = Some((Level::Info, format!("running: {text}")));
+        jobs::run(app, pending, fx);
+    } else {
+        app.message = Some((Level::Info, format!("cancelled: {text}")));
     }
 }
 
@@ -122,9 +123,7 @@ fn complete(app: &mut App, line: &mut LineInput, fx: &mut Vec<Effect>) {
         CompletionTarget::Sku(id, p) => Completion::Sku(id, p),
         CompletionTarget::None => return,
     };
-    let tag = app.tag();
-    app.tags.prompt = tag;
-    fx.push(Effect::Complete { tag, what });
+    ask(app, fx, |tag| Effect::Complete { tag, what });
 }
 
 /// Runs a submitted line.
@@ -162,9 +161,7 @@ fn time_jump(app: &mut App, at: chrono::DateTime<chrono::Utc>, fx: &mut Vec<Effe
         app.message = Some((Level::Info, "open an order first (Enter in Orders)".into()));
         return;
     };
-    let tag = app.tag();
-    app.tags.prompt = tag;
-    fx.push(Effect::VersionAt { tag, order, at });
+    ask(app, fx, |tag| Effect::VersionAt { tag, order, at });
 }
 
 fn prompt(app: &mut App, text: &str, fx: &mut Vec<Effect>) {
@@ -208,24 +205,13 @@ fn prompt(app: &mut App, text: &str, fx: &mut Vec<Effect>) {
             }
         }
         PromptCommand::Time(at) => time_jump(app, at, fx),
-        PromptCommand::Check => {
-            let tag = app.tag();
-            app.tags.prompt = tag;
-            app.message = Some((Level::Info, "checking every order…".into()));
-            fx.push(Effect::Check { tag });
-        }
+        PromptCommand::Check => jobs::check(app, fx),
         PromptCommand::DeadLetters => command(app, crate::tui::keymap::Cmd::DeadLetters, fx),
-        PromptCommand::Rebuild => {
-            app.mode = Mode::Confirm("rebuild (the whole read model)".into(), Pending::Rebuild);
-        }
-        PromptCommand::Project => {
-            app.mode = Mode::Confirm("project (catch the read model up)".into(), Pending::Project);
-        }
+        PromptCommand::Rebuild => jobs::confirm_projector(app, Pending::Rebuild),
+        PromptCommand::Project => jobs::confirm_projector(app, Pending::Project),
         command @ (PromptCommand::Create { .. } | PromptCommand::Write { .. }) => {
-            let tag = app.tag();
-            app.tags.prompt = tag;
             app.message = Some((Level::Info, "resolving…".into()));
-            fx.push(Effect::Resolve { tag, command });
+            ask(app, fx, |tag| Effect::Resolve { tag, command });
         }
     }
 }
@@ -286,14 +272,15 @@ fn overlay(app: &mut App, mut o: Overlay, k: KeyEvent, fx: &mut Vec<Effect>) {
                         letter.stream_id,
                         letter.version
                     );
-                    app.dlq_return = true;
-                    app.mode = Mode::Confirm(
+                    let pending = Pending::DeadLetter {
+                        position: letter.global_position,
+                        skip,
+                    };
+                    app.mode = Mode::Confirm(Confirm {
                         text,
-                        Pending::DeadLetter {
-                            position: letter.global_position,
-                            skip,
-                        },
-                    );
+                        pending,
+                        back: Back::Overlay(o),
+                    });
                     return;
                 }
             } else if k.code == KeyCode::Enter {

@@ -1,6 +1,6 @@
 //! Normal-mode commands: what each keymap command does to the focused pane.
 
-use super::{load_orders, open_order, set_cursor};
+use super::{ask, load_orders, open_order, set_cursor};
 use crate::tui::action::Effect;
 use crate::tui::keymap::Cmd;
 use crate::tui::state::{App, InputKind, LineInput, Mode, Overlay, Pane};
@@ -68,27 +68,23 @@ pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             if version == 0 {
                 return;
             }
-            let tag = app.tag();
-            app.tags.overlay = tag;
-            fx.push(if cmd == Cmd::Raw {
-                Effect::LoadRaw {
-                    tag,
-                    order,
-                    version,
-                }
-            } else {
-                Effect::LoadCorrelated {
-                    tag,
-                    order,
-                    version,
+            ask(app, fx, |tag| {
+                if cmd == Cmd::Raw {
+                    Effect::LoadRaw {
+                        tag,
+                        order,
+                        version,
+                    }
+                } else {
+                    Effect::LoadCorrelated {
+                        tag,
+                        order,
+                        version,
+                    }
                 }
             });
         }
-        Cmd::DeadLetters => {
-            let tag = app.tag();
-            app.tags.overlay = tag;
-            fx.push(Effect::LoadDeadLetters { tag });
-        }
+        Cmd::DeadLetters => ask(app, fx, |tag| Effect::LoadDeadLetters { tag }),
         Cmd::Sort => {
             app.orders.open_selected = true;
             app.orders.sort = app.orders.sort.next();
@@ -201,13 +197,12 @@ fn search(app: &mut App, forward: bool, fx: &mut Vec<Effect>) {
         ));
         return;
     }
-    let tag = app.tag();
-    app.tags.prompt = tag;
-    fx.push(Effect::Search {
+    let (from, needle) = (app.stream.cursor, app.stream.search.clone());
+    ask(app, fx, |tag| Effect::Search {
         tag,
         order,
-        from: app.stream.cursor,
-        needle: app.stream.search.clone(),
+        from,
+        needle,
         forward,
     });
 }

@@ -1,6 +1,7 @@
 //! `update`: an action changes the model and yields effects for the worker. No IO here.
 
 mod input;
+mod jobs;
 mod keys;
 mod mouse;
 mod results;
@@ -20,12 +21,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Tick => {
             if !app.polling {
                 app.polling = true;
-                let tag = app.tag();
-                app.tags.head = tag;
-                fx.push(Effect::Poll {
-                    tag,
-                    order: app.stream.order.clone(),
-                });
+                let order = app.stream.order.clone();
+                ask(app, &mut fx, |tag| Effect::Poll { tag, order });
             }
         }
         Action::Loaded(tag, loaded) => results::loaded(app, tag, loaded, &mut fx),
@@ -41,6 +38,17 @@ pub fn start(app: &mut App) -> Vec<Effect> {
     fx
 }
 
+/// Queues a request and records it as the latest of its kind (the kind its effect names),
+/// so only its answer is applied.
+pub(super) fn ask(app: &mut App, fx: &mut Vec<Effect>, make: impl FnOnce(u64) -> Effect) {
+    app.next_tag += 1;
+    let effect = make(app.next_tag);
+    if let Some(tag) = effect.tag() {
+        app.tags[tag.request] = tag.seq;
+    }
+    fx.push(effect);
+}
+
 /// Asks for the current orders page (the last start key) with the current filter and sort.
 pub(super) fn load_orders(app: &mut App, fx: &mut Vec<Effect>) {
     let filter = match parse_filter(&app.orders.filter) {
@@ -50,18 +58,14 @@ pub(super) fn load_orders(app: &mut App, fx: &mut Vec<Effect>) {
             return;
         }
     };
-    let tag = app.tag();
-    app.tags.orders = tag;
     app.orders.loading = true;
-    fx.push(Effect::LoadOrders {
-        tag,
-        query: OrderPageQuery {
-            filter,
-            sort: app.orders.sort,
-            after: app.orders.pages.last().cloned().flatten(),
-            limit: ORDERS_PAGE,
-        },
-    });
+    let query = OrderPageQuery {
+        filter,
+        sort: app.orders.sort,
+        after: app.orders.pages.last().cloned().flatten(),
+        limit: ORDERS_PAGE,
+    };
+    ask(app, fx, |tag| Effect::LoadOrders { tag, query });
 }
 
 /// Opens an order in the stream pane, at `at` or at its head.
@@ -81,12 +85,11 @@ pub(super) fn open_order(app: &mut App, id: &str, at: Option<u64>, fx: &mut Vec<
         set_cursor(app, v, fx);
         return;
     }
-    let tag = app.tag();
-    app.tags.stream = tag;
     app.stream.loading = true;
-    fx.push(Effect::LoadStream {
+    let order = id.to_string();
+    ask(app, fx, |tag| Effect::LoadStream {
         tag,
-        order: id.to_string(),
+        order,
         around: at,
     });
     if let Some(v) = at {
@@ -100,23 +103,20 @@ pub(super) fn load_divergence(app: &mut App, fx: &mut Vec<Effect>) {
     let Some(order) = app.stream.order.clone() else {
         return;
     };
-    let tag = app.tag();
-    app.tags.divergence = tag;
     app.divergence.loading = true;
-    fx.push(Effect::LoadDivergence { tag, order });
+    ask(app, fx, |tag| Effect::LoadDivergence { tag, order });
 }
 
 fn load_state(app: &mut App, fx: &mut Vec<Effect>) {
     let Some(order) = app.stream.order.clone() else {
         return;
     };
-    let tag = app.tag();
-    app.tags.state = tag;
     app.state.loading = true;
-    fx.push(Effect::LoadState {
+    let version = app.stream.cursor;
+    ask(app, fx, |tag| Effect::LoadState {
         tag,
         order,
-        version: app.stream.cursor,
+        version,
     });
 }
 
@@ -145,10 +145,8 @@ pub(super) fn set_cursor(app: &mut App, v: u64, fx: &mut Vec<Effect>) {
     let near_start = v < first + margin && first > 1;
     let near_end = v + margin > last && last < app.stream.head;
     if app.stream.window.is_empty() || v < first || v > last || near_start || near_end {
-        let tag = app.tag();
-        app.tags.stream = tag;
         app.stream.loading = true;
-        fx.push(Effect::LoadStream {
+        ask(app, fx, |tag| Effect::LoadStream {
             tag,
             order,
             around: Some(v),

@@ -1,14 +1,18 @@
 //! Worker results: applied only when their tag is the latest of their kind.
 
-use super::{load_divergence, load_orders, open_order, set_cursor};
+use super::{ask, jobs, load_divergence, load_orders, open_order, set_cursor};
 use crate::tui::action::{Effect, Loaded};
 use crate::tui::prompt::apply_completion;
-use crate::tui::state::{App, InputKind, Level, Mode, Overlay};
+use crate::tui::request::{Request, Tag};
+use crate::tui::state::{App, Back, Confirm, InputKind, Level, Mode, Overlay};
 
 #[allow(clippy::too_many_lines)] // one arm per result kind
-pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effect>) {
+pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effect>) {
+    // The guards read the tags as they were when the result arrived.
+    let tags = app.tags;
+    let latest = |request: Request| tag == tags.latest(request);
     match loaded {
-        Loaded::Orders(page) if tag == app.tags.orders => {
+        Loaded::Orders(page) if latest(Request::Orders) => {
             let keep = app.selected_order().map(|r| r.id.clone());
             app.orders.loading = false;
             app.orders.error = None;
@@ -29,7 +33,7 @@ pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effec
                 open_order(app, &id, None, fx);
             }
         }
-        Loaded::Stream(w) if tag == app.tags.stream => {
+        Loaded::Stream(w) if latest(Request::Stream) => {
             if app.stream.order.as_deref() != Some(w.order.as_str()) {
                 return;
             }
@@ -43,13 +47,13 @@ pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effec
                 set_cursor(app, v, fx);
             }
         }
-        Loaded::State { version, fields } if tag == app.tags.state => {
+        Loaded::State { version, fields } if latest(Request::State) => {
             app.state.loading = false;
             app.state.error = None;
             app.state.version = version;
             app.state.fields = fields;
         }
-        Loaded::Divergence(d) if tag == app.tags.divergence => {
+        Loaded::Divergence(d) if latest(Request::Divergence) => {
             let d = *d;
             app.divergence = crate::tui::state::DivergencePane {
                 order: Some(d.order),
@@ -63,7 +67,7 @@ pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effec
                 error: None,
             };
         }
-        Loaded::Head { info, stream_head } if tag == app.tags.head => {
+        Loaded::Head { info, stream_head } if latest(Request::Head) => {
             app.polling = false;
             let seen = std::mem::replace(&mut app.seen_head, true);
             let before = std::mem::replace(&mut app.head, info);
@@ -82,20 +86,20 @@ pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effec
                 grew(app, h, fx);
             }
         }
-        Loaded::Raw(lines) if tag == app.tags.overlay => {
+        Loaded::Raw(lines) if latest(Request::Overlay) => {
             app.mode = Mode::Overlay(Overlay::Raw { lines, scroll: 0 });
         }
         Loaded::Correlated {
             correlation_id,
             rows,
-        } if tag == app.tags.overlay => {
+        } if latest(Request::Overlay) => {
             app.mode = Mode::Overlay(Overlay::Correlated {
                 correlation_id,
                 rows,
                 selected: 0,
             });
         }
-        Loaded::DeadLetters(rows) if tag == app.tags.overlay => {
+        Loaded::DeadLetters(rows) if latest(Request::Overlay) => {
             let selected = match &app.mode {
                 Mode::Overlay(Overlay::DeadLetters { selected, .. }) => *selected,
                 _ => 0,
@@ -103,11 +107,11 @@ pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effec
             .min(rows.len().saturating_sub(1));
             app.mode = Mode::Overlay(Overlay::DeadLetters { rows, selected });
         }
-        Loaded::Jump(v) if tag == app.tags.prompt => match v {
+        Loaded::Jump(v) if latest(Request::Prompt) => match v {
             Some(v) => set_cursor(app, v, fx),
             None => app.message = Some((Level::Info, "no match".into())),
         },
-        Loaded::Completions(c) if tag == app.tags.prompt => {
+        Loaded::Completions(c) if latest(Request::Prompt) => {
             if let Mode::Input(InputKind::Prompt, line) = &mut app.mode {
                 line.text = apply_completion(&line.text, &c);
                 line.cursor = line.text.chars().count();
@@ -117,11 +121,22 @@ pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effec
                 }
             }
         }
-        Loaded::Confirm(text, pending) if tag == app.tags.prompt => {
+        Loaded::Confirm(text, pending) if latest(Request::Prompt) => {
             app.message = None;
-            app.mode = Mode::Confirm(text, pending);
+            // An overlay opened while the write resolved is where the answer returns to.
+            let back = match std::mem::replace(&mut app.mode, Mode::Normal) {
+                Mode::Overlay(o) => Back::Overlay(o),
+                _ => Back::Normal,
+            };
+            app.mode = Mode::Confirm(Confirm {
+                text,
+                pending,
+                back,
+            });
         }
+        Loaded::Progress(text) => jobs::progress(app, tag, text),
         Loaded::Done(text, open) => {
+            jobs::finished(app, tag);
             app.message = Some((Level::Ok, text));
             if let Some(id) = open {
                 // Show what the write did: the order at its new head.
@@ -131,12 +146,9 @@ pub(super) fn loaded(app: &mut App, tag: u64, loaded: Loaded, fx: &mut Vec<Effec
             } else {
                 super::keys::refresh(app, fx);
             }
-            if std::mem::take(&mut app.dlq_return)
-                || matches!(app.mode, Mode::Overlay(Overlay::DeadLetters { .. }))
-            {
-                let tag = app.tag();
-                app.tags.overlay = tag;
-                fx.push(Effect::LoadDeadLetters { tag });
+            // A retry or skip confirmed from the list returned to it: show what it did.
+            if matches!(app.mode, Mode::Overlay(Overlay::DeadLetters { .. })) {
+                ask(app, fx, |tag| Effect::LoadDeadLetters { tag });
             }
         }
         Loaded::Failed(e) => failed(app, tag, e),
@@ -162,9 +174,7 @@ fn grew(app: &mut App, head: u64, fx: &mut Vec<Effect>) {
         let (Some(order), cursor) = (app.stream.order.clone(), app.stream.cursor) else {
             return;
         };
-        let tag = app.tag();
-        app.tags.stream = tag;
-        fx.push(Effect::LoadStream {
+        ask(app, fx, |tag| Effect::LoadStream {
             tag,
             order,
             around: Some(cursor.min(head)),
@@ -172,24 +182,31 @@ fn grew(app: &mut App, head: u64, fx: &mut Vec<Effect>) {
     }
 }
 
-fn failed(app: &mut App, tag: u64, e: String) {
-    let t = app.tags;
-    if tag == t.orders {
-        app.orders.loading = false;
-        app.orders.error = Some(e.clone());
-    } else if tag == t.stream {
-        app.stream.loading = false;
-        app.stream.error = Some(e.clone());
-    } else if tag == t.state {
-        app.state.loading = false;
-        app.state.error = Some(e.clone());
-    } else if tag == t.divergence {
-        app.divergence.loading = false;
-        app.divergence.error = Some(e.clone());
-    } else if tag == t.head {
-        app.polling = false;
-    } else if tag != t.prompt && tag != t.overlay {
-        return;
+/// A failure: shown on the pane its request was for, and on the message line, unless a newer
+/// request of its kind superseded it. A job's failure always shows: it was asked for once.
+fn failed(app: &mut App, tag: Tag, e: String) {
+    let latest = app.tags.is_latest(tag);
+    match tag.request {
+        _ if !latest && !matches!(tag.request, Request::Job(_)) => return,
+        Request::Orders => {
+            app.orders.loading = false;
+            app.orders.error = Some(e.clone());
+        }
+        Request::Stream => {
+            app.stream.loading = false;
+            app.stream.error = Some(e.clone());
+        }
+        Request::State => {
+            app.state.loading = false;
+            app.state.error = Some(e.clone());
+        }
+        Request::Divergence => {
+            app.divergence.loading = false;
+            app.divergence.error = Some(e.clone());
+        }
+        Request::Head => app.polling = false,
+        Request::Job(_) => jobs::finished(app, tag),
+        Request::Overlay | Request::Prompt => {}
     }
     app.message = Some((Level::Error, e));
 }

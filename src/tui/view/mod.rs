@@ -87,6 +87,27 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(" · READ-ONLY", t.warn));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    jobs(app, frame, area);
+}
+
+/// Running jobs and their progress, at the right end of the header: drawn over the end of
+/// the database name when the line is short of room, since a job's progress changes and a
+/// path does not.
+fn jobs(app: &App, frame: &mut Frame, area: Rect) {
+    if !app.jobs.any() {
+        return;
+    }
+    let text = format!(" {} ", app.jobs.lines().collect::<Vec<_>>().join(" · "));
+    let width = Span::raw(text.as_str())
+        .width()
+        .min(usize::from(area.width));
+    let width = u16::try_from(width).unwrap_or(area.width);
+    let right = Rect {
+        x: area.right() - width,
+        width,
+        ..area
+    };
+    frame.render_widget(Paragraph::new(Span::styled(text, app.theme.warn)), right);
 }
 
 fn prompt_line(app: &App, frame: &mut Frame, area: Rect) {
@@ -116,9 +137,9 @@ fn prompt_line(app: &App, frame: &mut Frame, area: Rect) {
             frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
             Line::from(spans)
         }
-        Mode::Confirm(text, _) => Line::from(vec![
+        Mode::Confirm(c) => Line::from(vec![
             Span::styled("confirm: ", t.warn),
-            Span::raw(text.clone()),
+            Span::raw(c.text.clone()),
             Span::styled("  y = run, any other key = cancel", t.key),
         ]),
         _ => match &app.message {

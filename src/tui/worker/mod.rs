@@ -1,5 +1,7 @@
 //! The worker: a tokio task that owns the store, runs effects one at a time and sends the
-//! results back as actions tagged with their request.
+//! results back as actions tagged with their request. Long jobs (`check`, `rebuild`,
+//! `project`) run beside it as their own tasks (see `jobs`), so they never hold up stepping,
+//! paging or the live poll.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -7,9 +9,11 @@ use std::path::PathBuf;
 use tokio::sync::mpsc;
 
 use super::action::{Action, Effect, Loaded};
+use super::request::Request;
 use crate::app::{AppError, Services};
 use crate::domain::{Order, OrderId};
 
+mod jobs;
 mod read;
 mod write;
 
@@ -58,14 +62,25 @@ impl Worker {
         }
     }
 
-    /// Runs one effect; every outcome, failures included, comes back as actions.
+    /// Runs one effect to completion; every outcome, failures included, comes back as
+    /// actions. A job runs here too, in line, its progress lines before its result: the
+    /// in-process `Driver` wants every effect finished; `serve` starts jobs beside itself.
     pub async fn run(&mut self, effect: Effect) -> Vec<Action> {
-        let tag = effect_tag(&effect);
-        let result = match effect {
-            Effect::SaveHistory(line) => {
+        let Some(tag) = effect.tag() else {
+            if let Effect::SaveHistory(line) = effect {
                 write::save_history(self.deps.history_file.as_deref(), &line);
-                return Vec::new();
             }
+            return Vec::new();
+        };
+        if let Request::Job(_) = tag.request {
+            let mut out = Vec::new();
+            let progress = |text| out.push(Action::Loaded(tag, Loaded::Progress(text)));
+            let loaded = jobs::run(&self.deps.services, effect, progress).await;
+            out.push(Action::Loaded(tag, loaded));
+            return out;
+        }
+        let result = match effect {
+            Effect::SaveHistory(_) => return Vec::new(),
             Effect::LoadOrders { query, .. } => read::orders(&self.deps, &query).await,
             Effect::LoadStream { order, around, .. } => {
                 read::stream(&self.deps, &order, around).await
@@ -101,7 +116,7 @@ impl Worker {
             Effect::Complete { what, .. } => write::complete(&self.deps, what).await,
             Effect::Resolve { command, .. } => write::resolve(&self.deps, command).await,
             Effect::Execute { pending, .. } => write::execute(&self.deps, pending).await,
-            Effect::Check { .. } => write::check(&self.deps).await,
+            Effect::Check { .. } => Err(AppError::BadInput("check runs as a job".into())),
         };
         let loaded = result.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "worker request failed");
@@ -169,51 +184,27 @@ impl Worker {
     }
 }
 
-fn effect_tag(e: &Effect) -> u64 {
-    match e {
-        Effect::LoadOrders { tag, .. }
-        | Effect::LoadStream { tag, .. }
-        | Effect::LoadState { tag, .. }
-        | Effect::LoadDivergence { tag, .. }
-        | Effect::Poll { tag, .. }
-        | Effect::LoadRaw { tag, .. }
-        | Effect::LoadCorrelated { tag, .. }
-        | Effect::LoadDeadLetters { tag }
-        | Effect::Search { tag, .. }
-        | Effect::VersionAt { tag, .. }
-        | Effect::Complete { tag, .. }
-        | Effect::Resolve { tag, .. }
-        | Effect::Execute { tag, .. }
-        | Effect::Check { tag } => *tag,
-        Effect::SaveHistory(_) => 0,
-    }
-}
-
 pub(super) use crate::app::read::parse_id;
 
 /// Runs the worker until the effect channel closes. Effects queued behind a newer one of
-/// the same kind are dropped unrun: their results would be stale anyway.
+/// the same coalescing kind are dropped unrun: their results would be stale anyway. Jobs
+/// start beside the loop and answer on `actions` when done; they stop with it.
 pub async fn serve(
     mut worker: Worker,
     mut effects: mpsc::UnboundedReceiver<Effect>,
     actions: mpsc::UnboundedSender<Action>,
 ) {
+    let mut jobs = jobs::Jobs::default();
     while let Some(first) = effects.recv().await {
         let mut queue = vec![first];
         while let Ok(e) = effects.try_recv() {
             queue.push(e);
         }
-        let keep: Vec<bool> = (0..queue.len())
-            .map(|i| {
-                queue[i].coalesce_key().is_none_or(|k| {
-                    !queue[i + 1..]
-                        .iter()
-                        .any(|later| later.coalesce_key() == Some(k))
-                })
-            })
-            .collect();
-        for (effect, keep) in queue.into_iter().zip(keep) {
-            if !keep {
+        for effect in coalesce(queue) {
+            if let Some(tag) = effect.tag()
+                && let Request::Job(kind) = tag.request
+            {
+                jobs.start(kind, tag, effect, &worker.deps.services, &actions);
                 continue;
             }
             for action in worker.run(effect).await {
@@ -223,4 +214,18 @@ pub async fn serve(
             }
         }
     }
+}
+
+/// The queue without the effects a later one of the same coalescing kind supersedes.
+fn coalesce(queue: Vec<Effect>) -> Vec<Effect> {
+    let kinds: Vec<Option<Request>> = queue
+        .iter()
+        .map(|e| e.request().filter(|r| r.coalesces()))
+        .collect();
+    queue
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| kinds[*i].is_none_or(|k| !kinds[i + 1..].contains(&Some(k))))
+        .map(|(_, e)| e)
+        .collect()
 }

@@ -1,4 +1,4 @@
-//! The worker's writes and prompt helpers: resolving, executing, checking, completing.
+//! The worker's writes and prompt helpers: resolving, executing, completing.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -103,26 +103,10 @@ pub(super) async fn execute(deps: &Deps, pending: Pending) -> Result<Loaded, App
                 Some(id),
             ))
         }
-        Pending::Rebuild => {
-            let r = deps.services.projector.rebuild(None, |_| {}).await?;
-            Ok(Loaded::Done(
-                format!(
-                    "✓ rebuilt: {} events applied, {} dead-lettered",
-                    r.applied, r.dead_lettered
-                ),
-                None,
-            ))
-        }
-        Pending::Project => {
-            let r = deps.services.projector.catch_up(|_| {}).await?;
-            Ok(Loaded::Done(
-                format!(
-                    "✓ projected {} events ({} parked, {} dead-lettered)",
-                    r.applied, r.parked, r.dead_lettered
-                ),
-                None,
-            ))
-        }
+        // `Effect::request` names these jobs; the worker runs them beside its queue.
+        Pending::Rebuild | Pending::Project => Err(AppError::BadInput(
+            "rebuild and project run as background jobs".into(),
+        )),
         Pending::DeadLetter { position, skip } => {
             let left = deps
                 .services
@@ -143,28 +127,6 @@ pub(super) async fn execute(deps: &Deps, pending: Pending) -> Result<Loaded, App
             ))
         }
     }
-}
-
-/// The divergence check over every order, as one line.
-pub(super) async fn check(deps: &Deps) -> Result<Loaded, AppError> {
-    let report = deps.services.read.check(None, |_| {}).await?;
-    let counts: Vec<String> = report
-        .counts
-        .iter()
-        .filter(|(k, n)| **n > 0 && **k != "in-sync")
-        .map(|(k, n)| format!("{k} {n}"))
-        .collect();
-    let text = if report.all_in_sync() {
-        format!("✓ check: all {} orders in sync", report.orders)
-    } else {
-        format!(
-            "check: {} orders, {} not in sync ({})",
-            report.orders,
-            report.divergent.len(),
-            counts.join(", ")
-        )
-    };
-    Ok(Loaded::Done(text, None))
 }
 
 /// Appends a prompt line to the history file; a failure is logged, never shown.
