@@ -3,6 +3,7 @@
 //! plain text (ids and test-time clocks replaced by placeholders, see `scrub`).
 
 mod browse;
+mod corrupt;
 mod fit;
 mod jobs;
 mod prompt;
