@@ -58,10 +58,7 @@ async fn a_corrupt_event_is_badged_and_shown_as_stored_without_blinding_the_rest
     assert_eq!(flagged, 4, "the three planted faults and the corrupt order");
     let a = panes();
     let orders = text_in(&render(&d, SIZE), a.orders);
-    assert!(
-        line_with(&orders, &id[..8]).contains("corrupt"),
-        "{orders}"
-    );
+    assert!(line_with(&orders, &id[..8]).contains("corrupt"), "{orders}");
 
     open(&mut d, &id).await;
     let buf = render(&d, SIZE);

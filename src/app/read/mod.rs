@@ -51,6 +51,17 @@ pub struct RowItem {
     pub line_total: String,
 }
 
+impl From<&LineItem> for RowItem {
+    fn from(i: &LineItem) -> Self {
+        RowItem {
+            sku: i.sku.as_str().to_string(),
+            quantity: i.quantity,
+            unit_price: i.unit_price.to_string(),
+            line_total: i.line_total().to_string(),
+        }
+    }
+}
+
 /// An order as the read model holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReadModelView {
@@ -101,12 +112,7 @@ impl From<&SummaryRow> for ReadModelView {
         let items = serde_json::from_str::<Vec<LineItem>>(&row.lines)
             .unwrap_or_default()
             .iter()
-            .map(|i| RowItem {
-                sku: i.sku.as_str().to_string(),
-                quantity: i.quantity,
-                unit_price: i.unit_price.to_string(),
-                line_total: i.line_total().to_string(),
-            })
+            .map(RowItem::from)
             .collect();
         ReadModelView {
             order_id: row.order_id.clone(),

@@ -61,16 +61,7 @@ impl From<&Order> for OrderView {
             status: o.status.map(OrderStatus::as_str),
             currency: o.currency.code().to_string(),
             total: o.total().to_string(),
-            items: o
-                .items
-                .iter()
-                .map(|i| RowItem {
-                    sku: i.sku.as_str().to_string(),
-                    quantity: i.quantity,
-                    unit_price: i.unit_price.to_string(),
-                    line_total: i.line_total().to_string(),
-                })
-                .collect(),
+            items: o.items.iter().map(RowItem::from).collect(),
             payment: o.payment.as_ref().map(|p| PaymentView {
                 method: p.method.clone(),
                 amount: p.amount.to_string(),
