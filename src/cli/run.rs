@@ -111,12 +111,13 @@ async fn demo(
     }
     let services = ctx.writer().await?;
     let store = services.store.events();
-    let head = store.head_position().await?;
+    // Positions may have gaps (the store contract): count the events, do not subtract.
+    let held = store.count_after(0).await?;
     let mut faults_text = String::new();
     let mut welcome = String::from("demo data · ? for help");
-    if head > 0 {
+    if held > 0 {
         eprintln!(
-            "database {} already holds {head} events; showing it as it is (--fresh reseeds)",
+            "database {} already holds {held} events; showing it as it is (--fresh reseeds)",
             services.store.url()
         );
     } else {
@@ -178,7 +179,7 @@ async fn demo(
     for s in &sample {
         let _ = writeln!(text, "  {}", output::entry_text(s));
     }
-    let _ = writeln!(text, "events in the log: {}", store.head_position().await?);
+    let _ = writeln!(text, "events in the log: {}", store.count_after(0).await?);
     text.push_str(&faults_text);
     emit(&text)?;
     Ok(())
