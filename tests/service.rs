@@ -2,7 +2,9 @@
 
 mod common;
 
-use chronicle::app::{AppError, At, Queries};
+use chronicle::app::config::Config;
+use chronicle::app::read::ReadSide;
+use chronicle::app::{AppError, At, Services};
 use chronicle::domain::{
     DomainError, Order, OrderCommand, OrderEvent, STATE_SCHEMA_VERSION, UpcastContext,
 };
@@ -10,6 +12,11 @@ use chronicle::store::{ImportStream, NewEvent, SnapshotRecord};
 use common::{Db, add, create, loader, new_id, request, service, t0};
 
 /// Replays every stored event from scratch: the reference the snapshot path must equal.
+/// The read side over another handle on the same database, as the binary builds it.
+async fn read_side(db: &Db) -> ReadSide {
+    Services::new(db.open_store().await, &Config::default()).read
+}
+
 async fn full_replay(
     store: &std::sync::Arc<dyn chronicle::store::EventStore>,
     id: chronicle::domain::OrderId,
@@ -73,7 +80,7 @@ async fn snapshots_every_n_events_and_any_version_equals_a_full_replay() {
         (1..=version / 10).map(|k| k * 10).collect::<Vec<_>>(),
         "one snapshot per 10 events, all kept"
     );
-    let queries = Queries::new(loader(&store));
+    let queries = read_side(&db).await;
     for v in 1..=version {
         let via_snapshot = queries.state(id, At::Version(v)).await.unwrap();
         assert_eq!(
@@ -286,10 +293,7 @@ async fn creating_an_existing_order_is_a_rejection_not_an_overwrite() {
         matches!(err, AppError::Rejected(DomainError::AlreadyExists)),
         "{err:?}"
     );
-    let state = Queries::new(loader(&store))
-        .state(id, At::Latest)
-        .await
-        .unwrap();
+    let state = read_side(&db).await.state(id, At::Latest).await.unwrap();
     assert_eq!(state.customer_id, "first");
 }
 
@@ -341,7 +345,8 @@ async fn a_corrupt_payload_is_an_error_naming_its_position() {
         snapshots: vec![],
     };
     assert_eq!(store.import(vec![stream]).await.unwrap()[0], Ok(1));
-    let err = Queries::new(loader(&store))
+    let err = read_side(&db)
+        .await
         .state(id, At::Latest)
         .await
         .unwrap_err();

@@ -8,7 +8,6 @@ mod loader;
 pub mod metadata;
 pub mod projection;
 pub mod projector;
-mod query;
 pub mod read;
 mod service;
 mod services;
@@ -16,7 +15,7 @@ pub mod transfer;
 
 pub use error::AppError;
 pub use loader::Loader;
-pub use query::{At, Queries};
+pub use read::At;
 pub use read::ReadSide;
 pub use service::{CommandOutcome, CommandRequest, CommandService, ServiceSettings, command_hash};
 pub use services::Services;

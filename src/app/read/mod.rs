@@ -9,11 +9,13 @@ use serde::Serialize;
 
 mod divergence;
 mod orders;
+mod replay;
 mod stream;
 mod views;
 
 pub use divergence::OrderDivergence;
 pub use orders::{ListEntry, OrderListing, OrdersPage};
+pub use replay::At;
 pub use stream::{Correlated, CorrelatedEvent, EventView, RawEvent, StreamWindow, Upcast};
 pub use views::{OrderView, OutcomeView, PaymentView};
 
@@ -21,9 +23,8 @@ use super::divergence::{CheckReport, Explanation};
 use super::error::AppError;
 use super::loader::Loader;
 use super::projection::Projection;
-use super::query::{At, Queries};
-use crate::domain::{LineItem, Order, OrderId, OrderStatus};
-use crate::store::{BrowseStore, DeadLetter, ReadModel, Stored, StoredEvent, SummaryRow};
+use crate::domain::{LineItem, OrderId};
+use crate::store::{BrowseStore, DeadLetter, ReadModel, Stored, SummaryRow};
 
 /// The log's head, the projector's place and the dead letters: the debugger's header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,11 +96,6 @@ pub struct ReadModelView {
     pub source: &'static str,
 }
 
-/// A stored value as text: the value, or the stored text when it does not parse.
-pub fn stored_text<T: std::fmt::Display>(v: &Stored<T>) -> String {
-    v.to_string()
-}
-
 fn stored_time(v: &Stored<DateTime<Utc>>) -> String {
     match v {
         Stored::Valid(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -117,9 +113,9 @@ impl From<&SummaryRow> for ReadModelView {
         ReadModelView {
             order_id: row.order_id.clone(),
             customer_id: row.customer_id.clone(),
-            status: stored_text(&row.status),
-            currency: stored_text(&row.currency),
-            total: stored_text(&row.total),
+            status: row.status.to_string(),
+            currency: row.currency.to_string(),
+            total: row.total.to_string(),
             items,
             item_count: row.item_count,
             line_count: row.line_count,
@@ -136,7 +132,6 @@ impl From<&SummaryRow> for ReadModelView {
 /// Every read use case, over one database.
 #[derive(Clone)]
 pub struct ReadSide {
-    queries: Queries,
     loader: Loader,
     read_model: Arc<dyn ReadModel>,
     browse: Arc<dyn BrowseStore>,
@@ -153,7 +148,6 @@ impl ReadSide {
         projection: Projection,
     ) -> Self {
         ReadSide {
-            queries: Queries::new(loader.clone()),
             loader,
             read_model,
             browse,
@@ -164,31 +158,6 @@ impl ReadSide {
     /// The loader it reads states with.
     pub fn loader(&self) -> &Loader {
         &self.loader
-    }
-
-    /// The order's state at `at`, replayed from the nearest snapshot.
-    pub async fn state(&self, id: OrderId, at: At) -> Result<Order, AppError> {
-        self.queries.state(id, at).await
-    }
-
-    /// Up to `limit` stored events of an order from version `from`.
-    pub async fn events(
-        &self,
-        id: OrderId,
-        from: u64,
-        limit: u32,
-    ) -> Result<Vec<StoredEvent>, AppError> {
-        self.queries.events(id, from, limit).await
-    }
-
-    /// Up to `limit` orders in id order (replayed), optionally only those in `status`; an
-    /// order whose events no longer decode is listed as such.
-    pub async fn list(
-        &self,
-        status: Option<OrderStatus>,
-        limit: u32,
-    ) -> Result<Vec<ListEntry>, AppError> {
-        self.queries.list(status, limit).await
     }
 
     /// The read model's row of one order.

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{ReadSide, stored_text};
+use super::ReadSide;
 use crate::app::divergence::{Class, CorruptEvent, OrderCheck, classify, corrupt_event};
 use crate::app::error::AppError;
 use crate::domain::{OrderId, OrderSummary};
@@ -109,10 +109,10 @@ impl ReadSide {
                     Some(s.currency.code().to_string()),
                 ),
                 (None, Some(r)) => (
-                    Some(stored_text(&r.status)),
+                    Some(r.status.to_string()),
                     r.customer_id.clone(),
-                    Some(stored_text(&r.total)),
-                    Some(stored_text(&r.currency)),
+                    Some(r.total.to_string()),
+                    Some(r.currency.to_string()),
                 ),
                 (None, None) => (None, String::new(), None, None),
             };

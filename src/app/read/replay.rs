@@ -1,11 +1,11 @@
-//! Read use cases answered by replaying events (the read model comes with the projector).
+//! Reads answered by replaying events: an order at a version or time, its stored events, the
+//! replayed order list.
 
 use chrono::{DateTime, Utc};
 
-use super::divergence::corrupt_event;
-use super::error::AppError;
-use super::loader::Loader;
-use super::read::ListEntry;
+use super::{ListEntry, ReadSide};
+use crate::app::divergence::corrupt_event;
+use crate::app::error::AppError;
 use crate::domain::{Order, OrderId, OrderStatus, OrderSummary};
 use crate::store::StoredEvent;
 
@@ -20,18 +20,7 @@ pub enum At {
     Time(DateTime<Utc>),
 }
 
-/// Queries over the event store.
-#[derive(Clone)]
-pub struct Queries {
-    loader: Loader,
-}
-
-impl Queries {
-    /// Queries reading through `loader`.
-    pub fn new(loader: Loader) -> Self {
-        Queries { loader }
-    }
-
+impl ReadSide {
     /// The order's state at `at`, replayed from the nearest snapshot.
     pub async fn state(&self, id: OrderId, at: At) -> Result<Order, AppError> {
         let store = self.loader.store();
