@@ -61,3 +61,11 @@ impl From<StoreError> for AppError {
         AppError::Storage(e)
     }
 }
+
+impl AppError {
+    /// True when the database could not be reached: worth showing as "disconnected" and
+    /// trying again, not as a failure of what was asked.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, AppError::Storage(e) if e.is_retryable())
+    }
+}

@@ -6,7 +6,7 @@ use super::args::{DlqCmd, ProjectorCmd};
 use super::ctx::{Ctx, Failure, emit, exit, order_id, print_json, to_json};
 use super::output::printable;
 use crate::app::divergence::{Class, FieldDiff};
-use crate::app::projector::BatchReport;
+use crate::app::projector::{BatchReport, RunNote};
 use crate::store::Access;
 
 /// Progress on stderr, at most once a second (and always when caught up).
@@ -48,7 +48,22 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
                         std::future::pending::<()>().await;
                     }
                 };
-                projector.run(stop, progress_line("projector")).await?
+                let mut progress = progress_line("projector");
+                projector
+                    .run(stop, |note| match note {
+                        RunNote::Progress(r) => progress(r),
+                        RunNote::Standby { leader } => eprintln!(
+                            "projector: standby: another projector leads ({}); taking over when it stops",
+                            leader.map_or_else(|| "pid unknown".to_string(), |p| format!("backend pid {p}"))
+                        ),
+                        RunNote::Leading => eprintln!("projector: leading"),
+                        RunNote::LostLease => eprintln!("projector: lost the lead; standing for election again"),
+                        RunNote::Unavailable { error, retry_in } => eprintln!(
+                            "projector: {error}; retrying in {} s",
+                            retry_in.as_secs()
+                        ),
+                    })
+                    .await?
             };
             emit(&format!(
                 "projector at position {}: {} applied, {} parked, {} dead-lettered\n",
@@ -76,7 +91,7 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
             if json {
                 print_json(&to_json(&s)?)
             } else {
-                emit(&format!(
+                let mut text = format!(
                     "checkpoint   {}\nhead         {}\nlag          {} events, {:.1} s\ndead letters {}\nparked       {} orders\n",
                     s.checkpoint,
                     s.head,
@@ -84,7 +99,17 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
                     s.lag_seconds,
                     s.dead_letters,
                     s.parked_orders
-                ))
+                );
+                if let Some(held) = &s.server.held_back_by {
+                    let _ = writeln!(text, "log          {held}");
+                }
+                if let Some(pid) = s.server.projector_leader {
+                    let _ = writeln!(text, "leader       projector at backend pid {pid}");
+                }
+                if let Some(lag) = s.server.replica_lag_seconds {
+                    let _ = writeln!(text, "standby      replay {lag:.1} s behind its primary");
+                }
+                emit(&text)
             }
         }
     }

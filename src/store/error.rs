@@ -137,7 +137,7 @@ impl From<sqlx::Error> for StoreError {
 /// Database error codes that mean "not now" rather than "never": SQLite's BUSY and LOCKED
 /// (with their extended forms), PostgreSQL's connection (08), resource (53), shutdown (57P)
 /// and serialization (40001, 40P01) classes.
-fn transient_code(code: &str) -> bool {
+pub(super) fn transient_code(code: &str) -> bool {
     let sqlite_primary = code.parse::<i64>().ok().map(|c| c & 0xff);
     matches!(sqlite_primary, Some(5 | 6))
         || code.starts_with("08")

@@ -15,11 +15,16 @@
 //!   the concurrency check: an append whose expected version is not the stream's current one
 //!   is [`StoreError::Conflict`] (with the actual version) and writes nothing, so of
 //!   concurrent appends at one version exactly one lands.
-//! - **The global log never skips or repeats.** Positions are positive and strictly
-//!   increasing in the order commits become visible: a reader that has seen position P never
-//!   later sees a new event below P, so following [`EventStore::read_all`] from the last
-//!   position seen yields every committed event exactly once, under any concurrency.
-//!   Positions may have gaps: count events with [`EventStore::count_after`].
+//! - **The global log never skips or repeats.** Every event has a positive, unique
+//!   position, and [`EventStore::read_all`] yields the log in one fixed order: following
+//!   it from the last event seen yields every committed event exactly once, under any
+//!   concurrency. A stream's events come in version order (its positions increase). On
+//!   SQLite (one writer) the log order is position order. On PostgreSQL, where a
+//!   transaction that took a lower position can commit after a higher one, it is
+//!   (transaction id, position), and an event enters the log only once every transaction
+//!   that could come before it has ended: a long or idle writing transaction holds the
+//!   readers back ([`EventStore::server_status`] names it). Positions may have gaps:
+//!   count events with [`EventStore::count_after`], which counts in log order too.
 //! - **Import sessions and projection transactions are isolated.** Nothing written in one
 //!   ([`EventStore::begin_import`], [`ReadModel::begin_projection`]) is visible before
 //!   `commit`, and dropping it uncommitted leaves no trace. While an import session is open
@@ -45,13 +50,16 @@
 //! - **What is committed is durable:** every other handle, and every later open, reads it.
 
 pub mod browse;
+mod codec;
 mod error;
+mod postgres;
 pub mod read_model;
 mod sqlite;
 mod url;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -316,8 +324,94 @@ pub trait EventStore: Send + Sync {
     /// Position of the newest event (0 when empty).
     async fn head_position(&self) -> Result<i64, StoreError>;
 
+    /// What the server knows beyond the rows: who holds the log's horizon back, how far a
+    /// standby trails, which projector leads. SQLite has none of these.
+    async fn server_status(&self) -> Result<ServerStatus, StoreError> {
+        Ok(ServerStatus::default())
+    }
+
+    /// A counter that moves when another handle's appends may have committed, pushed by
+    /// the server (PostgreSQL's LISTEN/NOTIFY); `None` where readers must poll.
+    fn appends(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
+
     /// Closes the connections, waiting for them (SQLite checkpoints its WAL here).
     async fn close(&self);
+}
+
+/// Waits until `appends` moves (when there is one) or `timeout` passes: how readers idle.
+pub async fn wait_for_appends(
+    appends: Option<&mut tokio::sync::watch::Receiver<u64>>,
+    timeout: Duration,
+) {
+    match appends {
+        Some(rx) => {
+            let _ = tokio::time::timeout(timeout, rx.changed()).await;
+        }
+        None => tokio::time::sleep(timeout).await,
+    }
+}
+
+/// What the server says about the log beyond its rows.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ServerStatus {
+    /// A transaction that keeps committed events from the log's readers: they wait for it.
+    pub held_back_by: Option<HeldBack>,
+    /// Seconds a standby's replay trails its primary (0 when caught up), on a standby.
+    pub replica_lag_seconds: Option<f64>,
+    /// The backend pid of the projector holding the leader lock, when one does.
+    pub projector_leader: Option<i32>,
+}
+
+/// The transaction holding the log's readers back, and what waits behind it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HeldBack {
+    /// Its backend's process id, when the server shows it to this role.
+    pub pid: Option<i32>,
+    /// Its backend's state (`idle in transaction`, `active`, …).
+    pub state: String,
+    /// How long its transaction has been open.
+    pub seconds: f64,
+    /// Committed events readers cannot take yet.
+    pub waiting_events: u64,
+}
+
+impl std::fmt::Display for HeldBack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let who = self.pid.map_or_else(
+            || "a transaction".to_string(),
+            |p| format!("backend pid {p}"),
+        );
+        write!(
+            f,
+            "held back by {who} ({}, open {:.1} s): {} committed events wait",
+            if self.state.is_empty() {
+                "state hidden"
+            } else {
+                &self.state
+            },
+            self.seconds,
+            self.waiting_events
+        )
+    }
+}
+
+/// A projector's claim to lead: while it holds, no other projector runs batches.
+#[async_trait]
+pub trait Lease: Send {
+    /// Whether the claim still holds (its connection is alive and owns the lock).
+    async fn holds(&mut self) -> bool;
+}
+
+/// The lease of a backend with one database per process group and no lock to take.
+pub struct Unshared;
+
+#[async_trait]
+impl Lease for Unshared {
+    async fn holds(&mut self) -> bool {
+        true
+    }
 }
 
 /// How a database is opened; every backend reads it the same way.
@@ -393,6 +487,7 @@ pub async fn open(url: &str, access: Access) -> Result<Store, StoreError> {
     let parsed = DatabaseUrl::parse(url)?;
     let backend: Arc<dyn Backend> = match &parsed {
         DatabaseUrl::Sqlite { path } => Arc::new(sqlite::SqliteStore::open(path, access).await?),
+        DatabaseUrl::Postgres { url } => Arc::new(postgres::PgStore::open(url, access).await?),
     };
     Ok(Store {
         backend,
@@ -402,11 +497,11 @@ pub async fn open(url: &str, access: Access) -> Result<Store, StoreError> {
 }
 
 /// Removes the database a URL names, with everything that belongs to it (SQLite: the file
-/// and its `-wal` and `-shm` companions). A missing database is not an error.
-// Async for the backends to come: dropping a server's database takes a connection.
-#[allow(clippy::unused_async)]
+/// and its `-wal` and `-shm` companions; PostgreSQL: the database, refused while others
+/// use it). A missing database is not an error.
 pub async fn destroy(url: &str) -> Result<(), StoreError> {
     match DatabaseUrl::parse(url)? {
         DatabaseUrl::Sqlite { path } => sqlite::remove_files(&path),
+        DatabaseUrl::Postgres { url } => postgres::drop_database(&url).await,
     }
 }

@@ -87,7 +87,8 @@ pub struct SummaryRow {
 /// Where the projector is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProjectorState {
-    /// Every event at or below this position has been applied, parked or dead-lettered.
+    /// The last event the projector has passed (applied, parked or dead-lettered): it and
+    /// everything before it in the log's order (see [`super::EventStore::read_all`]).
     pub position: i64,
     /// Bumped by anything but a batch that rewrites the read model.
     pub generation: i64,
@@ -138,6 +139,12 @@ pub trait ReadModel: Send + Sync {
 
     /// Starts a transaction over the read model (holding the write lock).
     async fn begin_projection(&self) -> Result<Box<dyn ProjectionTx>, StoreError>;
+
+    /// Tries once to become the one projector that runs batches: `None` while another
+    /// holds the claim. A backend without a shared lock grants it at once.
+    async fn try_lead(&self) -> Result<Option<Box<dyn super::Lease>>, StoreError> {
+        Ok(Some(Box::new(super::Unshared)))
+    }
 }
 
 /// One read-model transaction; dropped without `commit`, it leaves no trace.

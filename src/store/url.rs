@@ -12,6 +12,11 @@ pub enum DatabaseUrl {
         /// The file.
         path: PathBuf,
     },
+    /// A PostgreSQL database (the URL as given, password included: never shown).
+    Postgres {
+        /// The whole URL.
+        url: String,
+    },
 }
 
 impl DatabaseUrl {
@@ -24,22 +29,27 @@ impl DatabaseUrl {
         let url = url.trim();
         if url.is_empty() {
             return Err(StoreError::InvalidUrl(
-                "the database URL is empty: use sqlite://PATH".into(),
+                "the database URL is empty: use sqlite://PATH or postgres://USER@HOST/DATABASE"
+                    .into(),
             ));
         }
         let Some((scheme, rest)) = url.split_once(':') else {
-            return Err(refuse("has no scheme: use sqlite://PATH"));
+            return Err(refuse(
+                "has no scheme: use sqlite://PATH or postgres://USER@HOST/DATABASE",
+            ));
         };
         match scheme.to_ascii_lowercase().as_str() {
             "sqlite" => {
                 let path = rest.strip_prefix("//").unwrap_or(rest);
                 if path.contains('?') || path.contains('#') {
                     return Err(refuse(
-                        "has parameters; Chronicle sets SQLite's options itself: use sqlite://PATH",
+                        "has parameters; Chronicle sets SQLite's options itself: use sqlite://PATH or postgres://USER@HOST/DATABASE",
                     ));
                 }
                 if path.is_empty() {
-                    return Err(refuse("names no file: use sqlite://PATH"));
+                    return Err(refuse(
+                        "names no file: use sqlite://PATH or postgres://USER@HOST/DATABASE",
+                    ));
                 }
                 if path == ":memory:" || path.starts_with("file::memory:") {
                     return Err(refuse(
@@ -50,15 +60,34 @@ impl DatabaseUrl {
                     path: PathBuf::from(path),
                 })
             }
-            "postgres" | "postgresql" => Err(refuse(
-                "is PostgreSQL, which this build does not support yet: use sqlite://PATH",
-            )),
-            // A Windows drive letter or a bare path with a colon: still no scheme.
-            s if s.len() == 1 || s.contains('/') || s.contains('.') => {
-                Err(refuse("has no scheme: use sqlite://PATH"))
+            "postgres" | "postgresql" => {
+                let Some(after) = rest.strip_prefix("//") else {
+                    return Err(refuse("is not of the form postgres://USER@HOST/DATABASE"));
+                };
+                let authority = &after[..after.find(['/', '?', '#']).unwrap_or(after.len())];
+                let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+                let database = after[authority.len()..]
+                    .strip_prefix('/')
+                    .map(|d| &d[..d.find(['?', '#']).unwrap_or(d.len())])
+                    .unwrap_or("");
+                if host.is_empty() && !after[authority.len()..].contains("host=") {
+                    return Err(refuse("names no host: use postgres://USER@HOST/DATABASE"));
+                }
+                if database.is_empty() && !after.contains("dbname=") {
+                    return Err(refuse(
+                        "names no database: use postgres://USER@HOST/DATABASE",
+                    ));
+                }
+                Ok(DatabaseUrl::Postgres {
+                    url: url.to_string(),
+                })
             }
+            // A Windows drive letter or a bare path with a colon: still no scheme.
+            s if s.len() == 1 || s.contains('/') || s.contains('.') => Err(refuse(
+                "has no scheme: use sqlite://PATH or postgres://USER@HOST/DATABASE",
+            )),
             s => Err(refuse(&format!(
-                "has the unknown scheme {s:?}: use sqlite://PATH"
+                "has the unknown scheme {s:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE"
             ))),
         }
     }
@@ -67,6 +96,7 @@ impl DatabaseUrl {
     pub fn display(&self) -> String {
         match self {
             DatabaseUrl::Sqlite { path } => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres { url } => redact(url),
         }
     }
 }
@@ -142,8 +172,28 @@ mod tests {
         assert!(refused("chronicle.db").contains("no scheme"));
         assert!(refused("/tmp/chronicle.db").contains("no scheme"));
         assert!(refused("C:\\data\\x.db").contains("no scheme"));
-        let m = refused("postgres://app:s3cr@t@127.0.0.1:5432/db");
-        assert!(!m.contains("s3cr"), "{m}");
+    }
+
+    #[test]
+    fn postgres_urls_need_a_host_and_a_database_and_show_no_password() {
+        let url = "postgres://app:s3cr@t@127.0.0.1:5432/shop?sslmode=disable";
+        let parsed = DatabaseUrl::parse(url).unwrap();
+        assert_eq!(parsed, DatabaseUrl::Postgres { url: url.into() });
+        assert_eq!(
+            parsed.display(),
+            "postgres://app:***@127.0.0.1:5432/shop?sslmode=disable"
+        );
+        assert!(DatabaseUrl::parse("postgresql://app@db/shop").is_ok());
+        for bad in [
+            "postgres:shop",
+            "postgres://app:s3cr@t@127.0.0.1:5432",
+            "postgres://app:s3cr@t@127.0.0.1:5432/",
+            "postgres:///shop",
+        ] {
+            let m = refused(bad);
+            assert!(!m.contains("s3cr"), "{m}");
+            assert!(m.contains("postgres://USER@HOST/DATABASE"), "{m}");
+        }
     }
 
     #[test]

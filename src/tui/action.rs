@@ -113,6 +113,9 @@ pub enum Loaded {
     Progress(String),
     /// A request failed; shown on the message line.
     Failed(String),
+    /// The database could not be reached (down, restarting): shown in the header until a
+    /// poll is answered again.
+    Unavailable(String),
 }
 
 /// What the state can open or move to, for `update` to ask the worker.

@@ -7,6 +7,7 @@
 pub mod action;
 pub mod driver;
 pub mod fields;
+mod head;
 pub mod keymap;
 pub mod prompt;
 pub mod request;

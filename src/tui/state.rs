@@ -1,5 +1,6 @@
 //! The debugger's model: plain data, changed only by `update`, read only by the views.
 
+pub use super::head::{HeadInfo, Held, Link};
 use chrono::{DateTime, Utc};
 
 use super::fields::FieldRow;
@@ -174,17 +175,6 @@ pub struct DivergencePane {
     pub error: Option<String>,
 }
 
-/// The log's head and the projector's place in it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct HeadInfo {
-    /// Newest global position.
-    pub position: i64,
-    /// The projector's checkpoint.
-    pub projected: i64,
-    /// Dead letters waiting.
-    pub dead_letters: usize,
-}
-
 /// A line being typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {
@@ -345,6 +335,8 @@ pub struct App {
     pub polling: bool,
     /// A poll has answered (later changes of the head reload the panes).
     pub seen_head: bool,
+    /// Whether the database answered the last poll.
+    pub link: Link,
     /// The last result or error, shown on the prompt line.
     pub message: Option<(Level, String)>,
     /// Prompt history, oldest first.
@@ -384,6 +376,7 @@ impl App {
             head: HeadInfo::default(),
             polling: false,
             seen_head: false,
+            link: Link::Up,
             message: None,
             history: Vec::new(),
             history_pos: None,

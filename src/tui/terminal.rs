@@ -132,6 +132,9 @@ async fn event_loop(
     let stop = Arc::new(AtomicBool::new(false));
     let input_stop = stop.clone();
     std::thread::spawn(move || read_input(&input_tx, &input_stop));
+    // Where the server pushes commits (PostgreSQL), a commit polls at once; the tick
+    // stays as the fallback and the only clock on SQLite.
+    let mut appends = deps.services.store.events().appends();
     let (effect_tx, effect_rx) = mpsc::unbounded_channel();
     let (result_tx, mut result_rx) = mpsc::unbounded_channel();
     let worker = tokio::spawn(serve(Worker::new(deps), effect_rx, result_tx));
@@ -159,6 +162,7 @@ async fn event_loop(
             Some(a) = input_rx.recv() => a,
             Some(a) = result_rx.recv() => a,
             _ = tick.tick() => Action::Tick,
+            Some(()) = next_append(appends.as_mut()) => Action::Tick,
             _ = term.recv() => break Ok(()),
             _ = hangup.recv() => break Ok(()),
             else => break Ok(()),
@@ -182,6 +186,15 @@ async fn event_loop(
     drop(effect_tx);
     worker.abort();
     outcome
+}
+
+/// The next append the server announces; `None` where there is no such channel (or it
+/// closed), which leaves the tick alone to poll.
+async fn next_append(appends: Option<&mut tokio::sync::watch::Receiver<u64>>) -> Option<()> {
+    match appends {
+        Some(rx) => rx.changed().await.ok(),
+        None => None,
+    }
 }
 
 /// Reads terminal events on a plain thread (crossterm's read blocks) until told to stop.

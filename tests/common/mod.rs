@@ -1,6 +1,8 @@
 //! Shared fixtures: real SQLite files in a temp dir, and helpers to build commands.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -112,7 +112,7 @@ pub async fn a_follower_sees_every_event_once_while_eight_handles_append<F: Fact
     bounded(
         60,
         "concurrent appends",
-        follow_while_appending(handles, follower),
+        follow_while_appending::<F>(handles, follower),
     )
     .await;
 }
@@ -124,14 +124,14 @@ pub async fn a_follower_sees_every_event_once_while_one_shared_handle_appends<F:
     bounded(
         60,
         "concurrent appends",
-        follow_while_appending(handles, follower),
+        follow_while_appending::<F>(handles, follower),
     )
     .await;
 }
 
 /// Each handle's task appends `APPENDS` commands of `PER_APPEND` events over its own
 /// streams while `follower` reads the log from its last position until all are in.
-async fn follow_while_appending(handles: Vec<Store>, follower: Store) {
+async fn follow_while_appending<F: Factory>(handles: Vec<Store>, follower: Store) {
     let mut writers = JoinSet::new();
     for (w, h) in handles.into_iter().enumerate() {
         let store = h.events();
@@ -146,7 +146,7 @@ async fn follow_while_appending(handles: Vec<Store>, follower: Store) {
     }
     let total = WRITERS as u64 * APPENDS * PER_APPEND;
     let reader = follower.events();
-    let seen = tokio::spawn(async move { follow(&reader, total).await });
+    let seen = tokio::spawn(async move { follow::<F>(&reader, total).await });
     writers.join_all().await;
     let seen = seen.await.unwrap();
     let store = follower.events();
@@ -167,12 +167,13 @@ async fn follow_while_appending(handles: Vec<Store>, follower: Store) {
     );
 }
 
-/// Reads the log after its last position until `total` events are in: positions strictly
-/// increasing, each stream's versions contiguous, and at the end of each read no append
-/// seen in part.
-async fn follow(store: &Arc<dyn EventStore>, total: u64) -> Vec<StoredEvent> {
+/// Reads the log after the last event it saw until `total` events are in: no event twice,
+/// positions strictly increasing where the log is in position order, each stream's
+/// versions contiguous, and at the end of each read no append seen in part.
+async fn follow<F: Factory>(store: &Arc<dyn EventStore>, total: u64) -> Vec<StoredEvent> {
     const PAGE: u32 = 37;
     let mut seen: Vec<StoredEvent> = Vec::new();
+    let mut positions = std::collections::HashSet::new();
     let mut heads: HashMap<String, u64> = HashMap::new();
     while (seen.len() as u64) < total {
         let after = seen.last().map_or(0, |e| e.global_position);
@@ -180,8 +181,13 @@ async fn follow(store: &Arc<dyn EventStore>, total: u64) -> Vec<StoredEvent> {
         for e in &page {
             let last = seen.last().map_or(0, |l| l.global_position);
             assert!(
-                e.global_position > last,
+                !F::POSITION_ORDER || e.global_position > last,
                 "position {} after {last}",
+                e.global_position
+            );
+            assert!(
+                positions.insert(e.global_position),
+                "position {} seen twice",
                 e.global_position
             );
             let head = heads.entry(e.stream_id.clone()).or_insert(0);

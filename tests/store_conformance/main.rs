@@ -5,7 +5,7 @@
 //! returns, never against a backend type. [`conformance_tests!`] instantiates every check
 //! for one backend, so each shows up as `<backend>::<check>`. A new backend is one factory
 //! and one `conformance_tests!` line. What only one backend promises lives in
-//! [`sqlite_only`].
+//! [`sqlite_only`] and [`postgres_only`].
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -16,6 +16,7 @@ mod concurrency;
 mod events;
 mod isolation;
 mod ordering;
+mod postgres_only;
 mod read_model;
 mod round_trip;
 mod sqlite_only;
@@ -79,3 +80,4 @@ macro_rules! conformance_tests {
 }
 
 conformance_tests!(sqlite, crate::support::SqliteFactory);
+conformance_tests!(postgres, crate::support::PostgresFactory);

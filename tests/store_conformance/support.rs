@@ -26,6 +26,11 @@ pub trait Factory: Send + Sync + 'static {
 
     /// Whether the database `url` names exists, asked without creating it.
     fn exists(url: &str) -> impl Future<Output = bool> + Send;
+
+    /// Whether the log's order is position order (SQLite, one writer). PostgreSQL orders it
+    /// by (transaction, position): positions of different streams may come out of order,
+    /// never those of one stream.
+    const POSITION_ORDER: bool;
 }
 
 /// A place for one database; whatever `keep` holds (a temp dir, a server) outlives the check.
@@ -40,6 +45,8 @@ pub struct Vacant {
 pub struct SqliteFactory;
 
 impl Factory for SqliteFactory {
+    const POSITION_ORDER: bool = true;
+
     async fn vacant() -> Vacant {
         let db = Db::new();
         Vacant {
@@ -50,6 +57,31 @@ impl Factory for SqliteFactory {
 
     async fn exists(url: &str) -> bool {
         Path::new(url.strip_prefix("sqlite://").unwrap_or(url)).exists()
+    }
+}
+
+/// PostgreSQL: a database name on the test run's throwaway cluster, not created yet.
+pub struct PostgresFactory;
+
+impl Factory for PostgresFactory {
+    const POSITION_ORDER: bool = false;
+
+    async fn vacant() -> Vacant {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("c_{}_{n}", std::process::id());
+        Vacant {
+            url: crate::common::pg::cluster().url(&name),
+            keep: Box::new(()),
+        }
+    }
+
+    async fn exists(url: &str) -> bool {
+        let name = url.rsplit('/').next().unwrap_or_default();
+        let name = name.to_string();
+        tokio::task::spawn_blocking(move || crate::common::pg::cluster().database_exists(&name))
+            .await
+            .expect("ask the cluster")
     }
 }
 

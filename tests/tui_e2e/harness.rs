@@ -38,19 +38,32 @@ pub(crate) const OPERATOR: &str = "e2e-operator";
 /// A temp dir with a config (history and log inside it), a HOME, and a database.
 pub(crate) struct Sandbox {
     dir: TempDir,
+    /// The database, when it is not the sandbox's own SQLite file (a PostgreSQL server).
+    database: Option<String>,
 }
 
 impl Sandbox {
     pub(crate) fn empty() -> Sandbox {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir(dir.path().join("home")).expect("home dir");
-        let s = Sandbox { dir };
+        let s = Sandbox {
+            dir,
+            database: None,
+        };
         let config = format!(
             "[tui]\nhistory_file = {:?}\nlog_file = {:?}\n",
             s.path("history").display().to_string(),
             s.path("tui.log").display().to_string(),
         );
         std::fs::write(s.path("config.toml"), config).expect("write config");
+        s
+    }
+
+    /// Like `empty`, on the database `url` names (the PostgreSQL tests).
+    #[allow(dead_code)]
+    pub(crate) fn on(url: &str) -> Sandbox {
+        let mut s = Sandbox::empty();
+        s.database = Some(url.to_string());
         s
     }
 
@@ -66,7 +79,9 @@ impl Sandbox {
     }
 
     pub(crate) fn url(&self) -> String {
-        format!("sqlite://{}", self.path("db.sqlite").display())
+        self.database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.path("db.sqlite").display()))
     }
 
     /// The binary's arguments: database, config, then `args`.

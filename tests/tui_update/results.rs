@@ -17,6 +17,7 @@ fn head(position: i64, stream_head: Option<u64>) -> Loaded {
             position,
             projected: position,
             dead_letters: 0,
+            ..HeadInfo::default()
         },
         stream_head,
     }
@@ -197,7 +198,9 @@ fn a_write_elsewhere_reloads_the_list_but_not_the_open_orders_comparison() {
         info: HeadInfo {
             position: app.head.position + 5,
             projected,
+            lag: 5,
             dead_letters: 0,
+            ..HeadInfo::default()
         },
         stream_head: Some(10),
     };

@@ -165,6 +165,7 @@ impl Projector {
             lag_seconds,
             dead_letters: dead.len(),
             parked_orders: parked.len(),
+            server: self.store.server_status().await?,
         })
     }
 }

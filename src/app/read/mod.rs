@@ -27,12 +27,16 @@ use crate::domain::{LineItem, OrderId};
 use crate::store::{BrowseStore, DeadLetter, ReadModel, Stored, SummaryRow};
 
 /// The log's head, the projector's place and the dead letters: the debugger's header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Head {
     /// Newest global position.
     pub position: i64,
     /// The projector's checkpoint.
     pub projected: i64,
+    /// Events after the checkpoint (positions may have gaps: this is a count).
+    pub lag: u64,
+    /// A transaction holding the log back, a standby's replay lag (PostgreSQL).
+    pub server: crate::store::ServerStatus,
     /// Dead letters waiting.
     pub dead_letters: usize,
     /// The asked-for stream's version, when one was asked for.
@@ -194,6 +198,8 @@ impl ReadSide {
         let store = self.loader.store();
         let position = store.head_position().await?;
         let projected = self.read_model.projector_state().await?.position;
+        let lag = store.count_after(projected).await?;
+        let server = store.server_status().await?;
         let dead_letters = self.read_model.dead_letter_count().await?;
         let stream_head = match order {
             Some(o) => Some(store.stream_version(o).await?),
@@ -202,6 +208,8 @@ impl ReadSide {
         Ok(Head {
             position,
             projected,
+            lag,
+            server,
             dead_letters,
             stream_head,
         })

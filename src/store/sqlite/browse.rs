@@ -6,11 +6,11 @@ use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
 use super::SqliteStore;
-use super::codec::{read_time, read_total, write_time, write_total};
 use super::sql::{EVENT_COLS, EventRow, rows_to_events};
 use crate::store::browse::{
     BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey, prefix_end,
 };
+use crate::store::codec::{read_time, read_total, write_time, write_total};
 use crate::store::{StoreError, StoredEvent};
 
 /// A bound value of a dynamically assembled (but fixed-text) statement.

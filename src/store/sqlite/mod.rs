@@ -18,7 +18,7 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Executor};
 
 mod browse;
-mod codec;
+
 mod import;
 mod read_model;
 mod sql;
@@ -69,7 +69,7 @@ use super::{
     Access, AppendRequest, Appended, EventStore, IdempotencyRecord, ImportSession, LoadedStream,
     SnapshotRecord, StoreError, StoredEvent, StreamInfo,
 };
-use codec::{format_time, parse_time};
+use crate::store::codec::{format_time, parse_time};
 
 /// The SQLite event store.
 #[derive(Debug, Clone)]

@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Executor, Sqlite, SqliteConnection, Transaction};
 
 use super::SqliteStore;
-use super::codec::{
+use super::sql::{EVENT_COLS, EventRow, placeholders, rows_to_events};
+use crate::store::codec::{
     format_time, parse_time, read_currency, read_status, read_time, read_total, write_currency,
     write_status, write_time, write_total,
 };
-use super::sql::{EVENT_COLS, EventRow, placeholders, rows_to_events};
 use crate::store::read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, SummaryRow};
 use crate::store::{StoreError, StoredEvent};
 

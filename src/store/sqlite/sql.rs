@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use sqlx::Sqlite;
 
-use super::codec::{format_time, parse_time};
+use crate::store::codec::{format_time, parse_time};
 use crate::store::{NewEvent, StoreError, StoredEvent};
 
 pub(super) const EVENT_COLS: &str = "global_position, stream_id, version, event_type, schema_version, payload, metadata, recorded_at";

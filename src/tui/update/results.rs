@@ -4,7 +4,7 @@ use super::{ask, jobs, load_divergence, load_orders, open_order, set_cursor};
 use crate::tui::action::{Effect, Loaded};
 use crate::tui::prompt::apply_completion;
 use crate::tui::request::{Request, Tag};
-use crate::tui::state::{App, Back, Confirm, InputKind, Level, Mode, Overlay};
+use crate::tui::state::{App, Back, Confirm, InputKind, Level, Link, Mode, Overlay};
 
 #[allow(clippy::too_many_lines)] // one arm per result kind
 pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effect>) {
@@ -71,8 +71,9 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
             app.polling = false;
             let seen = std::mem::replace(&mut app.seen_head, true);
             let before = std::mem::replace(&mut app.head, info);
+            app.link = Link::Up;
             let grown = stream_head.filter(|h| *h != app.stream.head && app.stream.head != 0);
-            if seen && info != before {
+            if seen && info.moved(&before) {
                 load_orders(app, fx);
             }
             // The open order's comparison (and its explain, a replay) changes only when its
@@ -152,6 +153,12 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
             }
         }
         Loaded::Failed(e) => failed(app, tag, e),
+        Loaded::Unavailable(e) => {
+            if tag.request == Request::Head {
+                app.link = Link::Down(e.clone());
+            }
+            failed(app, tag, e);
+        }
         // A stale result: a newer request of its kind is in flight.
         _ => {}
     }

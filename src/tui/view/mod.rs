@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::keymap::Scope;
-use super::state::{App, InputKind, Level, Mode, Pane};
+use super::state::{App, InputKind, Level, Link, Mode, Pane};
 use layout::{MIN_HEIGHT, MIN_WIDTH, areas};
 
 /// Draws the whole screen.
@@ -67,24 +67,50 @@ pub(super) fn block<'a>(app: &App, pane: Pane, title: &str) -> Block<'a> {
 
 fn header(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let lag = app.head.position - app.head.projected;
-    let mut spans = vec![
-        Span::styled("Chronicle", t.focus),
-        Span::raw(format!(" · {} · head #{}", app.database, app.head.position)),
-    ];
-    if lag > 0 {
-        spans.push(Span::styled(format!(" · read model {lag} behind"), t.warn));
+    let h = &app.head;
+    let mut spans = vec![Span::styled("Chronicle", t.focus)];
+    // The mode first: a long header is cut at the right, and this must not be.
+    if app.read_only {
+        spans.push(Span::styled(" · READ-ONLY", t.warn));
+    }
+    spans.push(Span::raw(format!(
+        " · {} · head #{}",
+        app.database, h.position
+    )));
+    if let Link::Down(_) = app.link {
+        spans.push(Span::styled(" · disconnected, retrying", t.error));
+    }
+    if h.lag > 0 {
+        spans.push(Span::styled(
+            format!(" · read model {} behind", h.lag),
+            t.warn,
+        ));
     } else {
         spans.push(Span::styled(" · read model caught up", t.ok));
+    }
+    if let Some(held) = h.held {
+        let who = held
+            .pid
+            .map_or_else(|| "a transaction".to_string(), |p| format!("pid {p}"));
+        spans.push(Span::styled(
+            format!(
+                " · log held by {who} for {:.0} s ({} waiting)",
+                held.seconds, held.waiting
+            ),
+            t.warn,
+        ));
+    }
+    if let Some(lag) = h.replica_lag {
+        spans.push(Span::styled(
+            format!(" · standby {lag:.1} s behind"),
+            t.warn,
+        ));
     }
     if app.head.dead_letters > 0 {
         spans.push(Span::styled(
             format!(" · {} dead letter(s) (D)", app.head.dead_letters),
             t.warn,
         ));
-    }
-    if app.read_only {
-        spans.push(Span::styled(" · READ-ONLY", t.warn));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
     jobs(app, frame, area);

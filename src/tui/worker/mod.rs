@@ -120,7 +120,12 @@ impl Worker {
         };
         let loaded = result.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "worker request failed");
-            Loaded::Failed(crate::text::printable(&e.to_string()))
+            let text = crate::text::printable(&e.to_string());
+            if e.is_unavailable() {
+                Loaded::Unavailable(text)
+            } else {
+                Loaded::Failed(text)
+            }
         });
         vec![Action::Loaded(tag, loaded)]
     }

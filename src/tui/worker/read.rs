@@ -137,11 +137,7 @@ pub(super) async fn divergence(deps: &Deps, order: &str) -> Result<Loaded, AppEr
 pub(super) async fn poll(deps: &Deps, order: Option<&str>) -> Result<Loaded, AppError> {
     let h = deps.services.read.head(order).await?;
     Ok(Loaded::Head {
-        info: HeadInfo {
-            position: h.position,
-            projected: h.projected,
-            dead_letters: h.dead_letters,
-        },
+        info: HeadInfo::from_head(&h),
         stream_head: h.stream_head,
     })
 }

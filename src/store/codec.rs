@@ -1,6 +1,6 @@
-//! How typed values are written as SQLite text and read back. Private to this backend: the
-//! format is a storage decision (fixed-width UTC with microseconds, so text order is time
-//! order), not something the rest of the program sees.
+//! How typed values are written as text and read back, by every backend that keeps a
+//! read-model field as text. The format is a storage decision (fixed-width UTC with
+//! microseconds, so text order is time order), not something the rest of the program sees.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
@@ -9,12 +9,12 @@ use crate::domain::{Currency, OrderStatus};
 use crate::store::{StoreError, Stored};
 
 /// Formats a timestamp so that text order is time order (fixed width, UTC, microseconds).
-pub(super) fn format_time(t: DateTime<Utc>) -> String {
+pub(crate) fn format_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 /// Parses a stored timestamp.
-pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
     if let Some(t) = parse_stored_time(s) {
         return Ok(t);
     }
@@ -54,14 +54,14 @@ fn parse_stored_time(s: &str) -> Option<DateTime<Utc>> {
 }
 
 /// A stored timestamp, or its text when it does not parse.
-pub(super) fn read_time(raw: String) -> Stored<DateTime<Utc>> {
+pub(crate) fn read_time(raw: String) -> Stored<DateTime<Utc>> {
     match parse_time(&raw) {
         Ok(t) => Stored::Valid(t),
         Err(_) => Stored::Invalid(raw),
     }
 }
 
-pub(super) fn write_time(v: &Stored<DateTime<Utc>>) -> String {
+pub(crate) fn write_time(v: &Stored<DateTime<Utc>>) -> String {
     match v {
         Stored::Valid(t) => format_time(*t),
         Stored::Invalid(raw) => raw.clone(),
@@ -69,14 +69,14 @@ pub(super) fn write_time(v: &Stored<DateTime<Utc>>) -> String {
 }
 
 /// A status is valid only as the exact name the projection writes.
-pub(super) fn read_status(raw: String) -> Stored<OrderStatus> {
+pub(crate) fn read_status(raw: String) -> Stored<OrderStatus> {
     match OrderStatus::ALL.into_iter().find(|s| s.as_str() == raw) {
         Some(s) => Stored::Valid(s),
         None => Stored::Invalid(raw),
     }
 }
 
-pub(super) fn write_status(v: &Stored<OrderStatus>) -> &str {
+pub(crate) fn write_status(v: &Stored<OrderStatus>) -> &str {
     match v {
         Stored::Valid(s) => s.as_str(),
         Stored::Invalid(raw) => raw,
@@ -84,28 +84,28 @@ pub(super) fn write_status(v: &Stored<OrderStatus>) -> &str {
 }
 
 /// A currency is valid only as its exact ISO code.
-pub(super) fn read_currency(raw: String) -> Stored<Currency> {
+pub(crate) fn read_currency(raw: String) -> Stored<Currency> {
     match raw.parse::<Currency>() {
         Ok(c) if c.code() == raw => Stored::Valid(c),
         _ => Stored::Invalid(raw),
     }
 }
 
-pub(super) fn write_currency(v: &Stored<Currency>) -> &str {
+pub(crate) fn write_currency(v: &Stored<Currency>) -> &str {
     match v {
         Stored::Valid(c) => c.code(),
         Stored::Invalid(raw) => raw,
     }
 }
 
-pub(super) fn read_total(raw: String) -> Stored<Decimal> {
+pub(crate) fn read_total(raw: String) -> Stored<Decimal> {
     match raw.parse::<Decimal>() {
         Ok(d) => Stored::Valid(d),
         Err(_) => Stored::Invalid(raw),
     }
 }
 
-pub(super) fn write_total(v: &Stored<Decimal>) -> String {
+pub(crate) fn write_total(v: &Stored<Decimal>) -> String {
     match v {
         Stored::Valid(d) => d.to_string(),
         Stored::Invalid(raw) => raw.clone(),

@@ -1,0 +1,246 @@
+//! The browsing queries of the debugger on PostgreSQL, one statement each.
+
+use std::fmt::Write as _;
+
+use async_trait::async_trait;
+use sqlx::AssertSqlSafe;
+
+use super::PgStore;
+use super::sql::{EVENT_COLS, big, rows_to_events};
+use crate::store::browse::{
+    BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey, prefix_end,
+};
+use crate::store::codec::{read_time, read_total, write_time, write_total};
+use crate::store::{StoreError, StoredEvent};
+
+/// A bound value of a dynamically assembled (but fixed-text) statement.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// Appends a bound value and returns its placeholder.
+fn bind(binds: &mut Vec<Bind>, value: Bind) -> String {
+    binds.push(value);
+    format!("${}", binds.len())
+}
+
+/// ` AND column < end` for the end of `prefix`'s range, when it has one.
+fn push_below(sql: &mut String, binds: &mut Vec<Bind>, column: &'static str, prefix: &str) {
+    if let Some(end) = prefix_end(prefix) {
+        let p = bind(binds, Bind::Text(end));
+        let _ = write!(sql, " AND {column} < {p}");
+    }
+}
+
+/// Every stream by id, from the log (streams without a read-model row are listed too).
+fn streams_sql(q: &OrderPageQuery, prefix: &str) -> (String, Vec<Bind>) {
+    let mut binds = Vec::new();
+    let after = q
+        .after
+        .as_ref()
+        .map(|k| k.order_id().to_string())
+        .unwrap_or_default();
+    let a = bind(&mut binds, Bind::Text(after));
+    let p = bind(&mut binds, Bind::Text(prefix.to_string()));
+    let mut sql = format!(
+        "SELECT stream_id, MAX(version), stream_id::text FROM events \
+         WHERE stream_id > {a} AND stream_id >= {p}"
+    );
+    push_below(&mut sql, &mut binds, "stream_id", prefix);
+    let l = bind(&mut binds, Bind::Int(i64::from(q.limit.max(1))));
+    let _ = write!(sql, " GROUP BY stream_id ORDER BY stream_id LIMIT {l}");
+    (sql, binds)
+}
+
+/// Assembles the page statement: only fixed SQL fragments, every value bound.
+fn page_sql(q: &OrderPageQuery) -> (String, Vec<Bind>) {
+    if q.sort == OrderSort::Id && matches!(q.filter, OrderFilter::All | OrderFilter::IdPrefix(_)) {
+        let prefix = match &q.filter {
+            OrderFilter::IdPrefix(p) => p.as_str(),
+            _ => "",
+        };
+        return streams_sql(q, prefix);
+    }
+    let mut binds = Vec::new();
+    let (sort_expr, dir) = match q.sort {
+        OrderSort::Id => ("r.order_id", "ASC"),
+        OrderSort::Recent => ("r.updated_at", "DESC"),
+        OrderSort::Total => ("chronicle_total(r.total)", "DESC"),
+    };
+    let sort_col = match q.sort {
+        OrderSort::Id => "r.order_id",
+        OrderSort::Recent => "r.updated_at",
+        OrderSort::Total => "r.total",
+    };
+    let mut sql = format!(
+        "SELECT r.order_id, COALESCE((SELECT MAX(e.version) FROM events e \
+         WHERE e.stream_id = r.order_id), 0), {sort_col}::text FROM order_summary r WHERE true"
+    );
+    match &q.filter {
+        OrderFilter::All => {}
+        OrderFilter::IdPrefix(p) => {
+            let b = bind(&mut binds, Bind::Text(p.clone()));
+            let _ = write!(sql, " AND r.order_id >= {b}");
+            push_below(&mut sql, &mut binds, "r.order_id", p);
+        }
+        OrderFilter::Customer(p) => {
+            let b = bind(&mut binds, Bind::Text(p.clone()));
+            let _ = write!(sql, " AND r.customer_id >= {b}");
+            push_below(&mut sql, &mut binds, "r.customer_id", p);
+        }
+        OrderFilter::Status(s) => {
+            let b = bind(&mut binds, Bind::Text(s.as_str().to_string()));
+            let _ = write!(sql, " AND r.status = {b}");
+        }
+    }
+    if let Some(k) = &q.after {
+        if q.sort == OrderSort::Id {
+            let b = bind(&mut binds, Bind::Text(k.order_id().to_string()));
+            let _ = write!(sql, " AND r.order_id > {b}");
+        } else {
+            let v = bind(&mut binds, Bind::Text(key_text(k)));
+            let key_expr = if q.sort == OrderSort::Total {
+                format!("chronicle_total({v})")
+            } else {
+                format!("{v}::text")
+            };
+            let b = bind(&mut binds, Bind::Text(k.order_id().to_string()));
+            let _ = write!(sql, " AND ({sort_expr}, r.order_id) < ({key_expr}, {b})");
+        }
+    }
+    let l = bind(&mut binds, Bind::Int(i64::from(q.limit.max(1))));
+    let _ = write!(
+        sql,
+        " ORDER BY {sort_expr} {dir}, r.order_id {dir} LIMIT {l}"
+    );
+    (sql, binds)
+}
+
+/// The sort column's text of a key, as the row stored it.
+fn key_text(k: &PageKey) -> String {
+    match k {
+        PageKey::Id { order_id } => order_id.clone(),
+        PageKey::Recent { updated_at, .. } => write_time(updated_at),
+        PageKey::Total { total, .. } => write_total(total),
+    }
+}
+
+fn page_key(sort: OrderSort, sort_value: String, order_id: String) -> PageKey {
+    match sort {
+        OrderSort::Id => PageKey::Id { order_id },
+        OrderSort::Recent => PageKey::Recent {
+            updated_at: read_time(sort_value),
+            order_id,
+        },
+        OrderSort::Total => PageKey::Total {
+            total: read_total(sort_value),
+            order_id,
+        },
+    }
+}
+
+#[async_trait]
+impl BrowseStore for PgStore {
+    async fn list_orders(&self, query: &OrderPageQuery) -> Result<Vec<ListedOrder>, StoreError> {
+        let (sql, binds) = page_sql(query);
+        let mut q = sqlx::query_as::<_, (String, i64, String)>(AssertSqlSafe(sql));
+        for b in binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s),
+                Bind::Int(i) => q.bind(i),
+            };
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(StoreError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|(order_id, version, sort_value)| ListedOrder {
+                key: page_key(query.sort, sort_value, order_id.clone()),
+                order_id,
+                stream_version: version.max(0) as u64,
+            })
+            .collect())
+    }
+
+    async fn find_in_stream(
+        &self,
+        stream_id: &str,
+        from: u64,
+        needle: &str,
+        forward: bool,
+    ) -> Result<Option<u64>, StoreError> {
+        // ASCII-only lowering on both sides, as on every backend: `lower()` would follow
+        // the database's locale.
+        let matches = "(strpos(translate(event_type, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', \
+                       'abcdefghijklmnopqrstuvwxyz'), $3) > 0 \
+                       OR strpos(translate(payload::text, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', \
+                       'abcdefghijklmnopqrstuvwxyz'), $3) > 0)";
+        let sql = if forward {
+            format!(
+                "SELECT version FROM events WHERE stream_id = $1 AND version > $2 AND {matches} \
+                 ORDER BY version LIMIT 1"
+            )
+        } else {
+            format!(
+                "SELECT version FROM events WHERE stream_id = $1 AND version < $2 AND {matches} \
+                 ORDER BY version DESC LIMIT 1"
+            )
+        };
+        let needle = needle.to_ascii_lowercase();
+        let found: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(stream_id)
+            .bind(big(from))
+            .bind(needle.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(found.map(|v| v.max(0) as u64))
+    }
+
+    async fn correlated(
+        &self,
+        correlation_id: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        // The expression index on the parsed metadata: the id however it is spelled.
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE metadata ->> 'correlation_id' = $1 \
+             ORDER BY global_position LIMIT $2"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(correlation_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from)?;
+        rows_to_events(&rows)
+    }
+
+    async fn streams_with_prefix(
+        &self,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        // Both forms bound the range for the index; the second has no upper end.
+        let q = match prefix_end(prefix) {
+            Some(end) => sqlx::query_scalar(
+                "SELECT stream_id FROM events WHERE stream_id >= $1 AND stream_id < $2 \
+                 GROUP BY stream_id ORDER BY stream_id LIMIT $3",
+            )
+            .bind(prefix)
+            .bind(end),
+            None => sqlx::query_scalar(
+                "SELECT stream_id FROM events WHERE stream_id >= $1 AND $2::text IS NULL \
+                 GROUP BY stream_id ORDER BY stream_id LIMIT $3",
+            )
+            .bind(prefix)
+            .bind(None::<String>),
+        };
+        let rows: Vec<String> = q
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(rows)
+    }
+}

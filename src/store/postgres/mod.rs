@@ -1,0 +1,230 @@
+//! PostgreSQL backend: a connection pool, one statement per plain command, and a global log
+//! whose readers never skip an event that commits late.
+//!
+//! Positions come from a sequence taken at insert, so they can commit out of order. Every
+//! event also records its transaction id, and the log is read in (transaction id,
+//! position) order and only below the oldest transaction still running: the order there is
+//! final. A checkpoint stays one position (an event's): the transaction id is looked up
+//! from the event it names. See `migrations/postgres/0001_events.sql`.
+
+use std::str::FromStr as _;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use tokio::sync::{mpsc, watch};
+
+mod browse;
+mod events;
+mod import;
+mod read_model;
+mod server;
+mod sql;
+
+use super::{Access, StoreError};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The channel appends are announced on (payload empty: listeners re-read the log).
+const CHANNEL: &str = "chronicle_events";
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    options: PgConnectOptions,
+    read_only: bool,
+    /// Wakes the notifier after a commit; a full channel means a wake-up is already due.
+    notify: mpsc::Sender<()>,
+    /// Counts notifications seen by this process's listener, started on first use.
+    appends: Arc<OnceLock<watch::Receiver<u64>>>,
+    /// Connected to a hot standby: it cannot LISTEN, so its readers poll.
+    standby: bool,
+}
+
+/// Connection options from a URL, with this program's name for `pg_stat_activity`.
+fn connect_options(url: &str, access: Access) -> Result<PgConnectOptions, StoreError> {
+    let shown = super::redact(url);
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| {
+            StoreError::InvalidUrl(format!(
+                "database URL {shown:?} is not valid: {}",
+                redact_error(&e, url)
+            ))
+        })?
+        .application_name("chronicle");
+    Ok(if access.writes() {
+        options
+    } else {
+        // The server itself refuses writes: read-only holds even if a path forgot to check.
+        options.options([("default_transaction_read_only", "on")])
+    })
+}
+
+/// A driver error's text with the URL's password taken out, should it appear.
+fn redact_error(e: &sqlx::Error, url: &str) -> String {
+    let text = e.to_string();
+    match password(url) {
+        Some(p) if !p.is_empty() => text.replace(p, "***"),
+        _ => text,
+    }
+}
+
+fn password(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let userinfo = &authority[..authority.rfind('@')?];
+    userinfo.split_once(':').map(|(_, p)| p)
+}
+
+/// True when the server says the database does not exist.
+fn is_missing_database(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000"))
+}
+
+impl PgStore {
+    /// Connects; creates the database when missing and asked to; migrates unless read-only.
+    pub async fn open(url: &str, access: Access) -> Result<Self, StoreError> {
+        let shown = super::redact(url);
+        let options = connect_options(url, access)?;
+        let connect = || {
+            PgPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options.clone())
+        };
+        let pool = match connect().await {
+            Ok(pool) => pool,
+            Err(e) if is_missing_database(&e) && access == Access::CreateIfMissing => {
+                use sqlx::migrate::MigrateDatabase as _;
+                sqlx::Postgres::create_database(url).await.map_err(|e| {
+                    StoreError::from(e).context(&format!("cannot create database {shown}"))
+                })?;
+                connect().await.map_err(|e| open_error(&e, url))?
+            }
+            Err(e) if is_missing_database(&e) => return Err(StoreError::Missing(shown)),
+            Err(e) => return Err(open_error(&e, url)),
+        };
+        if access.writes() {
+            MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(|e| StoreError::backend(format!("migrating {shown}: {e}")))?;
+        } else {
+            schema_is_current(&pool, &shown).await?;
+        }
+        let standby: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
+            .fetch_one(&pool)
+            .await
+            .map_err(StoreError::from)?;
+        let (notify, wake) = mpsc::channel(1);
+        if access.writes() {
+            tokio::spawn(notifier(pool.clone(), wake));
+        }
+        Ok(PgStore {
+            pool,
+            options,
+            read_only: !access.writes(),
+            notify,
+            appends: Arc::new(OnceLock::new()),
+            standby,
+        })
+    }
+
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            Err(StoreError::ReadOnly)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Announces a commit; bursts collapse into one notification.
+    fn announce(&self) {
+        let _ = self.notify.try_send(());
+    }
+}
+
+/// A connection failure as one line: the kind kept, the password never shown.
+fn open_error(e: &sqlx::Error, url: &str) -> StoreError {
+    let message = format!(
+        "cannot connect to {}: {}",
+        super::redact(url),
+        redact_error(e, url)
+    );
+    let transient = match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| super::error::transient_code(&c)),
+        _ => false,
+    };
+    if transient {
+        StoreError::Unavailable {
+            message,
+            source: None,
+        }
+    } else {
+        StoreError::backend(message)
+    }
+}
+
+/// Sends one `NOTIFY` per wake-up, after the commits it announces. Off the command's path,
+/// and asynchronously committed: a lost notification costs one poll interval, nothing more.
+async fn notifier(pool: PgPool, mut wake: mpsc::Receiver<()>) {
+    while wake.recv().await.is_some() {
+        let sent =
+            sqlx::query("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')")
+                .bind(CHANNEL)
+                .execute(&pool)
+                .await;
+        if sent.is_err() && pool.is_closed() {
+            return;
+        }
+    }
+}
+
+/// A read-only open migrates nothing, so it refuses a schema older than this build's.
+async fn schema_is_current(pool: &PgPool, shown: &str) -> Result<(), StoreError> {
+    let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await
+            .map_err(|e| {
+                StoreError::from(e).context(&format!("{shown} is not a Chronicle database"))
+            })?;
+    if applied.unwrap_or(0) < latest {
+        return Err(StoreError::backend(format!(
+            "{shown} has an older schema than this build; `chronicle migrate` upgrades it"
+        )));
+    }
+    Ok(())
+}
+
+/// Drops the database the URL names (from the server's `postgres` database, as `createdb`
+/// and `dropdb` do). Refused while other sessions use it: nothing is cut off.
+pub(super) async fn drop_database(url: &str) -> Result<(), StoreError> {
+    use sqlx::Connection as _;
+    let options = connect_options(url, Access::ReadWrite)?;
+    let Some(name) = options.get_database().map(str::to_string) else {
+        return Err(StoreError::InvalidUrl(format!(
+            "database URL {:?} names no database",
+            super::redact(url)
+        )));
+    };
+    let mut admin = sqlx::PgConnection::connect_with(&options.clone().database("postgres"))
+        .await
+        .map_err(|e| open_error(&e, url))?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    let dropped = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {quoted}"
+    )))
+    .execute(&mut admin)
+    .await;
+    let _ = admin.close().await;
+    dropped
+        .map_err(|e| StoreError::from(e).context(&format!("cannot drop {}", super::redact(url))))?;
+    Ok(())
+}

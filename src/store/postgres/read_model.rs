@@ -1,0 +1,381 @@
+//! The read model on PostgreSQL: `order_summary`, `projector_state`, `dead_letters`.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{AssertSqlSafe, PgConnection, Postgres, Transaction};
+
+use super::PgStore;
+use super::sql::{EVENT_COLS, big, cursor, rows_to_events};
+use crate::store::codec::{
+    read_currency, read_status, read_time, read_total, write_currency, write_status, write_time,
+    write_total,
+};
+use crate::store::read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, SummaryRow};
+use crate::store::{Lease, StoreError, StoredEvent};
+
+pub(super) const ROW_COLS: &str = "order_id, customer_id, status, currency, total, item_count, \
+     line_count, tracking_number, created_at, updated_at, lines, version, last_position";
+const DL_COLS: &str = "global_position, stream_id, version, event_type, error, attempts, \
+     first_failed_at, last_failed_at";
+const NAME: &str = "order_summary";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct RowRecord {
+    order_id: String,
+    customer_id: String,
+    status: String,
+    currency: String,
+    total: String,
+    item_count: i64,
+    line_count: i64,
+    tracking_number: Option<String>,
+    created_at: String,
+    updated_at: String,
+    lines: String,
+    version: i64,
+    last_position: i64,
+}
+
+impl From<RowRecord> for SummaryRow {
+    fn from(r: RowRecord) -> Self {
+        SummaryRow {
+            order_id: r.order_id,
+            customer_id: r.customer_id,
+            status: read_status(r.status),
+            currency: read_currency(r.currency),
+            total: read_total(r.total),
+            item_count: r.item_count,
+            line_count: r.line_count,
+            tracking_number: r.tracking_number,
+            created_at: read_time(r.created_at),
+            updated_at: read_time(r.updated_at),
+            lines: r.lines,
+            version: r.version,
+            last_position: r.last_position,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DeadRecord {
+    global_position: i64,
+    stream_id: String,
+    version: i64,
+    event_type: String,
+    error: String,
+    attempts: i32,
+    first_failed_at: DateTime<Utc>,
+    last_failed_at: DateTime<Utc>,
+}
+
+impl From<DeadRecord> for DeadLetter {
+    fn from(d: DeadRecord) -> Self {
+        DeadLetter {
+            global_position: d.global_position,
+            stream_id: d.stream_id,
+            version: d.version.max(0) as u64,
+            event_type: d.event_type,
+            error: d.error,
+            attempts: d.attempts.max(0) as u32,
+            first_failed_at: d.first_failed_at,
+            last_failed_at: d.last_failed_at,
+        }
+    }
+}
+
+#[async_trait]
+impl ReadModel for PgStore {
+    async fn projector_state(&self) -> Result<ProjectorState, StoreError> {
+        let (position, generation): (i64, i64) =
+            sqlx::query_as("SELECT position, generation FROM projector_state WHERE name = $1")
+                .bind(NAME)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(StoreError::from)?;
+        Ok(ProjectorState {
+            position,
+            generation,
+        })
+    }
+
+    async fn rows(&self, order_ids: &[String]) -> Result<Vec<SummaryRow>, StoreError> {
+        let sql = format!("SELECT {ROW_COLS} FROM order_summary WHERE order_id = ANY($1)");
+        let rows: Vec<RowRecord> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(order_ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(rows.into_iter().map(SummaryRow::from).collect())
+    }
+
+    async fn rows_after(&self, after: &str, limit: u32) -> Result<Vec<SummaryRow>, StoreError> {
+        let sql = format!(
+            "SELECT {ROW_COLS} FROM order_summary WHERE order_id > $1 ORDER BY order_id LIMIT $2"
+        );
+        let rows: Vec<RowRecord> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(rows.into_iter().map(SummaryRow::from).collect())
+    }
+
+    async fn dead_letters(&self) -> Result<Vec<DeadLetter>, StoreError> {
+        let sql = format!("SELECT {DL_COLS} FROM dead_letters ORDER BY global_position");
+        let rows: Vec<DeadRecord> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(rows.into_iter().map(DeadLetter::from).collect())
+    }
+
+    async fn dead_letter_count(&self) -> Result<usize, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dead_letters")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(n.max(0) as usize)
+    }
+
+    async fn blocked_streams(&self) -> Result<HashSet<String>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT DISTINCT stream_id FROM dead_letters")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(ids.into_iter().collect())
+    }
+
+    async fn begin_projection(&self) -> Result<Box<dyn ProjectionTx>, StoreError> {
+        self.writable()?;
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        // The state row is the projection's lock: transactions over the read model queue
+        // here, and each then reads the state its predecessor committed.
+        let (position, generation): (i64, i64) = sqlx::query_as(
+            "SELECT position, generation FROM projector_state WHERE name = $1 FOR UPDATE",
+        )
+        .bind(NAME)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+        Ok(Box::new(PgProjectionTx {
+            tx,
+            state: ProjectorState {
+                position,
+                generation,
+            },
+        }))
+    }
+
+    async fn try_lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError> {
+        self.writable()?;
+        Ok(super::server::try_lead(&self.options)
+            .await?
+            .map(|l| Box::new(l) as Box<dyn Lease>))
+    }
+}
+
+struct PgProjectionTx {
+    tx: Transaction<'static, Postgres>,
+    /// The state as locked, then as set in this transaction.
+    state: ProjectorState,
+}
+
+impl PgProjectionTx {
+    fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+}
+
+#[async_trait]
+impl ProjectionTx for PgProjectionTx {
+    async fn state(&mut self) -> Result<ProjectorState, StoreError> {
+        Ok(self.state)
+    }
+
+    async fn set_state(&mut self, state: ProjectorState) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE projector_state SET position = $1, generation = $2, updated_at = now() \
+             WHERE name = $3",
+        )
+        .bind(state.position)
+        .bind(state.generation)
+        .bind(NAME)
+        .execute(self.conn())
+        .await
+        .map_err(StoreError::from)?;
+        self.state = state;
+        Ok(())
+    }
+
+    async fn stream_events(
+        &mut self,
+        stream_id: &str,
+        after_version: u64,
+        up_to_position: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        // "Up to the checkpoint" in log order: (transaction, position) at or before the
+        // checkpoint's, which is not the same as positions at or below it.
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE stream_id = $1 AND version > $2 \
+             AND (transaction_id, global_position) <= ({}, $3) ORDER BY version",
+            cursor(3)
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(stream_id)
+            .bind(big(after_version))
+            .bind(up_to_position)
+            .fetch_all(self.conn())
+            .await
+            .map_err(StoreError::from)?;
+        rows_to_events(&rows)
+    }
+
+    async fn row(&mut self, order_id: &str) -> Result<Option<SummaryRow>, StoreError> {
+        let sql = format!("SELECT {ROW_COLS} FROM order_summary WHERE order_id = $1");
+        let row: Option<RowRecord> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(order_id)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(StoreError::from)?;
+        Ok(row.map(SummaryRow::from))
+    }
+
+    async fn upsert_rows(&mut self, rows: &[SummaryRow]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // One statement may not touch a row twice: the last write of an order wins, as a
+        // sequence of single upserts would have it.
+        let mut seen = HashSet::new();
+        let mut rows: Vec<&SummaryRow> = rows
+            .iter()
+            .rev()
+            .filter(|r| seen.insert(r.order_id.as_str()))
+            .collect();
+        rows.reverse();
+        let col = |f: &dyn Fn(&SummaryRow) -> String| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+        let ints = |f: &dyn Fn(&SummaryRow) -> i64| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+        sqlx::query(
+            "INSERT INTO order_summary (order_id, customer_id, status, currency, total, item_count, \
+             line_count, tracking_number, created_at, updated_at, lines, version, last_position) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+             $6::int8[], $7::int8[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int8[], \
+             $13::int8[]) \
+             ON CONFLICT (order_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, \
+             status = EXCLUDED.status, currency = EXCLUDED.currency, total = EXCLUDED.total, \
+             item_count = EXCLUDED.item_count, line_count = EXCLUDED.line_count, \
+             tracking_number = EXCLUDED.tracking_number, created_at = EXCLUDED.created_at, \
+             updated_at = EXCLUDED.updated_at, lines = EXCLUDED.lines, version = EXCLUDED.version, \
+             last_position = EXCLUDED.last_position",
+        )
+        .bind(col(&|r| r.order_id.clone()))
+        .bind(col(&|r| r.customer_id.clone()))
+        .bind(col(&|r| write_status(&r.status).to_string()))
+        .bind(col(&|r| write_currency(&r.currency).to_string()))
+        .bind(col(&|r| write_total(&r.total)))
+        .bind(ints(&|r| r.item_count))
+        .bind(ints(&|r| r.line_count))
+        .bind(rows.iter().map(|r| r.tracking_number.clone()).collect::<Vec<_>>())
+        .bind(col(&|r| write_time(&r.created_at)))
+        .bind(col(&|r| write_time(&r.updated_at)))
+        .bind(col(&|r| r.lines.clone()))
+        .bind(ints(&|r| r.version))
+        .bind(ints(&|r| r.last_position))
+        .execute(self.conn())
+        .await
+        .map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    async fn delete_rows(&mut self, order_id: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM order_summary WHERE $1::text IS NULL OR order_id = $1")
+            .bind(order_id)
+            .execute(self.conn())
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    async fn dead_letters(
+        &mut self,
+        stream_id: Option<&str>,
+    ) -> Result<Vec<DeadLetter>, StoreError> {
+        let sql = format!(
+            "SELECT {DL_COLS} FROM dead_letters WHERE $1::text IS NULL OR stream_id = $1 \
+             ORDER BY global_position"
+        );
+        let rows: Vec<DeadRecord> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(stream_id)
+            .fetch_all(self.conn())
+            .await
+            .map_err(StoreError::from)?;
+        Ok(rows.into_iter().map(DeadLetter::from).collect())
+    }
+
+    async fn put_dead_letters(&mut self, list: &[DeadLetter]) -> Result<(), StoreError> {
+        if list.is_empty() {
+            return Ok(());
+        }
+        let mut seen = HashSet::new();
+        let mut list: Vec<&DeadLetter> = list
+            .iter()
+            .rev()
+            .filter(|d| seen.insert(d.global_position))
+            .collect();
+        list.reverse();
+        sqlx::query(
+            "INSERT INTO dead_letters (global_position, stream_id, version, event_type, error, \
+             attempts, first_failed_at, last_failed_at) \
+             SELECT * FROM UNNEST($1::int8[], $2::text[], $3::int8[], $4::text[], $5::text[], \
+             $6::int4[], $7::timestamptz[], $8::timestamptz[]) \
+             ON CONFLICT (global_position) DO UPDATE SET stream_id = EXCLUDED.stream_id, \
+             version = EXCLUDED.version, event_type = EXCLUDED.event_type, error = EXCLUDED.error, \
+             attempts = EXCLUDED.attempts, first_failed_at = EXCLUDED.first_failed_at, \
+             last_failed_at = EXCLUDED.last_failed_at",
+        )
+        .bind(list.iter().map(|d| d.global_position).collect::<Vec<_>>())
+        .bind(list.iter().map(|d| d.stream_id.clone()).collect::<Vec<_>>())
+        .bind(list.iter().map(|d| big(d.version)).collect::<Vec<_>>())
+        .bind(
+            list.iter()
+                .map(|d| d.event_type.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(list.iter().map(|d| d.error.clone()).collect::<Vec<_>>())
+        .bind(
+            list.iter()
+                .map(|d| d.attempts.min(i32::MAX as u32) as i32)
+                .collect::<Vec<_>>(),
+        )
+        .bind(list.iter().map(|d| d.first_failed_at).collect::<Vec<_>>())
+        .bind(list.iter().map(|d| d.last_failed_at).collect::<Vec<_>>())
+        .execute(self.conn())
+        .await
+        .map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    async fn delete_dead_letters(
+        &mut self,
+        position: Option<i64>,
+        stream_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM dead_letters WHERE ($1::int8 IS NULL OR global_position = $1) \
+             AND ($2::text IS NULL OR stream_id = $2)",
+        )
+        .bind(position)
+        .bind(stream_id)
+        .execute(self.conn())
+        .await
+        .map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.commit().await.map_err(StoreError::from)
+    }
+}

@@ -1,0 +1,152 @@
+//! Every subcommand on PostgreSQL, through the real binary, and the debugger in a real
+//! terminal.
+
+use serde_json::Value;
+
+use crate::common::pg;
+use crate::support::{chronicle, ok};
+use crate::tui_harness::{Sandbox, Tmux};
+
+fn json(url: &str, args: &[&str]) -> Value {
+    serde_json::from_str(ok(url, args).trim()).expect("JSON")
+}
+
+fn lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+fn field(v: &Value, key: &str) -> String {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} in {v}"))
+        .to_string()
+}
+
+#[test]
+fn every_subcommand_works_on_postgres() {
+    let url = pg::cluster().create_database();
+    let seeded = chronicle(&url, &["demo", "--no-tui", "--orders", "120"]);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    assert!(ok(&url, &["migrate"]).contains("latest schema"));
+
+    let created = json(
+        &url,
+        &[
+            "order",
+            "create",
+            "--customer",
+            "pg-1",
+            "--item",
+            "A:2:5.00",
+            "--item",
+            "B:1:1.50",
+            "--json",
+        ],
+    );
+    let id = field(&created, "order_id");
+    ok(&url, &["order", "add-item", &id, "--item", "C:1:2.00"]);
+    ok(&url, &["order", "remove-item", &id, "--sku", "B"]);
+    ok(
+        &url,
+        &["order", "pay", &id, "--method", "card", "--amount", "12.00"],
+    );
+    ok(&url, &["order", "ship", &id, "--tracking", "TRK-PG"]);
+    ok(&url, &["order", "deliver", &id]);
+    let other = field(
+        &json(
+            &url,
+            &[
+                "order",
+                "create",
+                "--customer",
+                "pg-2",
+                "--item",
+                "A:1:1.00",
+                "--json",
+            ],
+        ),
+        "order_id",
+    );
+    ok(&url, &["order", "cancel", &other, "--reason", "test"]);
+
+    let shown = json(&url, &["order", "show", &id, "--json"]);
+    assert_eq!(shown["status"], "Delivered", "{shown}");
+    let events = lines(&ok(&url, &["order", "events", &id, "--json"]));
+    assert_eq!(events.len(), 6);
+    assert!(ok(&url, &["order", "list", "--limit", "1000", "--json"]).contains(&id));
+
+    ok(&url, &["projector", "run", "--once"]);
+    let read_model = json(
+        &url,
+        &["order", "show", &id, "--source", "read-model", "--json"],
+    );
+    assert_eq!(read_model["status"], "Delivered", "{read_model}");
+    let status = json(&url, &["projector", "status", "--json"]);
+    assert_eq!(status["lag_events"], 0, "{status}");
+
+    // The demo planted faults: check finds them (exit 1) and explain names the parting.
+    let check = chronicle(&url, &["check", "--json"]);
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let report: Value = serde_json::from_slice(&check.stdout).expect("check --json");
+    let faulty = report["divergent"]
+        .as_array()
+        .and_then(|d| d.iter().find(|o| o["class"] == "diverged"))
+        .unwrap_or_else(|| panic!("a diverged order in {report}"))
+        .clone();
+    let explained = ok(&url, &["explain", &field(&faulty, "order_id")]);
+    assert!(!explained.trim().is_empty());
+
+    let letters = lines(&ok(&url, &["dlq", "list", "--json"]));
+    assert!(!letters.is_empty(), "the demo dead-letters an event");
+    let position = letters[0]["global_position"].as_i64().unwrap().to_string();
+    let skipped = chronicle(&url, &["dlq", "skip", &position]);
+    assert!(
+        skipped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&skipped.stderr)
+    );
+    ok(&url, &["projector", "rebuild"]);
+
+    // Export, and import into another PostgreSQL database: the same log.
+    let exported = ok(&url, &["export"]);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &exported).unwrap();
+    let copy = pg::cluster().create_database();
+    let imported = chronicle(&copy, &["import", &file.path().display().to_string()]);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert_eq!(lines(&ok(&copy, &["export"])).len(), lines(&exported).len());
+}
+
+/// The debugger on a PostgreSQL database, in a real terminal: it opens, shows the server
+/// (without its password) and the orders, and quits cleanly.
+#[test]
+fn the_debugger_runs_on_postgres() {
+    let url = pg::cluster().create_database();
+    let sandbox = Sandbox::on(&url);
+    sandbox.ok(&["demo", "--no-tui", "--orders", "30"]);
+    let tui = Tmux::start(&sandbox, &["tui"]);
+    tui.wait_ready();
+    let screen = tui.wait_for("the first poll", |s| !s.contains("head #0 "));
+    assert!(
+        screen.contains("postgres://chronicle:***@127.0.0.1"),
+        "{screen}"
+    );
+    assert!(!screen.contains(pg::cluster().password()), "{screen}");
+    assert!(screen.contains("head #"), "{screen}");
+    assert_eq!(tui.quit(&sandbox), 0);
+}
