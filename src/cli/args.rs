@@ -8,8 +8,10 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "chronicle", version, about, propagate_version = true)]
 pub struct Cli {
-    /// Database URL: sqlite://PATH (created on first write). Default: sqlite://chronicle.db.
-    #[arg(long, env = "DATABASE_URL", global = true)]
+    /// Database URL: sqlite://PATH (created on first write) or
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE. Default: sqlite://chronicle.db.
+    // The environment's value is never shown in --help: it may hold a password.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Config file (TOML). Default: the platform config dir's chronicle/config.toml.
     #[arg(long, env = "CHRONICLE_CONFIG", global = true)]

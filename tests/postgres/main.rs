@@ -11,6 +11,7 @@ mod tui_harness;
 
 mod cli;
 mod never_skip;
+mod outage;
 mod processes;
 mod replica;
 mod support;

@@ -1,12 +1,9 @@
 //! Many `chronicle` processes on one database: writers side by side, one elected projector
 //! with a standby that takes over when the leader is killed mid-batch.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::support::{chronicle, command, database, ok, until};
+use crate::support::{ProjectorProcess, chronicle, database, ok, until};
 
 /// One writer process loop: `orders` orders, each created, extended, paid and shipped by
 /// its own `chronicle` process (four commands an order).
@@ -35,64 +32,6 @@ fn writer(url: &str, w: usize, orders: usize) -> usize {
         }
     }
     commands
-}
-
-/// A `projector run` process whose stderr lines arrive on a channel.
-struct ProjectorProcess {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl ProjectorProcess {
-    fn start(url: &str, batch_size: &str) -> ProjectorProcess {
-        let mut child = command(url, &["projector", "run", "--batch-size", batch_size])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start projector run");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        ProjectorProcess { child, lines }
-    }
-
-    /// Waits for a stderr line containing `needle`; every line seen on the way.
-    fn wait_for(&self, needle: &str, secs: u64) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        let mut seen = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    let hit = line.contains(needle);
-                    seen.push(line);
-                    if hit {
-                        return seen;
-                    }
-                }
-                Err(_) => panic!("no {needle:?} within {secs} s; saw {seen:?}"),
-            }
-        }
-    }
-
-    fn kill(&mut self) {
-        // SIGKILL: no handler runs, the connection simply drops.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ProjectorProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 async fn assert_check_passes(url: &str) {

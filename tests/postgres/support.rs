@@ -1,6 +1,9 @@
 //! What the PostgreSQL tests share: a database per test, services over it, a projector run
 //! live in the background, and waits that are bounded.
 
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chronicle::app::projector::Projector;
@@ -121,4 +124,72 @@ pub fn ok(url: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A `projector run` process whose stderr lines arrive on a channel.
+pub struct ProjectorProcess {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl ProjectorProcess {
+    pub fn start(url: &str, batch_size: &str) -> ProjectorProcess {
+        let mut child = command(url, &["projector", "run", "--batch-size", batch_size])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start projector run");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        ProjectorProcess { child, lines }
+    }
+
+    /// Waits for a stderr line containing `needle`; every line seen on the way.
+    pub fn wait_for(&self, needle: &str, secs: u64) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let hit = line.contains(needle);
+                    seen.push(line);
+                    if hit {
+                        return seen;
+                    }
+                }
+                Err(_) => panic!("no {needle:?} within {secs} s; saw {seen:?}"),
+            }
+        }
+    }
+
+    /// The lines that arrived and were not waited for yet.
+    pub fn drain(&self) -> Vec<String> {
+        self.lines.try_iter().collect()
+    }
+
+    /// Whether the process has ended.
+    pub fn exited(&mut self) -> bool {
+        self.child.try_wait().ok().flatten().is_some()
+    }
+
+    pub fn kill(&mut self) {
+        // SIGKILL: no handler runs, the connection simply drops.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ProjectorProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }

@@ -93,17 +93,27 @@ impl PgStore {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options.clone())
         };
-        let pool = match connect().await {
-            Ok(pool) => pool,
-            Err(e) if is_missing_database(&e) && access == Access::CreateIfMissing => {
+        // One plain connection first: the pool would retry a refused connection until its
+        // acquire timeout and then report only that it timed out; this says what failed, at
+        // once, and tells a missing database apart.
+        let probe = {
+            use sqlx::Connection as _;
+            match sqlx::PgConnection::connect_with(&options).await {
+                Ok(conn) => conn.close().await.map_err(|e| (false, open_error(&e, url))),
+                Err(e) => Err((is_missing_database(&e), open_error(&e, url))),
+            }
+        };
+        let pool = match probe.map(|()| connect()) {
+            Ok(pending) => pending.await.map_err(|e| open_error(&e, url))?,
+            Err((true, _)) if access == Access::CreateIfMissing => {
                 use sqlx::migrate::MigrateDatabase as _;
                 sqlx::Postgres::create_database(url).await.map_err(|e| {
                     StoreError::from(e).context(&format!("cannot create database {shown}"))
                 })?;
                 connect().await.map_err(|e| open_error(&e, url))?
             }
-            Err(e) if is_missing_database(&e) => return Err(StoreError::Missing(shown)),
-            Err(e) => return Err(open_error(&e, url)),
+            Err((true, _)) => return Err(StoreError::Missing(shown)),
+            Err((false, e)) => return Err(e),
         };
         if access.writes() {
             MIGRATOR

@@ -1,0 +1,251 @@
+//! Writes: create → pay → ship through `CommandService` beside raw single-row inserts, and
+//! what the never-skip log (transaction id column, log index) costs the same workload.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chronicle::app::metadata::CommandContext;
+use chronicle::app::{CommandRequest, CommandService};
+use chronicle::domain::{OrderCommand, OrderId};
+use chronicle::store::NewEvent;
+use chrono::{TimeZone, Utc};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::paired::paired;
+use crate::{Bench, median, rate};
+
+/// `migrations/postgres/0001_events.sql`'s events table without `transaction_id` (and so
+/// without the log index), and without the correlation index: columns and keys only.
+const RAW_TABLE: &str = "CREATE TABLE events (
+    global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    stream_id text COLLATE \"C\" NOT NULL,
+    version bigint NOT NULL CHECK (version >= 1),
+    event_type text NOT NULL,
+    schema_version integer NOT NULL,
+    payload json NOT NULL,
+    metadata json NOT NULL,
+    recorded_at timestamptz NOT NULL,
+    CONSTRAINT events_stream_version UNIQUE (stream_id, version))";
+const RAW_INSERT: &str = "INSERT INTO events (stream_id, version, event_type, schema_version, \
+     payload, metadata, recorded_at) VALUES ($1, $2, $3, $4, $5::json, $6::json, $7)";
+/// What appends cost without the never-skip mechanism (reads there would be wrong).
+const WITHOUT_NEVER_SKIP: &str =
+    "ALTER TABLE events ALTER COLUMN transaction_id SET DEFAULT '0'::xid8; DROP INDEX events_log;";
+
+/// Chronicle's pool size (`src/store/postgres/mod.rs`): the raw side gets the same.
+const POOL: u32 = 10;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Schema {
+    Normal,
+    WithoutNeverSkip,
+}
+
+/// Flows per client: the 1-client row and the 8-client rows write about as many events.
+fn flows(bench: &Bench, clients: usize) -> usize {
+    match (bench.quick, clients) {
+        (true, 1) => 40,
+        (true, _) => 10,
+        (false, 1) => 1500,
+        (false, _) => 300,
+    }
+}
+
+/// One client: its own orders, each created, paid and shipped, one command per transaction.
+async fn client(svc: Arc<CommandService>, client: usize, flows: usize) {
+    let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let ctx = CommandContext {
+        actor: "bench@local".into(),
+        source: "bench".into(),
+        ..CommandContext::default()
+    };
+    for i in 0..flows {
+        let order_id = OrderId(uuid::Uuid::new_v4());
+        let commands = [
+            OrderCommand::CreateOrder {
+                customer_id: format!("cust-{client}-{i}"),
+                items: vec!["BOOK-1:2:12.49".parse().unwrap()],
+                currency: "EUR".parse().unwrap(),
+            },
+            OrderCommand::PayOrder {
+                method: "card".into(),
+                amount: "24.98".parse().unwrap(),
+            },
+            OrderCommand::ShipOrder {
+                tracking_number: format!("TRK{client}-{i}"),
+            },
+        ];
+        for command in commands {
+            let req = CommandRequest {
+                order_id,
+                command,
+                expected_version: None,
+                id_generated: false,
+                context: ctx.clone(),
+            };
+            svc.execute(&req, now).await.unwrap();
+        }
+    }
+}
+
+/// Chronicle: `clients` concurrent clients on one `Services`, on a fresh database.
+async fn chronicle(bench: &Bench, schema: Schema, clients: usize, flows: usize) -> Duration {
+    let (url, db) = bench.database();
+    let services = crate::services(crate::open(&url).await);
+    if schema == Schema::WithoutNeverSkip {
+        bench.psql(&db, WITHOUT_NEVER_SKIP);
+    }
+    bench.checkpoint();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| tokio::spawn(client(services.commands.clone(), c, flows)))
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let took = started.elapsed();
+    services.store.close().await;
+    took
+}
+
+/// A raw pool of Chronicle's size on a fresh database holding the raw table.
+async fn raw_pool(bench: &Bench) -> PgPool {
+    let (url, _) = bench.database();
+    let pool = PgPoolOptions::new()
+        .max_connections(POOL)
+        .connect(&url)
+        .await
+        .unwrap();
+    sqlx::query(RAW_TABLE).execute(&pool).await.unwrap();
+    pool
+}
+
+/// Baseline: the same rows as Chronicle appends, one autocommit single-row insert each.
+async fn raw(bench: &Bench, rows: &Arc<Vec<NewEvent>>, clients: usize, flows: usize) -> Duration {
+    let pool = raw_pool(bench).await;
+    bench.checkpoint();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| tokio::spawn(raw_client(pool.clone(), rows.clone(), flows)))
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let took = started.elapsed();
+    pool.close().await;
+    took
+}
+
+async fn raw_client(pool: PgPool, rows: Arc<Vec<NewEvent>>, flows: usize) {
+    for _ in 0..flows {
+        let stream = OrderId(uuid::Uuid::new_v4()).to_stream_id();
+        for (v, e) in rows.iter().enumerate() {
+            sqlx::query(RAW_INSERT)
+                .bind(&stream)
+                .bind(v as i64 + 1)
+                .bind(&e.event_type)
+                .bind(i64::from(e.schema_version))
+                .bind(&e.payload)
+                .bind(&e.metadata)
+                .bind(e.recorded_at)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// The three events of one flow as Chronicle stored them: the raw side's rows.
+async fn sample(bench: &Bench) -> Arc<Vec<NewEvent>> {
+    let (url, _) = bench.database();
+    let services = crate::services(crate::open(&url).await);
+    client(services.commands.clone(), 0, 1).await;
+    let stored = services.store.events().read_all(0, 3).await.unwrap();
+    services.store.close().await;
+    assert_eq!(stored.len(), 3);
+    let rows = stored.into_iter().map(|e| NewEvent {
+        event_type: e.event_type,
+        schema_version: e.schema_version,
+        payload: e.payload,
+        metadata: e.metadata,
+        recorded_at: e.recorded_at,
+    });
+    Arc::new(rows.collect())
+}
+
+/// 1. Commands through Chronicle vs raw single-row insert transactions, `clients` at once.
+pub async fn commands(bench: &Bench, clients: usize) {
+    let rows = sample(bench).await;
+    let flows = flows(bench, clients);
+    let (mut ours, mut base) = (Vec::new(), Vec::new());
+    for round in 0..bench.rounds() {
+        if round % 2 == 0 {
+            base.push(raw(bench, &rows, clients, flows).await);
+            ours.push(chronicle(bench, Schema::Normal, clients, flows).await);
+        } else {
+            ours.push(chronicle(bench, Schema::Normal, clients, flows).await);
+            base.push(raw(bench, &rows, clients, flows).await);
+        }
+    }
+    let events = clients * flows * 3;
+    let plural = if clients == 1 { "" } else { "s" };
+    println!(
+        "commands, {clients} client{plural} ({events} commands, create>pay>ship): chronicle {} events/s, \
+         raw single-row INSERT {} events/s: {} (target >= 0.70)",
+        rate(events, median(ours.clone())),
+        rate(events, median(base.clone())),
+        paired(&ours, &base)
+    );
+}
+
+/// 3. The same 8-client workload with and without the never-skip mechanism.
+pub async fn never_skip_cost(bench: &Bench) {
+    let (clients, flows) = (8, flows(bench, 8));
+    let (mut normal, mut without) = (Vec::new(), Vec::new());
+    for round in 0..bench.rounds() {
+        if round % 2 == 0 {
+            without.push(chronicle(bench, Schema::WithoutNeverSkip, clients, flows).await);
+            normal.push(chronicle(bench, Schema::Normal, clients, flows).await);
+        } else {
+            normal.push(chronicle(bench, Schema::Normal, clients, flows).await);
+            without.push(chronicle(bench, Schema::WithoutNeverSkip, clients, flows).await);
+        }
+    }
+    let commands = clients * flows * 3;
+    println!(
+        "never-skip cost, {clients} clients ({commands} commands): normal schema {} commands/s, \
+         without transaction id and log index {} commands/s: {}",
+        rate(commands, median(normal.clone())),
+        rate(commands, median(without.clone())),
+        paired(&normal, &without)
+    );
+}
+
+/// Commits the server has counted in a database, once every connection to it has closed
+/// (a backend flushes its statistics when it exits).
+async fn commits(bench: &Bench, db: &str) -> i64 {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sql = format!("SELECT xact_commit FROM pg_stat_database WHERE datname = '{db}'");
+    bench.psql("postgres", &sql).parse().unwrap()
+}
+
+/// Diagnostic: server transactions per command, 1 client (the raw side makes one). An open
+/// alone is counted first and taken off.
+pub async fn transactions_per_command(bench: &Bench) {
+    let flows = flows(bench, 8);
+    let (url, db) = bench.database();
+    crate::open(&url).await.close().await;
+    let migrated = commits(bench, &db).await;
+    crate::open(&url).await.close().await;
+    let opened = commits(bench, &db).await;
+    let services = crate::services(crate::open(&url).await);
+    client(services.commands.clone(), 0, flows).await;
+    services.store.close().await;
+    let run = commits(bench, &db).await - opened - (opened - migrated);
+    println!(
+        "  (diagnostic) server transactions committed per command, 1 client: chronicle {:.2}, \
+         raw 1 by construction",
+        run as f64 / (flows * 3) as f64
+    );
+}
