@@ -68,8 +68,7 @@ impl DatabaseUrl {
                 let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
                 let database = after[authority.len()..]
                     .strip_prefix('/')
-                    .map(|d| &d[..d.find(['?', '#']).unwrap_or(d.len())])
-                    .unwrap_or("");
+                    .map_or("", |d| &d[..d.find(['?', '#']).unwrap_or(d.len())]);
                 if host.is_empty() && !after[authority.len()..].contains("host=") {
                     return Err(refuse("names no host: use postgres://USER@HOST/DATABASE"));
                 }

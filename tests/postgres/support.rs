@@ -166,7 +166,7 @@ impl ProjectorProcess {
                         return seen;
                     }
                 }
-                Err(_) => panic!("no {needle:?} within {secs} s; saw {seen:?}"),
+                Err(e) => panic!("no {needle:?} within {secs} s ({e}); saw {seen:?}"),
             }
         }
     }
