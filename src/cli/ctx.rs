@@ -80,6 +80,9 @@ pub(super) struct Ctx {
     pub(super) config: Config,
     pub(super) url: String,
     pub(super) read_only: bool,
+    /// Every database handle this command opened, closed when it ends (a server backend
+    /// sends its last commit notification then).
+    opened: std::sync::Mutex<Vec<crate::store::Store>>,
 }
 
 impl Ctx {
@@ -109,7 +112,21 @@ impl Ctx {
             config,
             url,
             read_only: cli.read_only,
+            opened: std::sync::Mutex::default(),
         })
+    }
+
+    /// Closes every handle the command opened.
+    pub(super) async fn close(&self) {
+        let opened = std::mem::take(
+            &mut *self
+                .opened
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for store in opened {
+            store.close().await;
+        }
     }
 
     /// The services over the database, opened as `access` asks; a write in read-only mode
@@ -125,6 +142,10 @@ impl Ctx {
         config: &Config,
     ) -> Result<Services, Failure> {
         let store = store::open(&self.url, self.access(access)?).await?;
+        self.opened
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(store.clone());
         Ok(Services::new(store, config))
     }
 

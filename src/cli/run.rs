@@ -19,13 +19,19 @@ use crate::store::{self, StoreError};
 /// Runs one command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let ctx = Ctx::new(&cli)?;
+    let result = dispatch(&ctx, cli).await;
+    ctx.close().await;
+    result
+}
+
+async fn dispatch(ctx: &Ctx, cli: Cli) -> Result<(), Failure> {
     match cli.command.unwrap_or(Command::Tui) {
-        Command::Tui => super::tui::tui(&ctx, None).await,
-        Command::Order(cmd) => order(&ctx, cmd).await,
-        Command::Projector(cmd) => read_side::projector(&ctx, cmd).await,
-        Command::Dlq(cmd) => read_side::dlq(&ctx, cmd).await,
-        Command::Check { order, json } => read_side::check(&ctx, order, json).await,
-        Command::Explain { id, json } => read_side::explain(&ctx, &id, json).await,
+        Command::Tui => super::tui::tui(ctx, None).await,
+        Command::Order(cmd) => order(ctx, cmd).await,
+        Command::Projector(cmd) => read_side::projector(ctx, cmd).await,
+        Command::Dlq(cmd) => read_side::dlq(ctx, cmd).await,
+        Command::Check { order, json } => read_side::check(ctx, order, json).await,
+        Command::Explain { id, json } => read_side::explain(ctx, &id, json).await,
         Command::Export { stream } => {
             let id = stream.as_deref().map(order_id).transpose()?;
             let services = ctx.reader().await?;
@@ -35,13 +41,13 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             out.flush()
                 .map_err(|e| Failure::usage(format!("writing output: {e}")))
         }
-        Command::Import { file } => import(&ctx, &file).await,
+        Command::Import { file } => import(ctx, &file).await,
         Command::Demo {
             orders,
             seed,
             no_tui,
             fresh,
-        } => demo(&ctx, orders, seed, fresh, no_tui).await,
+        } => demo(ctx, orders, seed, fresh, no_tui).await,
         Command::Migrate => {
             let services = ctx.writer().await?;
             emit(&format!(

@@ -150,3 +150,38 @@ fn the_debugger_runs_on_postgres() {
     assert!(screen.contains("head #"), "{screen}");
     assert_eq!(tui.quit(&sandbox), 0);
 }
+
+/// With the debugger's own polling all but off, a write from another process still shows
+/// at once: the commit's NOTIFY wakes it.
+#[test]
+fn a_commit_elsewhere_reaches_the_debugger_without_polling() {
+    let url = pg::cluster().create_database();
+    let sandbox = Sandbox::on(&url);
+    sandbox.ok(&["demo", "--no-tui", "--orders", "20"]);
+    let config = sandbox.path("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("poll_interval_ms = 600000\n");
+    std::fs::write(&config, text).unwrap();
+    let tui = Tmux::start(&sandbox, &["tui"]);
+    tui.wait_ready();
+    let first = tui.wait_for("the first poll", |s| !s.contains("head #0 "));
+    let head = |s: &str| {
+        s.split("head #")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let before = head(&first);
+    sandbox.ok(&[
+        "order",
+        "create",
+        "--customer",
+        "wake-up",
+        "--item",
+        "A:1:1.00",
+    ]);
+    let screen = tui.wait_for("the new head", |s| head(s) > before);
+    assert!(head(&screen) > before, "{screen}");
+    assert_eq!(tui.quit(&sandbox), 0);
+}

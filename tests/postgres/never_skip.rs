@@ -234,3 +234,52 @@ async fn a_writer_holding_its_transaction_two_seconds_is_waited_for_then_applied
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// The debugger's header names the transaction holding the log back, and drops it once
+/// the transaction ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_debugger_header_names_a_held_transaction() {
+    use chronicle::app::Services;
+    use chronicle::app::config::Config;
+    use chronicle::tui::Driver;
+    use chronicle::tui::action::Action;
+    use chronicle::tui::keymap::Keymap;
+    use chronicle::tui::state::App;
+    use chronicle::tui::theme::Theme;
+    use chronicle::tui::worker::{Deps, Worker};
+
+    let (url, store) = database().await;
+    let shop = Shop::over(&store);
+    let id = shop.create("held", &["A:1:1.00"]).await;
+    let services = Services::new(store.clone(), &Config::default());
+    let app = App::new(store.url(), false, Keymap::default(), Theme::monochrome());
+    let mut tui = Driver::new(app, Worker::new(Deps::new(services, "tester".into())));
+    tui.start().await;
+    let header = |tui: &Driver| {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 20)).unwrap();
+        tui.render(&mut term);
+        (0..200)
+            .map(|x| term.backend().buffer()[(x, 0)].symbol().to_string())
+            .collect::<String>()
+    };
+    assert!(!header(&tui).contains("log held"), "{}", header(&tui));
+
+    let mut late = PgConnection::connect(&url).await.unwrap();
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut late)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN").execute(&mut late).await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut late)
+        .await
+        .unwrap();
+    shop.add(id, "B:1:2.00").await;
+    tui.send(Action::Tick).await;
+    let shown = header(&tui);
+    assert!(shown.contains(&format!("log held by pid {pid}")), "{shown}");
+    assert!(shown.contains("(1 waiting)"), "{shown}");
+    sqlx::query("COMMIT").execute(&mut late).await.unwrap();
+    tui.send(Action::Tick).await;
+    assert!(!header(&tui).contains("log held"), "{}", header(&tui));
+}

@@ -339,7 +339,7 @@ impl EventStore for PgStore {
             .map_err(StoreError::from)?;
         Ok(Box::new(PgImport {
             tx,
-            notify: self.notify.clone(),
+            announcer: self.announcer.clone(),
         }))
     }
 
@@ -376,6 +376,7 @@ impl EventStore for PgStore {
     }
 
     async fn close(&self) {
+        self.announcer.flush(&self.pool).await;
         self.pool.close().await;
     }
 }

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use sqlx::{Postgres, Transaction};
-use tokio::sync::mpsc;
 
 use super::sql::{EventColumns, big};
 use crate::store::{ImportRow, ImportSession, SnapshotRecord, StoreError};
@@ -15,7 +14,7 @@ const BULK_ROWS: usize = 5000;
 /// An open import; dropping it rolls back.
 pub(super) struct PgImport {
     pub(super) tx: Transaction<'static, Postgres>,
-    pub(super) notify: mpsc::Sender<()>,
+    pub(super) announcer: std::sync::Arc<super::notify::Announcer>,
 }
 
 #[async_trait]
@@ -96,9 +95,9 @@ impl ImportSession for PgImport {
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        let notify = self.notify.clone();
+        let announcer = self.announcer.clone();
         self.tx.commit().await.map_err(StoreError::from)?;
-        let _ = notify.try_send(());
+        announcer.commit();
         Ok(())
     }
 }

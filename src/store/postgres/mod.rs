@@ -12,11 +12,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 mod browse;
 mod events;
 mod import;
+mod notify;
 mod read_model;
 mod server;
 mod sql;
@@ -34,8 +35,8 @@ pub struct PgStore {
     pool: PgPool,
     options: PgConnectOptions,
     read_only: bool,
-    /// Wakes the notifier after a commit; a full channel means a wake-up is already due.
-    notify: mpsc::Sender<()>,
+    /// Announces commits to the listeners of every process.
+    announcer: Arc<notify::Announcer>,
     /// Counts notifications seen by this process's listener, started on first use.
     appends: Arc<OnceLock<watch::Receiver<u64>>>,
     /// Connected to a hot standby: it cannot LISTEN, so its readers poll.
@@ -127,15 +128,12 @@ impl PgStore {
             .fetch_one(&pool)
             .await
             .map_err(StoreError::from)?;
-        let (notify, wake) = mpsc::channel(1);
-        if access.writes() {
-            tokio::spawn(notifier(pool.clone(), wake));
-        }
+        let announcer = notify::Announcer::start(&pool, access.writes());
         Ok(PgStore {
             pool,
             options,
             read_only: !access.writes(),
-            notify,
+            announcer,
             appends: Arc::new(OnceLock::new()),
             standby,
         })
@@ -151,7 +149,7 @@ impl PgStore {
 
     /// Announces a commit; bursts collapse into one notification.
     fn announce(&self) {
-        let _ = self.notify.try_send(());
+        self.announcer.commit();
     }
 }
 
@@ -177,21 +175,6 @@ fn open_error(e: &sqlx::Error, url: &str) -> StoreError {
         }
     } else {
         StoreError::backend(message)
-    }
-}
-
-/// Sends one `NOTIFY` per wake-up, after the commits it announces. Off the command's path,
-/// and asynchronously committed: a lost notification costs one poll interval, nothing more.
-async fn notifier(pool: PgPool, mut wake: mpsc::Receiver<()>) {
-    while wake.recv().await.is_some() {
-        let sent =
-            sqlx::query("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')")
-                .bind(CHANNEL)
-                .execute(&pool)
-                .await;
-        if sent.is_err() && pool.is_closed() {
-            return;
-        }
     }
 }
 

@@ -1,0 +1,71 @@
+//! Announcing commits with `NOTIFY`: after the commit, off the command's path, many commits
+//! collapsed into one notification, and whatever is still unannounced sent when the store
+//! closes (a CLI process ends right after its one command).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::postgres::PgPool;
+use tokio::sync::mpsc;
+
+use super::CHANNEL;
+
+/// Counts commits asked to be announced and those a sent notification covers.
+#[derive(Debug)]
+pub(super) struct Announcer {
+    wake: mpsc::Sender<()>,
+    asked: AtomicU64,
+    told: AtomicU64,
+}
+
+impl Announcer {
+    /// An announcer and, for a writing handle, its task on `pool`.
+    pub(super) fn start(pool: &PgPool, writes: bool) -> Arc<Announcer> {
+        let (wake, woken) = mpsc::channel(1);
+        let announcer = Arc::new(Announcer {
+            wake,
+            asked: AtomicU64::new(0),
+            told: AtomicU64::new(0),
+        });
+        if writes {
+            tokio::spawn(run(pool.clone(), Arc::downgrade(&announcer), woken));
+        }
+        announcer
+    }
+
+    /// A commit to announce; a full channel means a notification is already due.
+    pub(super) fn commit(&self) {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        let _ = self.wake.try_send(());
+    }
+
+    /// Sends now what no notification has covered yet.
+    pub(super) async fn flush(&self, pool: &PgPool) {
+        let upto = self.asked.load(Ordering::SeqCst);
+        if self.told.load(Ordering::SeqCst) < upto && send(pool).await {
+            self.told.fetch_max(upto, Ordering::SeqCst);
+        }
+    }
+}
+
+/// One notification, committed asynchronously: losing it costs a poll interval, nothing
+/// more, so it waits for no disk.
+async fn send(pool: &PgPool) -> bool {
+    sqlx::query("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')")
+        .bind(CHANNEL)
+        .execute(pool)
+        .await
+        .is_ok()
+}
+
+async fn run(pool: PgPool, announcer: std::sync::Weak<Announcer>, mut woken: mpsc::Receiver<()>) {
+    while woken.recv().await.is_some() {
+        let Some(a) = announcer.upgrade() else { return };
+        let upto = a.asked.load(Ordering::SeqCst);
+        if send(&pool).await {
+            a.told.fetch_max(upto, Ordering::SeqCst);
+        } else if pool.is_closed() {
+            return;
+        }
+    }
+}
