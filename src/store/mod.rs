@@ -54,12 +54,13 @@ mod codec;
 mod error;
 mod postgres;
 pub mod read_model;
+mod records;
+mod server;
 mod sqlite;
 mod url;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -67,140 +68,12 @@ use chrono::{DateTime, Utc};
 pub use browse::{BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey};
 pub use error::{Source, StoreError};
 pub use read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, Stored, SummaryRow};
+pub use records::{
+    AppendRequest, Appended, IdempotencyRecord, ImportRow, ImportStream, LoadedStream, NewEvent,
+    SnapshotRecord, StoredEvent, StreamInfo,
+};
+pub use server::{HeldBack, Lease, ServerStatus, Unshared, wait_for_appends};
 pub use url::{DatabaseUrl, redact};
-
-/// An event ready to be appended; the store gives it a global position and a version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewEvent {
-    /// Stored type name.
-    pub event_type: String,
-    /// Schema version of `payload`.
-    pub schema_version: u32,
-    /// Payload JSON.
-    pub payload: String,
-    /// Metadata JSON.
-    pub metadata: String,
-    /// When the store took it (UTC).
-    pub recorded_at: DateTime<Utc>,
-}
-
-/// An event as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredEvent {
-    /// Position in the global log, strictly increasing in commit order.
-    pub global_position: i64,
-    /// The stream (order id).
-    pub stream_id: String,
-    /// 1-based, contiguous within the stream.
-    pub version: u64,
-    /// Stored type name.
-    pub event_type: String,
-    /// Schema version of `payload`.
-    pub schema_version: u32,
-    /// Payload JSON as stored.
-    pub payload: String,
-    /// Metadata JSON as stored.
-    pub metadata: String,
-    /// When it was recorded.
-    pub recorded_at: DateTime<Utc>,
-}
-
-/// A serialised aggregate state at a stream version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SnapshotRecord {
-    /// The stream.
-    pub stream_id: String,
-    /// Version the state reflects.
-    pub version: u64,
-    /// Version of the state's serialised shape.
-    pub schema_version: u32,
-    /// The state as JSON.
-    pub state: String,
-}
-
-/// What a command's idempotency key remembers: the command's hash and its result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyRecord {
-    /// The caller's key.
-    pub key: String,
-    /// Hash of the command the key was first used with.
-    pub command_hash: String,
-    /// Stream the command wrote to.
-    pub stream_id: String,
-    /// Stream version after the command.
-    pub version: u64,
-    /// When the key was first used.
-    pub created_at: DateTime<Utc>,
-}
-
-/// One command's append: all of `events` or none.
-#[derive(Debug, Clone, Copy)]
-pub struct AppendRequest<'a> {
-    /// The stream.
-    pub stream_id: &'a str,
-    /// The version the caller decided against; the append fails with `Conflict` otherwise.
-    pub expected_version: u64,
-    /// The events, in order.
-    pub events: &'a [NewEvent],
-    /// Recorded in the same transaction, when given (with this request's stream and
-    /// resulting version, whatever the record says).
-    pub idempotency: Option<&'a IdempotencyRecord>,
-    /// Keys older than this may be reused.
-    pub idempotency_expired_before: Option<DateTime<Utc>>,
-    /// Written after the events (a snapshot is a cache: losing one loses nothing).
-    pub snapshot: Option<&'a SnapshotRecord>,
-}
-
-/// Where an append landed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Appended {
-    /// Stream version after the append.
-    pub version: u64,
-    /// Global position of the last event appended.
-    pub last_position: i64,
-}
-
-/// A stream's nearest snapshot at or below a version plus the events after it.
-#[derive(Debug, Clone, Default)]
-pub struct LoadedStream {
-    /// The snapshot, if any; the caller decides whether it is usable.
-    pub snapshot: Option<SnapshotRecord>,
-    /// Events after the snapshot (or from version 1), in version order.
-    pub events: Vec<StoredEvent>,
-}
-
-/// A stream and its current version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StreamInfo {
-    /// The stream.
-    pub stream_id: String,
-    /// Its current version.
-    pub version: u64,
-}
-
-/// A whole stream (or its continuation) to import, with the versions it had.
-#[derive(Debug, Clone)]
-pub struct ImportStream {
-    /// The stream.
-    pub stream_id: String,
-    /// Version before the first event; the target must be at exactly this version.
-    pub expected_version: u64,
-    /// Events in version order.
-    pub events: Vec<NewEvent>,
-    /// Snapshots computed while validating.
-    pub snapshots: Vec<SnapshotRecord>,
-}
-
-/// One event of an import at the version it had in its source.
-#[derive(Debug, Clone)]
-pub struct ImportRow {
-    /// The stream.
-    pub stream_id: String,
-    /// Its version in the stream.
-    pub version: u64,
-    /// The event as stored in the source.
-    pub event: NewEvent,
-}
 
 /// One import in one transaction: nothing is visible before `commit`, and dropping the
 /// session without committing leaves no trace.
@@ -338,80 +211,6 @@ pub trait EventStore: Send + Sync {
 
     /// Closes the connections, waiting for them (SQLite checkpoints its WAL here).
     async fn close(&self);
-}
-
-/// Waits until `appends` moves (when there is one) or `timeout` passes: how readers idle.
-pub async fn wait_for_appends(
-    appends: Option<&mut tokio::sync::watch::Receiver<u64>>,
-    timeout: Duration,
-) {
-    match appends {
-        Some(rx) => {
-            let _ = tokio::time::timeout(timeout, rx.changed()).await;
-        }
-        None => tokio::time::sleep(timeout).await,
-    }
-}
-
-/// What the server says about the log beyond its rows.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct ServerStatus {
-    /// A transaction that keeps committed events from the log's readers: they wait for it.
-    pub held_back_by: Option<HeldBack>,
-    /// Seconds a standby's replay trails its primary (0 when caught up), on a standby.
-    pub replica_lag_seconds: Option<f64>,
-    /// The backend pid of the projector holding the leader lock, when one does.
-    pub projector_leader: Option<i32>,
-}
-
-/// The transaction holding the log's readers back, and what waits behind it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct HeldBack {
-    /// Its backend's process id, when the server shows it to this role.
-    pub pid: Option<i32>,
-    /// Its backend's state (`idle in transaction`, `active`, …).
-    pub state: String,
-    /// How long its transaction has been open.
-    pub seconds: f64,
-    /// Committed events readers cannot take yet.
-    pub waiting_events: u64,
-}
-
-impl std::fmt::Display for HeldBack {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let who = self.pid.map_or_else(
-            || "a transaction".to_string(),
-            |p| format!("backend pid {p}"),
-        );
-        write!(
-            f,
-            "held back by {who} ({}, open {:.1} s): {} committed events wait",
-            if self.state.is_empty() {
-                "state hidden"
-            } else {
-                &self.state
-            },
-            self.seconds,
-            self.waiting_events
-        )
-    }
-}
-
-/// A projector's claim to lead: while it holds, no other projector runs batches.
-#[async_trait]
-pub trait Lease: Send {
-    /// Whether the claim still holds (its connection is alive and owns the lock).
-    async fn holds(&mut self) -> bool;
-}
-
-/// The lease of a backend with one database per process group and no lock to take.
-pub struct Unshared;
-
-#[async_trait]
-impl Lease for Unshared {
-    async fn holds(&mut self) -> bool {
-        true
-    }
 }
 
 /// How a database is opened; every backend reads it the same way.

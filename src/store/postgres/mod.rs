@@ -221,3 +221,21 @@ pub(super) async fn drop_database(url: &str) -> Result<(), StoreError> {
         .map_err(|e| StoreError::from(e).context(&format!("cannot drop {}", super::redact(url))))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_never_survives_into_a_message() {
+        let url = "postgres://app:s3cr@t!@db.internal:5432/shop";
+        assert_eq!(password(url), Some("s3cr@t!"));
+        assert_eq!(password("postgres://app@db/shop"), None);
+        let e = sqlx::Error::Protocol("the server echoed s3cr@t! back".into());
+        let shown = redact_error(&e, url);
+        assert!(!shown.contains("s3cr@t!"), "{shown}");
+        let failure = open_error(&e, url).to_string();
+        assert!(!failure.contains("s3cr@t!"), "{failure}");
+        assert!(failure.contains("app:***@db.internal:5432/shop"), "{failure}");
+    }
+}
