@@ -185,3 +185,61 @@ fn a_commit_elsewhere_reaches_the_debugger_without_polling() {
     assert!(head(&screen) > before, "{screen}");
     assert_eq!(tui.quit(&sandbox), 0);
 }
+
+/// `demo --fresh` drops the database and seeds it again; refused while another session
+/// holds it open, leaving it as it was.
+#[test]
+fn demo_fresh_reseeds_a_postgres_database() {
+    let url = pg::cluster().create_database();
+    ok(&url, &["demo", "--no-tui", "--orders", "30"]);
+    ok(
+        &url,
+        &[
+            "order",
+            "create",
+            "--customer",
+            "extra",
+            "--item",
+            "A:1:1.00",
+        ],
+    );
+    let before = ok(&url, &["export"]).lines().count();
+    ok(&url, &["demo", "--no-tui", "--fresh", "--orders", "30"]);
+    let after = ok(&url, &["export"]).lines().count();
+    assert_eq!(
+        after + 1,
+        before,
+        "the extra order is gone, the demo is back"
+    );
+
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let mut holder = std::process::Command::new(pg::cluster().bindir().join("psql"))
+        .env("PGPASSWORD", pg::cluster().password())
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &pg::cluster().port().to_string(),
+            "-U",
+            "chronicle",
+        ])
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let refused = chronicle(&url, &["demo", "--no-tui", "--fresh", "--orders", "30"]);
+    assert_eq!(
+        refused.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("being accessed by other users"), "{stderr}");
+    assert!(!stderr.contains(pg::cluster().password()));
+    assert_eq!(ok(&url, &["export"]).lines().count(), after);
+    let _ = holder.kill();
+    let _ = holder.wait();
+}

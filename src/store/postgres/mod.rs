@@ -236,6 +236,9 @@ mod tests {
         assert!(!shown.contains("s3cr@t!"), "{shown}");
         let failure = open_error(&e, url).to_string();
         assert!(!failure.contains("s3cr@t!"), "{failure}");
-        assert!(failure.contains("app:***@db.internal:5432/shop"), "{failure}");
+        assert!(
+            failure.contains("app:***@db.internal:5432/shop"),
+            "{failure}"
+        );
     }
 }
