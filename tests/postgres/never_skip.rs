@@ -108,8 +108,8 @@ async fn eight_writer_tasks_and_a_live_projector_apply_every_event_once() {
             // Each writer its own handle, as separate processes would be.
             let handle = store::open(&url, Access::ReadWrite).await.unwrap();
             let shop = Shop::over(&handle);
-            let ids = shop.workload(50).await;
-            assert_eq!(ids.len(), 50, "writer {w}");
+            let ids = shop.workload(70).await;
+            assert_eq!(ids.len(), 70, "writer {w}");
         }));
     }
     for w in writers {
@@ -118,7 +118,8 @@ async fn eight_writer_tasks_and_a_live_projector_apply_every_event_once() {
     caught_up(&store).await;
     live.stop().await;
     let log = store.events().count_after(0).await.unwrap();
-    assert!(log >= 8 * 50 * 4, "only {log} events");
+    assert!(log >= 8 * 70 * 4, "only {log} events");
+    eprintln!("8 writer tasks appended {log} events");
     assert_eq!(assert_each_applied_once(&store.events()).await as u64, log);
     let out = chronicle(&url, &["check"]);
     assert_eq!(

@@ -120,6 +120,7 @@ async fn a_standby_takes_over_when_the_leader_is_killed_mid_batch() {
     let killed_at = Instant::now();
     standby.wait_for("leading", 30);
     let takeover = killed_at.elapsed();
+    eprintln!("the standby took over {takeover:?} after the kill");
     assert!(
         takeover < Duration::from_secs(10),
         "took over after {takeover:?}"
