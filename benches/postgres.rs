@@ -59,6 +59,56 @@ impl Bench {
     pub fn checkpoint(&self) {
         self.psql("postgres", "CHECKPOINT");
     }
+
+    /// Paired rounds: the baseline first in even rounds, Chronicle first in odd ones.
+    pub async fn alternate(
+        &self,
+        mut ours: impl AsyncFnMut() -> Duration,
+        mut base: impl AsyncFnMut() -> Duration,
+    ) -> Rounds {
+        let mut r = Rounds::default();
+        for round in 0..self.rounds() {
+            if round % 2 == 0 {
+                r.base.push(base().await);
+                r.ours.push(ours().await);
+            } else {
+                r.ours.push(ours().await);
+                r.base.push(base().await);
+            }
+        }
+        r
+    }
+}
+
+/// The times of paired rounds, index for index.
+#[derive(Default)]
+pub struct Rounds {
+    /// Chronicle's times.
+    pub ours: Vec<Duration>,
+    /// The baseline's times.
+    pub base: Vec<Duration>,
+}
+
+impl Rounds {
+    /// Both sides' rates (of their median times) and the paired per-round ratio.
+    pub fn rates(&self, units: usize) -> (String, String, paired::Paired) {
+        let (ours, base) = (median(self.ours.clone()), median(self.base.clone()));
+        let pairs = paired::paired(&self.ours, &self.base);
+        (rate(units, ours), rate(units, base), pairs)
+    }
+}
+
+/// Runs `client(0..clients)` at once on the runtime; the time until the last one is done.
+pub async fn concurrently<F>(clients: usize, client: impl Fn(usize) -> F) -> Duration
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients).map(|c| tokio::spawn(client(c))).collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    started.elapsed()
 }
 
 /// Chronicle on a database URL, opened as the binary opens it.
@@ -71,6 +121,7 @@ pub fn services(store: Store) -> Services {
     Services::new(store, &Config::default())
 }
 
+/// The middle of the samples.
 pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -96,7 +147,7 @@ async fn main() {
     let cluster = tokio::task::block_in_place(|| pg::Cluster::start_with(&DURABLE));
     let settings = cluster.psql(
         "postgres",
-        "SELECT string_agg(name || '=' || setting || COALESCE(unit, ''), ', ' ORDER BY name) \
+        "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) \
          FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', \
          'shared_buffers', 'wal_level', 'max_wal_size', 'checkpoint_timeout')",
     );

@@ -7,12 +7,11 @@ use chronicle::app::Services;
 use chronicle::app::config::Config;
 use chronicle::app::demo::{DemoSpec, generate};
 use chronicle::domain::{OrderEvent, UpcastContext};
-use chronicle::store::{ProjectionTx as _, ProjectorState, Store};
+use chronicle::store::{ProjectorState, Store};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgPoolOptions;
 
-use crate::paired::paired;
-use crate::{Bench, median, rate};
+use crate::{Bench, Rounds};
 
 /// A log row as the baseline reads it: the projector's columns (`EVENT_COLS`).
 type RawEvent = (i64, String, i64, String, i32, String, String, DateTime<Utc>);
@@ -86,36 +85,7 @@ async fn reset(db: &Store) {
     tx.commit().await.unwrap();
 }
 
-/// Paired rounds: reset (untimed), then catch-up to the head vs the raw scan, in turn first.
-/// Returns the times and the dead letters of the last catch-up.
-async fn rounds(bench: &Bench, url: &str, services: &Services, events: usize) -> Timed {
-    let page = services.config.projector_batch_size;
-    let mut t = Timed::default();
-    for round in 0..bench.rounds() {
-        reset(&services.store).await;
-        if round % 2 == 0 {
-            t.base.push(scan(bench, url, page, events).await);
-        }
-        bench.checkpoint();
-        let started = Instant::now();
-        let total = services.projector.catch_up(|_| {}).await.unwrap();
-        t.ours.push(started.elapsed());
-        assert_eq!(total.applied + total.parked + total.dead_lettered, events);
-        t.dead_lettered = total.dead_lettered;
-        if round % 2 == 1 {
-            t.base.push(scan(bench, url, page, events).await);
-        }
-    }
-    t
-}
-
-#[derive(Default)]
-struct Timed {
-    ours: Vec<Duration>,
-    base: Vec<Duration>,
-    dead_lettered: usize,
-}
-
+/// Baseline side of a round: checkpoint, then the raw scan.
 async fn scan(bench: &Bench, url: &str, page: u32, events: usize) -> Duration {
     bench.checkpoint();
     let (took, n) = raw_scan(url, page).await;
@@ -123,7 +93,31 @@ async fn scan(bench: &Bench, url: &str, page: u32, events: usize) -> Duration {
     took
 }
 
-/// 2. Projector catch-up vs raw scan + decode, with the defaults, then without retries.
+/// Paired rounds of reset (untimed) and catch-up to the head vs the raw scan. Also returns
+/// the dead letters a catch-up made.
+async fn rounds(bench: &Bench, url: &str, services: &Services, events: usize) -> (Rounds, usize) {
+    let page = services.config.projector_batch_size;
+    let mut dead = 0;
+    let r = bench
+        .alternate(
+            async || {
+                reset(&services.store).await;
+                bench.checkpoint();
+                let started = Instant::now();
+                let total = services.projector.catch_up(|_| {}).await.unwrap();
+                let took = started.elapsed();
+                assert_eq!(total.applied + total.parked + total.dead_lettered, events);
+                dead = total.dead_lettered;
+                took
+            },
+            async || scan(bench, url, page, events).await,
+        )
+        .await;
+    (r, dead)
+}
+
+/// (2) Projector catch-up vs raw scan + decode, with the defaults, then without retries,
+/// then the store's read alone.
 pub async fn catch_up(bench: &Bench) {
     let target = if bench.quick { 20_000 } else { 1_000_000 };
     let (url, name) = bench.database();
@@ -132,8 +126,6 @@ pub async fn catch_up(bench: &Bench) {
     let (events, orders) = seed(&db, target).await;
     // Hint bits and statistics, as autovacuum would leave them, so no side pays for them.
     bench.psql(&name, "VACUUM ANALYZE");
-    let config = Config::default();
-    let batch = config.projector_batch_size;
     println!(
         "catch-up log: {events} events, {orders} orders (imported and vacuumed in {:.1} s); \
          every round starts after a full projection, reset as rebuild resets",
@@ -142,23 +134,20 @@ pub async fn catch_up(bench: &Bench) {
     let services = crate::services(db.clone());
     // The first catch-up fills the read model, so every timed one finds what a rebuild finds.
     services.projector.catch_up(|_| {}).await.unwrap();
-    let t = rounds(bench, &url, &services, events).await;
-    let backoff: u64 = (0..config.projector_max_retries)
-        .map(|i| config.projector_base_backoff_ms << i)
-        .sum();
+    let (r, dead) = rounds(bench, &url, &services, events).await;
+    let c = Config::default();
+    let (batch, retries) = (c.projector_batch_size, c.projector_max_retries);
+    let backoff: u64 = (0..retries).map(|i| c.projector_base_backoff_ms << i).sum();
+    let (ours, base, pairs) = r.rates(events);
     println!(
-        "projector catch-up, default config (batch {batch}, {} retries): {} events/s, raw scan \
-         + decode (pages of {batch}) {} events/s: {} (target >= 0.70); {} dead letters, each \
-         {backoff} ms of retry backoff",
-        config.projector_max_retries,
-        rate(events, median(t.ours.clone())),
-        rate(events, median(t.base.clone())),
-        paired(&t.ours, &t.base),
-        t.dead_lettered
+        "projector catch-up, default config (batch {batch}, {retries} retries): {ours} events/s, \
+         raw scan + decode (pages of {batch}) {base} events/s: {pairs} (target >= 0.70); \
+         {dead} dead letters, each after {backoff} ms of retry backoff"
     );
-    if t.dead_lettered > 0 {
+    if dead > 0 {
         no_retries(bench, &url, &db, events).await;
     }
+    reads_alone(bench, &url, &db, events).await;
 }
 
 /// Diagnostic: the same rounds with `projector_max_retries = 0`, the backoff taken out.
@@ -168,12 +157,48 @@ async fn no_retries(bench: &Bench, url: &str, db: &Store, events: usize) {
         ..Config::default()
     };
     let services = Services::new(db.clone(), &config);
-    let t = rounds(bench, url, &services, events).await;
+    let (ours, base, pairs) = rounds(bench, url, &services, events).await.0.rates(events);
     println!(
         "  (diagnostic) the same with projector_max_retries = 0 (no backoff on the demo's \
-         poison events): {} events/s, raw {} events/s: {}",
-        rate(events, median(t.ours.clone())),
-        rate(events, median(t.base.clone())),
-        paired(&t.ours, &t.base)
+         poison events): {ours} events/s, raw {base} events/s: {pairs}"
     );
+}
+
+/// Diagnostic: Chronicle's read of the log (`EventStore::read_all`) alone vs the raw scan.
+async fn reads_alone(bench: &Bench, url: &str, db: &Store, events: usize) {
+    let batch = Config::default().projector_batch_size;
+    let r = bench
+        .alternate(
+            async || {
+                bench.checkpoint();
+                store_scan(db, batch, events).await
+            },
+            async || scan(bench, url, batch, events).await,
+        )
+        .await;
+    let (ours, base, pairs) = r.rates(events);
+    println!(
+        "  (diagnostic) EventStore::read_all alone, batches of {batch} one after the other, \
+         decoded: {ours} events/s, raw {base} events/s: {pairs}"
+    );
+}
+
+/// Chronicle's read of the log alone: `read_all` in batches, every payload decoded.
+async fn store_scan(db: &Store, page: u32, events: usize) -> Duration {
+    let (log, ctx) = (db.events(), UpcastContext::default());
+    let started = Instant::now();
+    let (mut after, mut n) = (0i64, 0usize);
+    loop {
+        let batch = log.read_all(after, page).await.unwrap();
+        let Some(last) = batch.last() else { break };
+        after = last.global_position;
+        for e in &batch {
+            let decoded = OrderEvent::decode(&e.event_type, e.schema_version, &e.payload, &ctx);
+            let _ = std::hint::black_box(decoded);
+            n += 1;
+        }
+    }
+    let took = started.elapsed();
+    assert_eq!(n, events);
+    took
 }

@@ -2,18 +2,17 @@
 //! what the never-skip log (transaction id column, log index) costs the same workload.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chronicle::app::metadata::CommandContext;
 use chronicle::app::{CommandRequest, CommandService};
 use chronicle::domain::{OrderCommand, OrderId};
-use chronicle::store::NewEvent;
+use chronicle::store::{AppendRequest, EventStore, NewEvent};
 use chrono::{TimeZone, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use crate::paired::paired;
-use crate::{Bench, median, rate};
+use crate::{Bench, concurrently};
 
 /// `migrations/postgres/0001_events.sql`'s events table without `transaction_id` (and so
 /// without the log index), and without the correlation index: columns and keys only.
@@ -42,7 +41,7 @@ enum Schema {
     WithoutNeverSkip,
 }
 
-/// Flows per client: the 1-client row and the 8-client rows write about as many events.
+/// Flows per client: a few seconds a side in a full run, a fraction of one when quick.
 fn flows(bench: &Bench, clients: usize) -> usize {
     match (bench.quick, clients) {
         (true, 1) => 40,
@@ -97,20 +96,15 @@ async fn chronicle(bench: &Bench, schema: Schema, clients: usize, flows: usize) 
         bench.psql(&db, WITHOUT_NEVER_SKIP);
     }
     bench.checkpoint();
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|c| tokio::spawn(client(services.commands.clone(), c, flows)))
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let took = started.elapsed();
+    let svc = &services.commands;
+    let took = concurrently(clients, |c| client(svc.clone(), c, flows)).await;
     services.store.close().await;
     took
 }
 
-/// A raw pool of Chronicle's size on a fresh database holding the raw table.
-async fn raw_pool(bench: &Bench) -> PgPool {
+/// Baseline: the same rows as Chronicle appends, one autocommit single-row insert each, on
+/// a fresh database with a pool of Chronicle's size.
+async fn raw(bench: &Bench, rows: &Arc<Vec<NewEvent>>, clients: usize, flows: usize) -> Duration {
     let (url, _) = bench.database();
     let pool = PgPoolOptions::new()
         .max_connections(POOL)
@@ -118,21 +112,8 @@ async fn raw_pool(bench: &Bench) -> PgPool {
         .await
         .unwrap();
     sqlx::query(RAW_TABLE).execute(&pool).await.unwrap();
-    pool
-}
-
-/// Baseline: the same rows as Chronicle appends, one autocommit single-row insert each.
-async fn raw(bench: &Bench, rows: &Arc<Vec<NewEvent>>, clients: usize, flows: usize) -> Duration {
-    let pool = raw_pool(bench).await;
     bench.checkpoint();
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|_| tokio::spawn(raw_client(pool.clone(), rows.clone(), flows)))
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let took = started.elapsed();
+    let took = concurrently(clients, |_| raw_client(pool.clone(), rows.clone(), flows)).await;
     pool.close().await;
     took
 }
@@ -156,6 +137,42 @@ async fn raw_client(pool: PgPool, rows: Arc<Vec<NewEvent>>, flows: usize) {
     }
 }
 
+/// Diagnostic: the store's append alone, the same rows one event per call (no domain, no
+/// metadata building), `clients` at once.
+async fn store_only(
+    bench: &Bench,
+    rows: &Arc<Vec<NewEvent>>,
+    clients: usize,
+    flows: usize,
+) -> Duration {
+    let (url, _) = bench.database();
+    let store = crate::open(&url).await;
+    bench.checkpoint();
+    let took = concurrently(clients, |_| {
+        append_client(store.events(), rows.clone(), flows)
+    })
+    .await;
+    store.close().await;
+    took
+}
+
+async fn append_client(events: Arc<dyn EventStore>, rows: Arc<Vec<NewEvent>>, flows: usize) {
+    for _ in 0..flows {
+        let stream = OrderId(uuid::Uuid::new_v4()).to_stream_id();
+        for (v, e) in rows.iter().enumerate() {
+            let req = AppendRequest {
+                stream_id: &stream,
+                expected_version: v as u64,
+                events: std::slice::from_ref(e),
+                idempotency: None,
+                idempotency_expired_before: None,
+                snapshot: None,
+            };
+            events.append(req).await.unwrap();
+        }
+    }
+}
+
 /// The three events of one flow as Chronicle stored them: the raw side's rows.
 async fn sample(bench: &Bench) -> Arc<Vec<NewEvent>> {
     let (url, _) = bench.database();
@@ -174,51 +191,51 @@ async fn sample(bench: &Bench) -> Arc<Vec<NewEvent>> {
     Arc::new(rows.collect())
 }
 
-/// 1. Commands through Chronicle vs raw single-row insert transactions, `clients` at once.
+/// (1) Commands through Chronicle vs raw single-row insert transactions, `clients` at once;
+/// then the store's append alone vs the same baseline.
 pub async fn commands(bench: &Bench, clients: usize) {
     let rows = sample(bench).await;
     let flows = flows(bench, clients);
-    let (mut ours, mut base) = (Vec::new(), Vec::new());
-    for round in 0..bench.rounds() {
-        if round % 2 == 0 {
-            base.push(raw(bench, &rows, clients, flows).await);
-            ours.push(chronicle(bench, Schema::Normal, clients, flows).await);
-        } else {
-            ours.push(chronicle(bench, Schema::Normal, clients, flows).await);
-            base.push(raw(bench, &rows, clients, flows).await);
-        }
-    }
     let events = clients * flows * 3;
     let plural = if clients == 1 { "" } else { "s" };
+    let r = bench
+        .alternate(
+            async || chronicle(bench, Schema::Normal, clients, flows).await,
+            async || raw(bench, &rows, clients, flows).await,
+        )
+        .await;
+    let (ours, base, pairs) = r.rates(events);
     println!(
-        "commands, {clients} client{plural} ({events} commands, create>pay>ship): chronicle {} events/s, \
-         raw single-row INSERT {} events/s: {} (target >= 0.70)",
-        rate(events, median(ours.clone())),
-        rate(events, median(base.clone())),
-        paired(&ours, &base)
+        "commands, {clients} client{plural} ({events} commands, create>pay>ship): chronicle \
+         {ours} events/s, raw single-row INSERT {base} events/s: {pairs} (target >= 0.70)"
+    );
+    let r = bench
+        .alternate(
+            async || store_only(bench, &rows, clients, flows).await,
+            async || raw(bench, &rows, clients, flows).await,
+        )
+        .await;
+    let (ours, base, pairs) = r.rates(events);
+    println!(
+        "  (diagnostic) EventStore::append alone, same rows, {clients} client{plural}: \
+         {ours} events/s, raw {base} events/s: {pairs}"
     );
 }
 
-/// 3. The same 8-client workload with and without the never-skip mechanism.
+/// (3) The same 8-client workload with and without the never-skip mechanism.
 pub async fn never_skip_cost(bench: &Bench) {
     let (clients, flows) = (8, flows(bench, 8));
-    let (mut normal, mut without) = (Vec::new(), Vec::new());
-    for round in 0..bench.rounds() {
-        if round % 2 == 0 {
-            without.push(chronicle(bench, Schema::WithoutNeverSkip, clients, flows).await);
-            normal.push(chronicle(bench, Schema::Normal, clients, flows).await);
-        } else {
-            normal.push(chronicle(bench, Schema::Normal, clients, flows).await);
-            without.push(chronicle(bench, Schema::WithoutNeverSkip, clients, flows).await);
-        }
-    }
+    let r = bench
+        .alternate(
+            async || chronicle(bench, Schema::Normal, clients, flows).await,
+            async || chronicle(bench, Schema::WithoutNeverSkip, clients, flows).await,
+        )
+        .await;
     let commands = clients * flows * 3;
+    let (normal, without, pairs) = r.rates(commands);
     println!(
-        "never-skip cost, {clients} clients ({commands} commands): normal schema {} commands/s, \
-         without transaction id and log index {} commands/s: {}",
-        rate(commands, median(normal.clone())),
-        rate(commands, median(without.clone())),
-        paired(&normal, &without)
+        "never-skip cost, {clients} clients ({commands} commands): normal schema {normal} \
+         commands/s, without transaction id and log index {without} commands/s: {pairs}"
     );
 }
 

@@ -37,7 +37,11 @@ fn by_notify(reader: &Store) -> Seen {
     let (tx, seen) = watch::channel((0, Instant::now()));
     tokio::spawn(async move {
         while appends.changed().await.is_ok() {
-            if !publish(&tx, events.head_position().await.unwrap()) {
+            // An error here is the handle closing at the end of the run.
+            let Ok(head) = events.head_position().await else {
+                return;
+            };
+            if !publish(&tx, head) {
                 return;
             }
         }
@@ -54,7 +58,10 @@ fn by_poll(reader: &Store, tick: Duration) -> Seen {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             ticks.tick().await;
-            if !publish(&tx, events.head_position().await.unwrap()) {
+            let Ok(head) = events.head_position().await else {
+                return;
+            };
+            if !publish(&tx, head) {
                 return;
             }
         }
@@ -115,7 +122,16 @@ fn quantiles(mut v: Vec<Duration>) -> (Duration, Duration) {
     (v[v.len() / 2], v[p95])
 }
 
-/// 4. Commit-to-screen latency, notified vs polled, per round the medians paired.
+/// The listener connects on first use: untimed commits until one is seen through it.
+async fn listening(writer: &Services, notified: &mut Seen, tick: Duration) {
+    let wait = Duration::from_secs(2);
+    while tokio::time::timeout(wait, commit_and_wait(writer, notified, tick))
+        .await
+        .is_err()
+    {}
+}
+
+/// (4) Commit-to-screen latency, notified vs polled, per round the medians paired.
 pub async fn latency(bench: &Bench) {
     let per_round = if bench.quick { 5 } else { 12 };
     let tick = Duration::from_millis(Config::default().tui.poll_interval_ms);
@@ -127,28 +143,23 @@ pub async fn latency(bench: &Bench) {
     );
     let mut notified = by_notify(&notified_reader);
     let mut polled = by_poll(&polled_reader, tick);
-    // The listener connects on first use: untimed commits until one is seen through it.
-    while tokio::time::timeout(
-        Duration::from_secs(2),
-        commit_and_wait(&writer, &mut notified, tick),
-    )
-    .await
-    .is_err()
-    {}
-    let (mut all_n, mut all_p, mut med_n, mut med_p) = (vec![], vec![], vec![], vec![]);
-    for round in 0..bench.rounds() {
-        let (n, p) = if round % 2 == 0 {
-            let n = phase(&writer, &mut notified, tick, per_round).await;
-            (n, phase(&writer, &mut polled, tick, per_round).await)
-        } else {
-            let p = phase(&writer, &mut polled, tick, per_round).await;
-            (phase(&writer, &mut notified, tick, per_round).await, p)
-        };
-        med_n.push(crate::median(n.clone()));
-        med_p.push(crate::median(p.clone()));
-        all_n.extend(n);
-        all_p.extend(p);
-    }
+    listening(&writer, &mut notified, tick).await;
+    let (mut all_n, mut all_p) = (Vec::new(), Vec::new());
+    // A round's figure on each side is the median of its commits.
+    let r = bench
+        .alternate(
+            async || {
+                let n = phase(&writer, &mut notified, tick, per_round).await;
+                all_n.extend_from_slice(&n);
+                crate::median(n)
+            },
+            async || {
+                let p = phase(&writer, &mut polled, tick, per_round).await;
+                all_p.extend_from_slice(&p);
+                crate::median(p)
+            },
+        )
+        .await;
     let count = all_n.len();
     let ((n50, n95), (p50, p95)) = (quantiles(all_n), quantiles(all_p));
     println!(
@@ -160,8 +171,9 @@ pub async fn latency(bench: &Bench) {
         tick.as_millis(),
         ms(p50),
         ms(p95),
-        paired(&med_n, &med_p)
+        paired(&r.ours, &r.base)
     );
+    drop((notified, polled));
     for s in [&writer.store, &notified_reader, &polled_reader] {
         s.close().await;
     }

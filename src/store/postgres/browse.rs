@@ -4,9 +4,10 @@ use std::fmt::Write as _;
 
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
+use sqlx::postgres::PgRow;
 
 use super::PgStore;
-use super::sql::{EVENT_COLS, big, rows_to_events};
+use super::sql::{EVENT_COLS, big, event_from_row};
 use crate::store::browse::{
     BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey, prefix_end,
 };
@@ -207,13 +208,13 @@ impl BrowseStore for PgStore {
             "SELECT {EVENT_COLS} FROM events WHERE metadata ->> 'correlation_id' = $1 \
              ORDER BY global_position LIMIT $2"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(sql))
             .bind(correlation_id)
             .bind(i64::from(limit))
+            .try_map(|row: PgRow| event_from_row(&row))
             .fetch_all(&self.pool)
             .await
-            .map_err(StoreError::from)?;
-        rows_to_events(&rows)
+            .map_err(StoreError::from)
     }
 
     async fn streams_with_prefix(

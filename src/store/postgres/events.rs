@@ -2,40 +2,70 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Row as _};
 use tokio::sync::watch;
 
 use super::PgStore;
 use super::import::PgImport;
 use super::sql::{
-    EVENT_COLS, EventColumns, after_cursor, big, final_only, is_version_conflict, rows_to_events,
-    unnest_events,
+    EVENT_COLS, EventColumns, after_cursor, big, event_from_row, final_only, is_version_conflict,
+    rows_to_events, unnest_events,
 };
 use crate::store::{
     AppendRequest, Appended, EventStore, IdempotencyRecord, ImportSession, LoadedStream,
     ServerStatus, SnapshotRecord, StoreError, StoredEvent, StreamInfo,
 };
 
-/// The events, inserted only while the stream is at the expected version, and the snapshot
-/// beside them: one statement. Returns how many events landed and the last position.
-fn append_sql() -> String {
-    format!(
-        "WITH ins AS (\
-           INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) \
-           SELECT $1, v.version, v.event_type, v.schema_version, v.payload::json, v.metadata::json, v.recorded_at \
-           FROM {} \
-           WHERE (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = $1) = $8 \
-           ORDER BY v.version \
-           RETURNING global_position), \
-         snap AS (\
-           INSERT INTO snapshots (stream_id, version, schema_version, state) \
-           SELECT $1, $9::int8, $10::int4, $11::text::json \
-           WHERE $9::int8 IS NOT NULL AND EXISTS (SELECT 1 FROM ins) \
-           ON CONFLICT (stream_id, version) DO UPDATE \
-           SET schema_version = EXCLUDED.schema_version, state = EXCLUDED.state) \
-         SELECT COUNT(*), COALESCE(MAX(global_position), 0) FROM ins",
-        unnest_events(2)
-    )
+/// The expected-version check, without reading the stream's head: versions are contiguous,
+/// so the stream is at `$8` exactly when version `$8` exists (or `$8` is 0) and `$8 + 1`
+/// does not, which the unique key refuses on insert.
+const AT_EXPECTED: &str =
+    "($8 = 0 OR EXISTS (SELECT 1 FROM events WHERE stream_id = $1 AND version = $8))";
+
+/// One command's events, inserted only while the stream is at the expected version, with
+/// the snapshot beside them when there is one: one statement, returning the positions. A
+/// lone event binds its columns directly; several come as arrays through one `UNNEST`.
+fn append_sql(single: bool, snapshot: bool) -> &'static str {
+    static SQL: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        let build = |single: bool, snapshot: bool| {
+            let source = if single {
+                "(SELECT $2::int8 AS version, $3::text AS event_type, $4::int4 AS schema_version, \
+                 $5::text AS payload, $6::text AS metadata, $7::timestamptz AS recorded_at) v"
+                    .to_string()
+            } else {
+                unnest_events(2)
+            };
+            let insert = format!(
+                "INSERT INTO events (stream_id, version, event_type, schema_version, payload, \
+                 metadata, recorded_at) \
+                 SELECT $1, v.version, v.event_type, v.schema_version, v.payload::json, \
+                 v.metadata::json, v.recorded_at FROM {source} WHERE {AT_EXPECTED} \
+                 ORDER BY v.version RETURNING global_position"
+            );
+            if snapshot {
+                format!(
+                    "WITH ins AS ({insert}), \
+                     snap AS (INSERT INTO snapshots (stream_id, version, schema_version, state) \
+                       SELECT $1, $9::int8, $10::int4, $11::text::json \
+                       WHERE EXISTS (SELECT 1 FROM ins) \
+                       ON CONFLICT (stream_id, version) DO UPDATE \
+                       SET schema_version = EXCLUDED.schema_version, state = EXCLUDED.state) \
+                     SELECT global_position FROM ins"
+                )
+            } else {
+                insert
+            }
+        };
+        [
+            build(false, false),
+            build(false, true),
+            build(true, false),
+            build(true, true),
+        ]
+    });
+    &all[usize::from(single) * 2 + usize::from(snapshot)]
 }
 
 const IDEMPOTENCY_SQL: &str = "INSERT INTO idempotency (key, command_hash, stream_id, version, created_at) \
@@ -65,26 +95,39 @@ impl PgStore {
     where
         E: sqlx::Executor<'c, Database = sqlx::Postgres>,
     {
-        let mut cols = EventColumns::with_capacity(req.events.len());
-        for (i, e) in req.events.iter().enumerate() {
-            cols.push(req.expected_version + 1 + i as u64, e);
+        let n = req.events.len();
+        let sql = append_sql(n == 1, req.snapshot.is_some());
+        let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).bind(req.stream_id);
+        if let [e] = req.events {
+            q = q
+                .bind(big(req.expected_version + 1))
+                .bind(e.event_type.as_str())
+                .bind(e.schema_version.min(i32::MAX as u32) as i32)
+                .bind(e.payload.as_str())
+                .bind(e.metadata.as_str())
+                .bind(e.recorded_at);
+        } else {
+            let mut cols = EventColumns::with_capacity(n);
+            for (i, e) in req.events.iter().enumerate() {
+                cols.push(req.expected_version + 1 + i as u64, e);
+            }
+            q = q
+                .bind(cols.versions)
+                .bind(cols.types)
+                .bind(cols.schema_versions)
+                .bind(cols.payloads)
+                .bind(cols.metadata)
+                .bind(cols.recorded_at);
         }
-        let snap = req.snapshot;
-        let (count, last): (i64, i64) = sqlx::query_as(AssertSqlSafe(append_sql()))
-            .bind(req.stream_id)
-            .bind(cols.versions)
-            .bind(cols.types)
-            .bind(cols.schema_versions)
-            .bind(cols.payloads)
-            .bind(cols.metadata)
-            .bind(cols.recorded_at)
-            .bind(big(req.expected_version))
-            .bind(snap.map(|s| big(s.version)))
-            .bind(snap.map(|s| s.schema_version.min(i32::MAX as u32) as i32))
-            .bind(snap.map(|s| s.state.as_str()))
-            .fetch_one(exec)
-            .await?;
-        Ok((count as usize == req.events.len()).then_some(last))
+        q = q.bind(big(req.expected_version));
+        if let Some(s) = req.snapshot {
+            q = q
+                .bind(big(s.version))
+                .bind(s.schema_version.min(i32::MAX as u32) as i32)
+                .bind(s.state.as_str());
+        }
+        let positions = q.fetch_all(exec).await?;
+        Ok((positions.len() == n).then(|| positions.into_iter().max().unwrap_or(0)))
     }
 
     /// The append with its idempotency record, in one transaction.
@@ -197,15 +240,15 @@ impl EventStore for PgStore {
             "SELECT {EVENT_COLS} FROM events WHERE stream_id = $1 AND version >= $2 \
              AND version <= $3 ORDER BY version LIMIT $4"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(sql))
             .bind(stream_id)
             .bind(big(from))
             .bind(big(to))
             .bind(i64::from(limit))
+            .try_map(|row: PgRow| event_from_row(&row))
             .fetch_all(&self.pool)
             .await
-            .map_err(StoreError::from)?;
-        rows_to_events(&rows)
+            .map_err(StoreError::from)
     }
 
     async fn read_all(
@@ -219,13 +262,13 @@ impl EventStore for PgStore {
             after_cursor(1),
             final_only()
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(sql))
             .bind(after_position)
             .bind(i64::from(limit))
+            .try_map(|row: PgRow| event_from_row(&row))
             .fetch_all(&self.pool)
             .await
-            .map_err(StoreError::from)?;
-        rows_to_events(&rows)
+            .map_err(StoreError::from)
     }
 
     async fn read_by_stream(
@@ -238,14 +281,14 @@ impl EventStore for PgStore {
             "SELECT {EVENT_COLS} FROM events WHERE (stream_id, version) > ($1, $2) \
              ORDER BY stream_id, version LIMIT $3"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(sql))
             .bind(after_stream)
             .bind(big(after_version))
             .bind(i64::from(limit))
+            .try_map(|row: PgRow| event_from_row(&row))
             .fetch_all(&self.pool)
             .await
-            .map_err(StoreError::from)?;
-        rows_to_events(&rows)
+            .map_err(StoreError::from)
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {

@@ -1,5 +1,5 @@
-//! Announcing commits with `NOTIFY`: after the commit, off the command's path, many commits
-//! collapsed into one notification, and whatever is still unannounced sent when the store
+//! Announcing commits with `NOTIFY`: after the commit, off the command's path, the commits
+//! of a 10 ms window collapsed into one notification, and whatever is still unannounced sent when the store
 //! closes (a CLI process ends right after its one command).
 
 use std::sync::Arc;
@@ -58,6 +58,12 @@ async fn send(pool: &PgPool) -> bool {
         .is_ok()
 }
 
+/// At most one notification per `WINDOW`: the first commit after a quiet spell is announced
+/// at once, later ones in the window wait for its end and share one notification. Each
+/// notification is a transaction of its own on the server; one per commit would double
+/// the transactions a busy writer makes.
+const WINDOW: std::time::Duration = std::time::Duration::from_millis(10);
+
 async fn run(pool: PgPool, announcer: std::sync::Weak<Announcer>, mut woken: mpsc::Receiver<()>) {
     while woken.recv().await.is_some() {
         let Some(a) = announcer.upgrade() else { return };
@@ -67,5 +73,7 @@ async fn run(pool: PgPool, announcer: std::sync::Weak<Announcer>, mut woken: mps
         } else if pool.is_closed() {
             return;
         }
+        drop(a);
+        tokio::time::sleep(WINDOW).await;
     }
 }

@@ -4,10 +4,11 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection, Postgres, Transaction};
 
 use super::PgStore;
-use super::sql::{EVENT_COLS, big, cursor, rows_to_events};
+use super::sql::{EVENT_COLS, big, cursor, event_from_row};
 use crate::store::codec::{
     read_currency, read_status, read_time, read_total, write_currency, write_status, write_time,
     write_total,
@@ -223,14 +224,14 @@ impl ProjectionTx for PgProjectionTx {
              AND (transaction_id, global_position) <= ({}, $3) ORDER BY version",
             cursor(3)
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(sql))
             .bind(stream_id)
             .bind(big(after_version))
             .bind(up_to_position)
+            .try_map(|row: PgRow| event_from_row(&row))
             .fetch_all(self.conn())
             .await
-            .map_err(StoreError::from)?;
-        rows_to_events(&rows)
+            .map_err(StoreError::from)
     }
 
     async fn row(&mut self, order_id: &str) -> Result<Option<SummaryRow>, StoreError> {

@@ -14,10 +14,13 @@ pub(super) const EVENT_COLS: &str = "global_position, stream_id, version, event_
 /// there; for a position that names no event, the latest transaction at or below it (the
 /// start of the log for 0, everything for a position past the head).
 pub(super) fn cursor(n: u8) -> String {
+    // The start of the log is answered without a look: the fallback's walk of the index
+    // finds nothing there, and costs most at the start of a catch-up.
     format!(
-        "COALESCE((SELECT transaction_id FROM events WHERE global_position = ${n}), \
+        "CASE WHEN ${n} = 0 THEN '0'::xid8 ELSE \
+         COALESCE((SELECT transaction_id FROM events WHERE global_position = ${n}), \
          (SELECT transaction_id FROM events WHERE global_position <= ${n} \
-          ORDER BY transaction_id DESC LIMIT 1), '0'::xid8)"
+          ORDER BY transaction_id DESC LIMIT 1), '0'::xid8) END"
     )
 }
 
@@ -44,7 +47,8 @@ pub(super) fn final_only() -> String {
     format!("transaction_id < {HORIZON}")
 }
 
-/// By position, not by name: the log is read a million rows at a time.
+/// By position, not by name: the log is read a million rows at a time. Used with
+/// `try_map`, so each row is decoded as it arrives instead of after all have been held.
 pub(super) fn event_from_row(row: &PgRow) -> Result<StoredEvent, sqlx::Error> {
     let version: i64 = row.try_get(2)?;
     let schema_version: i32 = row.try_get(4)?;
