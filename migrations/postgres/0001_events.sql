@@ -24,7 +24,8 @@ CREATE TABLE events (
 );
 
 CREATE INDEX events_log ON events (transaction_id, global_position);
-CREATE INDEX events_correlation ON events ((metadata ->> 'correlation_id'));
+-- No index on the correlation id: parsing every event's metadata for it cost appends about
+-- 15 % (BENCHMARKS.md); the debugger's correlation lookup scans with a text prefilter.
 
 -- Events are facts: never changed, never removed.
 CREATE FUNCTION chronicle_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -203,10 +203,13 @@ impl BrowseStore for PgStore {
         correlation_id: &str,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        // The expression index on the parsed metadata: the id however it is spelled.
+        // The stored text rules most rows out cheaply, the parsed metadata decides. Metadata
+        // is kept as written (an import keeps its escapes), so a row with an escape, where
+        // the id may be spelled differently, always goes on to the parse.
         let sql = format!(
-            "SELECT {EVENT_COLS} FROM events WHERE metadata ->> 'correlation_id' = $1 \
-             ORDER BY global_position LIMIT $2"
+            "SELECT {EVENT_COLS} FROM events \
+             WHERE (strpos(metadata::text, $1) > 0 OR strpos(metadata::text, '\\') > 0) \
+             AND metadata ->> 'correlation_id' = $1 ORDER BY global_position LIMIT $2"
         );
         sqlx::query(AssertSqlSafe(sql))
             .bind(correlation_id)
