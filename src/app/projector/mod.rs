@@ -237,12 +237,15 @@ impl Projector {
         rows: &mut HashMap<String, SummaryRow>,
         blocked: &HashSet<String>,
     ) -> Result<(), AppError> {
+        // A stream whose first event here is its version 1 has no row to read: rows move
+        // with the checkpoint, so none reflects an event after it. (A rebuild, or a log
+        // written stream by stream, reads almost no rows at all.)
+        let mut seen = HashSet::new();
         let mut missing: Vec<String> = events
             .iter()
+            .filter(|e| seen.insert(e.stream_id.as_str()) && e.version > 1)
             .filter(|e| !blocked.contains(&e.stream_id) && !rows.contains_key(&e.stream_id))
             .map(|e| e.stream_id.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
             .collect();
         missing.sort_unstable();
         for r in self.read_model.rows(&missing).await? {
