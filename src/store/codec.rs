@@ -6,7 +6,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
 use crate::domain::{Currency, OrderStatus};
-use crate::store::{StoreError, Stored};
+use crate::store::browse::{OrderSort, PageKey};
+use crate::store::{StoreError, Stored, SummaryRow};
 
 /// Formats a timestamp so that text order is time order (fixed width, UTC, microseconds).
 pub(crate) fn format_time(t: DateTime<Utc>) -> String {
@@ -109,6 +110,67 @@ pub(crate) fn write_total(v: &Stored<Decimal>) -> String {
     match v {
         Stored::Valid(d) => d.to_string(),
         Stored::Invalid(raw) => raw.clone(),
+    }
+}
+
+/// A read-model row as both backends store it: every field as text or an integer.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RowRecord {
+    order_id: String,
+    customer_id: String,
+    status: String,
+    currency: String,
+    total: String,
+    item_count: i64,
+    line_count: i64,
+    tracking_number: Option<String>,
+    created_at: String,
+    updated_at: String,
+    lines: String,
+    version: i64,
+    last_position: i64,
+}
+
+impl From<RowRecord> for SummaryRow {
+    fn from(r: RowRecord) -> Self {
+        SummaryRow {
+            order_id: r.order_id,
+            customer_id: r.customer_id,
+            status: read_status(r.status),
+            currency: read_currency(r.currency),
+            total: read_total(r.total),
+            item_count: r.item_count,
+            line_count: r.line_count,
+            tracking_number: r.tracking_number,
+            created_at: read_time(r.created_at),
+            updated_at: read_time(r.updated_at),
+            lines: r.lines,
+            version: r.version,
+            last_position: r.last_position,
+        }
+    }
+}
+
+/// The sort column's text of a key, as the row stored it.
+pub(crate) fn key_text(k: &PageKey) -> String {
+    match k {
+        PageKey::Id { order_id } => order_id.clone(),
+        PageKey::Recent { updated_at, .. } => write_time(updated_at),
+        PageKey::Total { total, .. } => write_total(total),
+    }
+}
+
+pub(crate) fn page_key(sort: OrderSort, sort_value: String, order_id: String) -> PageKey {
+    match sort {
+        OrderSort::Id => PageKey::Id { order_id },
+        OrderSort::Recent => PageKey::Recent {
+            updated_at: read_time(sort_value),
+            order_id,
+        },
+        OrderSort::Total => PageKey::Total {
+            total: read_total(sort_value),
+            order_id,
+        },
     }
 }
 

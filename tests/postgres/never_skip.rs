@@ -12,7 +12,7 @@ use chronicle::store::{self, Access, EventStore, Store, StoredEvent, SummaryRow}
 use sqlx::{Connection as _, PgConnection};
 
 use crate::common::Shop;
-use crate::support::{Live, chronicle, database, ok, until};
+use crate::support::{Live, caught_up, chronicle, database, ok, until};
 
 /// How often each event, by (stream, version), was applied. Streams are UUIDs, so tests
 /// running side by side on their own databases never share a key.
@@ -83,20 +83,6 @@ async fn assert_each_applied_once(store: &Arc<dyn EventStore>) -> usize {
     n
 }
 
-async fn caught_up(store: &Store) {
-    let events = store.events();
-    let read_model = store.read_model();
-    until(60, "the projector catches up", || {
-        let events = events.clone();
-        let read_model = read_model.clone();
-        async move {
-            let at = read_model.projector_state().await.unwrap().position;
-            events.count_after(at).await.unwrap() == 0
-        }
-    })
-    .await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_writer_tasks_and_a_live_projector_apply_every_event_once() {
     let (url, store) = database().await;
@@ -115,7 +101,7 @@ async fn eight_writer_tasks_and_a_live_projector_apply_every_event_once() {
     for w in writers {
         w.await.expect("a writer panicked");
     }
-    caught_up(&store).await;
+    caught_up(&store, 60).await;
     live.stop().await;
     let log = store.events().count_after(0).await.unwrap();
     assert!(log >= 8 * 70 * 4, "only {log} events");
@@ -145,7 +131,7 @@ async fn a_writer_holding_its_transaction_two_seconds_is_waited_for_then_applied
         .unwrap()
         .remove(0);
     let live = Live::start(projector(&store));
-    caught_up(&store).await;
+    caught_up(&store, 60).await;
 
     // Takes a position for the late order's second event, then holds its transaction.
     let mut late = PgConnection::connect(&url).await.unwrap();
@@ -210,7 +196,7 @@ async fn a_writer_holding_its_transaction_two_seconds_is_waited_for_then_applied
     assert_eq!(row(&store).await, 1);
     sqlx::query("COMMIT").execute(&mut late).await.unwrap();
 
-    caught_up(&store).await;
+    caught_up(&store, 60).await;
     until(10, "the late event is applied", || async {
         row(&store).await == 2
     })

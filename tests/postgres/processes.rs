@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{ProjectorProcess, chronicle, database, ok, until};
+use crate::support::{ProjectorProcess, caught_up, chronicle, database, ok};
 
 /// One writer process loop: `orders` orders, each created, extended, paid and shipped by
 /// its own `chronicle` process (four commands an order).
@@ -48,20 +48,6 @@ async fn assert_check_passes(url: &str) {
     );
 }
 
-async fn caught_up(store: &chronicle::store::Store) {
-    let events = store.events();
-    let read_model = store.read_model();
-    until(120, "the projector catches up", || {
-        let events = events.clone();
-        let read_model = read_model.clone();
-        async move {
-            let at = read_model.projector_state().await.unwrap().position;
-            events.count_after(at).await.unwrap() == 0
-        }
-    })
-    .await;
-}
-
 /// Four writer processes (loops of `chronicle` runs) and a projector process: every
 /// command lands, the projector keeps up live, and `check` finds nothing wrong.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,7 +64,7 @@ async fn four_writer_processes_and_a_projector_process_agree() {
     let commands: usize = writers.into_iter().map(|w| w.join().unwrap()).sum();
     assert_eq!(commands, 2000);
     assert_eq!(store.events().count_after(0).await.unwrap(), 2000);
-    caught_up(&store).await;
+    caught_up(&store, 120).await;
     assert_check_passes(&url).await;
     let rows = store.read_model().rows_after("", 1000).await.unwrap();
     assert_eq!(rows.len(), 500);
@@ -128,6 +114,6 @@ async fn a_standby_takes_over_when_the_leader_is_killed_mid_batch() {
     for w in writers {
         w.join().unwrap();
     }
-    caught_up(&store).await;
+    caught_up(&store, 120).await;
     assert_check_passes(&url).await;
 }

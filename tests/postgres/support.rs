@@ -38,6 +38,21 @@ where
     }
 }
 
+/// Waits until the projector's checkpoint has no event after it.
+pub async fn caught_up(store: &Store, secs: u64) {
+    let events = store.events();
+    let read_model = store.read_model();
+    until(secs, "the projector catches up", || {
+        let events = events.clone();
+        let read_model = read_model.clone();
+        async move {
+            let at = read_model.projector_state().await.unwrap().position;
+            events.count_after(at).await.unwrap() == 0
+        }
+    })
+    .await;
+}
+
 /// A projector running `run` on a task until dropped (or `stop`ped).
 pub struct Live {
     stop: Option<tokio::sync::oneshot::Sender<()>>,

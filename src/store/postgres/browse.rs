@@ -9,9 +9,9 @@ use sqlx::postgres::PgRow;
 use super::PgStore;
 use super::sql::{EVENT_COLS, big, event_from_row};
 use crate::store::browse::{
-    BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey, prefix_end,
+    BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, prefix_end,
 };
-use crate::store::codec::{read_time, read_total, write_time, write_total};
+use crate::store::codec::{key_text, page_key};
 use crate::store::{StoreError, StoredEvent};
 
 /// A bound value of a dynamically assembled (but fixed-text) statement.
@@ -116,29 +116,6 @@ fn page_sql(q: &OrderPageQuery) -> (String, Vec<Bind>) {
         " ORDER BY {sort_expr} {dir}, r.order_id {dir} LIMIT {l}"
     );
     (sql, binds)
-}
-
-/// The sort column's text of a key, as the row stored it.
-fn key_text(k: &PageKey) -> String {
-    match k {
-        PageKey::Id { order_id } => order_id.clone(),
-        PageKey::Recent { updated_at, .. } => write_time(updated_at),
-        PageKey::Total { total, .. } => write_total(total),
-    }
-}
-
-fn page_key(sort: OrderSort, sort_value: String, order_id: String) -> PageKey {
-    match sort {
-        OrderSort::Id => PageKey::Id { order_id },
-        OrderSort::Recent => PageKey::Recent {
-            updated_at: read_time(sort_value),
-            order_id,
-        },
-        OrderSort::Total => PageKey::Total {
-            total: read_total(sort_value),
-            order_id,
-        },
-    }
 }
 
 #[async_trait]

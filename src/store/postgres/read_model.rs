@@ -9,10 +9,7 @@ use sqlx::{AssertSqlSafe, PgConnection, Postgres, Transaction};
 
 use super::PgStore;
 use super::sql::{EVENT_COLS, big, cursor, event_from_row};
-use crate::store::codec::{
-    read_currency, read_status, read_time, read_total, write_currency, write_status, write_time,
-    write_total,
-};
+use crate::store::codec::{RowRecord, write_currency, write_status, write_time, write_total};
 use crate::store::read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, SummaryRow};
 use crate::store::{Lease, StoreError, StoredEvent};
 
@@ -21,43 +18,6 @@ pub(super) const ROW_COLS: &str = "order_id, customer_id, status, currency, tota
 const DL_COLS: &str = "global_position, stream_id, version, event_type, error, attempts, \
      first_failed_at, last_failed_at";
 const NAME: &str = "order_summary";
-
-#[derive(sqlx::FromRow)]
-pub(super) struct RowRecord {
-    order_id: String,
-    customer_id: String,
-    status: String,
-    currency: String,
-    total: String,
-    item_count: i64,
-    line_count: i64,
-    tracking_number: Option<String>,
-    created_at: String,
-    updated_at: String,
-    lines: String,
-    version: i64,
-    last_position: i64,
-}
-
-impl From<RowRecord> for SummaryRow {
-    fn from(r: RowRecord) -> Self {
-        SummaryRow {
-            order_id: r.order_id,
-            customer_id: r.customer_id,
-            status: read_status(r.status),
-            currency: read_currency(r.currency),
-            total: read_total(r.total),
-            item_count: r.item_count,
-            line_count: r.line_count,
-            tracking_number: r.tracking_number,
-            created_at: read_time(r.created_at),
-            updated_at: read_time(r.updated_at),
-            lines: r.lines,
-            version: r.version,
-            last_position: r.last_position,
-        }
-    }
-}
 
 #[derive(sqlx::FromRow)]
 struct DeadRecord {

@@ -9,8 +9,7 @@ use sqlx::{AssertSqlSafe, Executor, Sqlite, SqliteConnection, Transaction};
 use super::SqliteStore;
 use super::sql::{EVENT_COLS, EventRow, placeholders, rows_to_events};
 use crate::store::codec::{
-    format_time, parse_time, read_currency, read_status, read_time, read_total, write_currency,
-    write_status, write_time, write_total,
+    RowRecord, format_time, parse_time, write_currency, write_status, write_time, write_total,
 };
 use crate::store::read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, SummaryRow};
 use crate::store::{StoreError, StoredEvent};
@@ -21,43 +20,6 @@ const DL_COLS: &str = "global_position, stream_id, version, event_type, error, a
 /// Rows per upsert: 13 parameters a row.
 const ROWS_PER_STATEMENT: usize = 1000;
 const NAME: &str = "order_summary";
-
-#[derive(sqlx::FromRow)]
-struct RowRecord {
-    order_id: String,
-    customer_id: String,
-    status: String,
-    currency: String,
-    total: String,
-    item_count: i64,
-    line_count: i64,
-    tracking_number: Option<String>,
-    created_at: String,
-    updated_at: String,
-    lines: String,
-    version: i64,
-    last_position: i64,
-}
-
-impl From<RowRecord> for SummaryRow {
-    fn from(r: RowRecord) -> Self {
-        SummaryRow {
-            order_id: r.order_id,
-            customer_id: r.customer_id,
-            status: read_status(r.status),
-            currency: read_currency(r.currency),
-            total: read_total(r.total),
-            item_count: r.item_count,
-            line_count: r.line_count,
-            tracking_number: r.tracking_number,
-            created_at: read_time(r.created_at),
-            updated_at: read_time(r.updated_at),
-            lines: r.lines,
-            version: r.version,
-            last_position: r.last_position,
-        }
-    }
-}
 
 #[derive(sqlx::FromRow)]
 struct DeadRecord {
