@@ -69,9 +69,16 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let h = &app.head;
     let mut spans = vec![Span::styled("Chronicle", t.focus)];
-    // The mode first: a long header is cut at the right, and this must not be.
+    // The mode and a standby's lag first: a long header (a long database URL) is cut at
+    // the right, and these must not be.
     if app.read_only {
         spans.push(Span::styled(" · READ-ONLY", t.warn));
+    }
+    if let Some(lag) = h.replica_lag {
+        spans.push(Span::styled(
+            format!(" · standby {lag:.1} s behind"),
+            t.warn,
+        ));
     }
     spans.push(Span::raw(format!(
         " · {} · head #{}",
@@ -97,12 +104,6 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
                 " · log held by {who} for {:.0} s ({} waiting)",
                 held.seconds, held.waiting
             ),
-            t.warn,
-        ));
-    }
-    if let Some(lag) = h.replica_lag {
-        spans.push(Span::styled(
-            format!(" · standby {lag:.1} s behind"),
             t.warn,
         ));
     }
