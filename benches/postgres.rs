@@ -158,11 +158,20 @@ async fn main() {
          {} rounds per row, default Config, CHECKPOINT before every timed side",
         bench.rounds()
     );
-    commands::commands(&bench, 1).await;
-    commands::commands(&bench, 8).await;
-    commands::never_skip_cost(&bench).await;
-    commands::transactions_per_command(&bench).await;
-    catch_up::catch_up(&bench).await;
-    latency::latency(&bench).await;
+    // `BENCH_ONLY=catch_up` (or `commands`, `latency`) runs one part, for diagnosis.
+    let only = std::env::var("BENCH_ONLY").ok();
+    let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
+    if run("commands") {
+        commands::commands(&bench, 1).await;
+        commands::commands(&bench, 8).await;
+        commands::never_skip_cost(&bench).await;
+        commands::transactions_per_command(&bench).await;
+    }
+    if run("catch_up") {
+        catch_up::catch_up(&bench).await;
+    }
+    if run("latency") {
+        latency::latency(&bench).await;
+    }
     println!("whole run {:.0} s", started.elapsed().as_secs_f64());
 }

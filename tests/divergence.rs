@@ -6,7 +6,7 @@ mod common;
 use chronicle::app::AppError;
 use chronicle::app::divergence::FieldDiff;
 use chronicle::app::divergence::{self, CheckReport, Class, Explanation, OrderCheck};
-use chronicle::app::projection::{Projection, ProjectionError, project};
+use chronicle::app::projection::{Projection, Rejected, project};
 use chronicle::domain::{OrderEvent, OrderId, OrderStatus};
 use chronicle::store::{Stored, StoredEvent, SummaryRow};
 use common::{Db, Shop, failing_projection, new_id, planted_error, settings};
@@ -186,7 +186,7 @@ fn ignores_removals(
     row: Option<SummaryRow>,
     stored: &StoredEvent,
     event: &OrderEvent,
-) -> Result<SummaryRow, ProjectionError> {
+) -> Result<SummaryRow, Box<Rejected>> {
     match (event, row) {
         (OrderEvent::ItemRemoved(e), Some(mut r)) => {
             r.version = stored.version as i64;

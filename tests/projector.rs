@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chronicle::app::AppError;
 use chronicle::app::divergence;
-use chronicle::app::projection::{ProjectionError, project};
+use chronicle::app::projection::{Rejected, project};
 use chronicle::app::projector::BatchReport;
 use chronicle::domain::{OrderEvent, OrderId, OrderStatus};
 use chronicle::store::{Stored, StoredEvent, SummaryRow};
@@ -193,7 +193,7 @@ fn gated(
     row: Option<SummaryRow>,
     stored: &StoredEvent,
     event: &OrderEvent,
-) -> Result<SummaryRow, ProjectionError> {
+) -> Result<SummaryRow, Box<Rejected>> {
     GATE.pass(event);
     project(row, stored, event)
 }
@@ -202,7 +202,7 @@ fn gated_catch_up(
     row: Option<SummaryRow>,
     stored: &StoredEvent,
     event: &OrderEvent,
-) -> Result<SummaryRow, ProjectionError> {
+) -> Result<SummaryRow, Box<Rejected>> {
     GATE_CATCH_UP.pass(event);
     project(row, stored, event)
 }

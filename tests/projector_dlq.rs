@@ -1,4 +1,5 @@
-//! Failing events: retries with backoff, dead letters, parking per order, retry and skip.
+//! Failing events: parking per order at once, retries with backoff beside the batches,
+//! dead letters, retry and skip.
 
 mod common;
 
@@ -7,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chronicle::app::AppError;
 use chronicle::app::divergence::{self, Class, OrderCheck};
-use chronicle::app::projection::{ProjectionError, project};
+use chronicle::app::projection::{Rejected, project};
 use chronicle::app::projector::ProjectorSettings;
 use chronicle::domain::{OrderEvent, OrderId};
 use chronicle::store::{StoredEvent, SummaryRow};
@@ -21,10 +22,10 @@ fn failing_counted(
     row: Option<SummaryRow>,
     stored: &StoredEvent,
     event: &OrderEvent,
-) -> Result<SummaryRow, ProjectionError> {
+) -> Result<SummaryRow, Box<Rejected>> {
     if poisoned(event) {
         COUNTED.fetch_add(1, Ordering::SeqCst);
-        return Err(planted_error());
+        return Err(Rejected::new(planted_error(), row));
     }
     project(row, stored, event)
 }
@@ -79,7 +80,44 @@ async fn assert_others_projected(w: &Poisoned) {
 }
 
 #[tokio::test]
-async fn a_failing_event_is_retried_with_backoff_then_dead_lettered() {
+async fn a_failing_event_parks_its_order_at_once_and_the_others_go_on() {
+    let w = scenario().await;
+    // A backoff of a minute: the old in-line retries would have slept for seven.
+    let s = ProjectorSettings {
+        base_backoff: Duration::from_mins(1),
+        ..settings(4)
+    };
+    let p = w.shop.projector(s).with_projection(failing_projection);
+    let started = Instant::now();
+    let (before, total) = (Utc::now(), p.catch_up(|_| {}).await.unwrap());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "no retry in line"
+    );
+    let head = w.shop.store.head_position().await.unwrap();
+    assert_eq!(
+        (total.dead_lettered, total.parked, total.recovered),
+        (1, 2, 0)
+    );
+    assert_eq!(total.applied as i64, head - 3);
+    assert_eq!(total.position, head);
+    assert_others_projected(&w).await;
+
+    let d = w.shop.read_model.dead_letters().await.unwrap().remove(0);
+    assert_eq!((d.global_position, d.attempts), (w.dead_position, 1));
+    let next = d.next_retry_at.expect("a retry is scheduled");
+    let wait = next - d.last_failed_at;
+    assert_eq!(wait, chrono::Duration::seconds(60), "the first backoff");
+    assert!(d.first_failed_at >= before - chrono::Duration::milliseconds(1));
+    assert_eq!(total.next_retry_at, Some(next), "the report says when");
+    // Not due yet: another catch-up leaves it alone.
+    p.catch_up(|_| {}).await.unwrap();
+    let again = w.shop.read_model.dead_letters().await.unwrap();
+    assert_eq!(again, vec![d]);
+}
+
+#[tokio::test]
+async fn retries_back_off_beside_the_batches_then_wait_for_an_operator() {
     let w = scenario().await;
     let s = ProjectorSettings {
         base_backoff: Duration::from_millis(10),
@@ -87,8 +125,8 @@ async fn a_failing_event_is_retried_with_backoff_then_dead_lettered() {
     };
     let p = w.shop.projector(s).with_projection(failing_counted);
     let started = Instant::now();
-    let (before, total) = (Utc::now(), p.catch_up(|_| {}).await.unwrap());
-    let (elapsed, after) = (started.elapsed(), Utc::now());
+    let total = p.settle(|_| {}).await.unwrap();
+    let elapsed = started.elapsed();
     assert!(
         elapsed >= Duration::from_millis(10 + 20 + 40),
         "{elapsed:?}"
@@ -98,11 +136,7 @@ async fn a_failing_event_is_retried_with_backoff_then_dead_lettered() {
         4,
         "one try and three retries"
     );
-    let head = w.shop.store.head_position().await.unwrap();
-    assert_eq!((total.dead_lettered, total.parked), (1, 2));
-    assert_eq!(total.applied as i64, head - 3);
-    assert_eq!(total.position, head);
-
+    assert_eq!(total.next_retry_at, None, "nothing left to come");
     let dead = w.shop.read_model.dead_letters().await.unwrap();
     assert_eq!(dead.len(), 1, "{dead:?}");
     let d = &dead[0];
@@ -110,14 +144,114 @@ async fn a_failing_event_is_retried_with_backoff_then_dead_lettered() {
     assert_eq!(d.stream_id, w.victim.to_stream_id());
     assert_eq!((d.version, d.event_type.as_str()), (2, "ItemAdded"));
     assert_eq!(d.error, planted_error().to_string());
-    assert_eq!(d.attempts, s.max_retries + 1);
-    assert!(d.first_failed_at >= before - chrono::Duration::milliseconds(1));
-    assert!(d.last_failed_at <= after && d.first_failed_at <= d.last_failed_at);
+    assert_eq!((d.attempts, d.next_retry_at), (s.max_retries + 1, None));
+    // The times are the attempts' own: the last came after the three backoffs.
+    let spread = d.last_failed_at - d.first_failed_at;
+    assert!(spread >= chrono::Duration::milliseconds(70), "{spread:?}");
 
     let row = w.shop.row(w.victim).await.unwrap();
     assert_eq!((row.version, row.total.to_string().as_str()), (1, "20.00"));
     assert_eq!(row.status.to_string(), "Pending");
     assert_others_projected(&w).await;
+}
+
+static FLAKY_HELD: AtomicU32 = AtomicU32::new(0);
+
+/// The poison fails its first three tries, then applies (a transient failure).
+fn flaky_held(
+    row: Option<SummaryRow>,
+    stored: &StoredEvent,
+    event: &OrderEvent,
+) -> Result<SummaryRow, Box<Rejected>> {
+    if poisoned(event) && FLAKY_HELD.fetch_add(1, Ordering::SeqCst) < 3 {
+        return Err(Rejected::new(planted_error(), row));
+    }
+    project(row, stored, event)
+}
+
+static FLAKY_STORED: AtomicU32 = AtomicU32::new(0);
+
+/// The poison fails its first two tries, then applies.
+fn flaky_stored(
+    row: Option<SummaryRow>,
+    stored: &StoredEvent,
+    event: &OrderEvent,
+) -> Result<SummaryRow, Box<Rejected>> {
+    if poisoned(event) && FLAKY_STORED.fetch_add(1, Ordering::SeqCst) < 2 {
+        return Err(Rejected::new(planted_error(), row));
+    }
+    project(row, stored, event)
+}
+
+/// The victim and every other order in sync, no letter left.
+async fn assert_all_recovered(w: &Poisoned) {
+    assert!(w.shop.read_model.dead_letters().await.unwrap().is_empty());
+    let row = w.shop.row(w.victim).await.unwrap();
+    assert_eq!(row.version as u64, w.shop.version(w.victim).await);
+    assert_eq!(check_one(&w.shop, w.victim).await.class, Class::InSync);
+    assert_others_projected(w).await;
+}
+
+#[tokio::test]
+async fn a_retry_due_during_a_catch_up_applies_the_events_held_since() {
+    let w = scenario().await;
+    // Batches of one and no backoff: the retries come due batch by batch, while the
+    // victim's next event is read and held behind its letter.
+    let s = ProjectorSettings {
+        base_backoff: Duration::ZERO,
+        max_retries: 5,
+        ..settings(1)
+    };
+    let p = w.shop.projector(s).with_projection(flaky_held);
+    let total = p.catch_up(|_| {}).await.unwrap();
+    assert_eq!(
+        FLAKY_HELD.load(Ordering::SeqCst),
+        4,
+        "three failures, one success"
+    );
+    assert_eq!(total.dead_lettered, 1);
+    assert!(
+        total.recovered >= 2,
+        "the poison and a held event: {total:?}"
+    );
+    assert_eq!(total.next_retry_at, None);
+    assert_all_recovered(&w).await;
+    let rows = w.shop.rows().await;
+    w.db.shop()
+        .await
+        .projector(settings(50))
+        .rebuild(None, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(w.shop.rows().await, rows, "the same rows as a rebuild");
+}
+
+#[tokio::test]
+async fn a_letter_due_when_a_catch_up_starts_is_retried_from_the_store() {
+    let w = scenario().await;
+    // One batch holds the whole log: the letter is not due before the catch-up ends.
+    let backoff = ProjectorSettings {
+        base_backoff: Duration::from_millis(20),
+        ..settings(1000)
+    };
+    let p = w.shop.projector(backoff).with_projection(flaky_stored);
+    p.catch_up(|_| {}).await.unwrap();
+    let letter = w.shop.read_model.dead_letters().await.unwrap().remove(0);
+    assert_eq!(letter.attempts, 1);
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    // Due now: retried (and failing) before the batch, rescheduled with a longer backoff.
+    let report = p.catch_up(|_| {}).await.unwrap();
+    let letter = w.shop.read_model.dead_letters().await.unwrap().remove(0);
+    assert_eq!(
+        (letter.attempts, letter.next_retry_at),
+        (2, report.next_retry_at)
+    );
+    let wait = letter.next_retry_at.unwrap() - letter.last_failed_at;
+    assert_eq!(wait, chrono::Duration::milliseconds(40), "doubled");
+    let total = p.settle(|_| {}).await.unwrap();
+    assert_eq!(FLAKY_STORED.load(Ordering::SeqCst), 3);
+    assert_eq!(total.next_retry_at, None);
+    assert_all_recovered(&w).await;
 }
 
 #[tokio::test]
@@ -154,8 +288,9 @@ async fn parked_events_wait_and_a_retry_applies_them_in_order() {
         .await;
     let again = again.unwrap().expect("the bug is still there");
     assert_eq!(
-        (again.global_position, again.attempts),
-        (w.dead_position, 8)
+        (again.global_position, again.attempts, again.next_retry_at),
+        (w.dead_position, first.attempts + 1, None),
+        "one more attempt, and it waits for an operator"
     );
     assert_eq!(again.first_failed_at, first.first_failed_at);
     assert_eq!(again.last_failed_at, when);

@@ -23,7 +23,8 @@ pub struct Config {
     pub max_conflict_retries: u32,
     /// Events the projector reads and commits together.
     pub projector_batch_size: u32,
-    /// Retries of an event the projection fails on, before it is dead-lettered.
+    /// Retries of an event the projection fails on (its order parked meanwhile), before its
+    /// dead letter waits for an operator.
     pub projector_max_retries: u32,
     /// First retry delay in milliseconds; doubled for each further retry.
     pub projector_base_backoff_ms: u64,

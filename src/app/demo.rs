@@ -258,7 +258,7 @@ pub async fn plant_faults(
 ) -> Result<Faults, super::AppError> {
     use super::AppError;
     use crate::store::AppendRequest;
-    projector.catch_up(|_| {}).await?;
+    projector.settle(|_| {}).await?;
     let dead = read_model.dead_letters().await?.into_iter().next();
     let (dead_letter_position, parked_order) =
         dead.map_or((0, String::new()), |d| (d.global_position, d.stream_id));

@@ -16,8 +16,13 @@ fn progress_line(verb: &str) -> impl FnMut(&BatchReport) {
     move |r: &BatchReport| {
         if r.caught_up || last.is_none_or(|t| t.elapsed().as_secs() >= 1) {
             last = Some(std::time::Instant::now());
+            let recovered = if r.recovered > 0 {
+                format!(", {} recovered by retries", r.recovered)
+            } else {
+                String::new()
+            };
             eprintln!(
-                "{verb}: position {}, {} applied, {} parked, {} dead-lettered",
+                "{verb}: position {}, {} applied, {} parked, {} dead-lettered{recovered}",
                 r.position, r.applied, r.parked, r.dead_lettered
             );
         }
@@ -40,7 +45,8 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
                 .await?;
             let projector = &services.projector;
             let total = if once {
-                projector.catch_up(|_| {}).await?
+                // Once means settled: the parked orders' retries are waited out too.
+                projector.settle(|_| {}).await?
             } else {
                 let stop = async {
                     // Without a signal handler there is nothing to wait for: run until killed.
@@ -125,9 +131,13 @@ pub(super) async fn dlq(ctx: &Ctx, cmd: DlqCmd) -> Result<(), Failure> {
                 if json {
                     let _ = writeln!(text, "{}", to_json(&d)?);
                 } else {
+                    let next = d.next_retry_at.map_or_else(
+                        || "retries spent".to_string(),
+                        |t| format!("retry at {}", t.format("%H:%M:%S%.3f")),
+                    );
                     let _ = writeln!(
                         text,
-                        "#{:<8} {} v{:<5} {:<14} attempts {}  {}",
+                        "#{:<8} {} v{:<5} {:<14} attempts {} ({next})  {}",
                         d.global_position,
                         d.stream_id,
                         d.version,

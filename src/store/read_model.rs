@@ -114,6 +114,9 @@ pub struct DeadLetter {
     pub first_failed_at: DateTime<Utc>,
     /// When it last failed.
     pub last_failed_at: DateTime<Utc>,
+    /// When the projector tries it again on its own; `None` once its retries are spent
+    /// and it waits for an operator (`dlq retry` or `dlq skip`).
+    pub next_retry_at: Option<DateTime<Utc>>,
 }
 
 /// Reads of the read model, and transactions that change it.
@@ -165,6 +168,11 @@ pub trait ProjectionTx: Send {
     async fn row(&mut self, order_id: &str) -> Result<Option<SummaryRow>, StoreError>;
     /// Inserts or replaces rows.
     async fn upsert_rows(&mut self, rows: &[SummaryRow]) -> Result<(), StoreError>;
+    /// Rows of orders that had none when their batch began (each once): inserted the
+    /// cheapest way the backend has, and the same as `upsert_rows` if one exists after all.
+    async fn insert_new_rows(&mut self, rows: &[SummaryRow]) -> Result<(), StoreError> {
+        self.upsert_rows(rows).await
+    }
     /// Deletes one order's row, or every row.
     async fn delete_rows(&mut self, order_id: Option<&str>) -> Result<(), StoreError>;
     /// Dead letters of one stream, or all.

@@ -118,7 +118,9 @@ fn check_status_dlq_and_explain_find_the_demo_faults() {
     let letter = &dead_letters(c)[0];
     assert_eq!(letter["order_id"], d.parked.as_str());
     assert_eq!(letter["event_type"], "OrderShipped");
+    // The demo settles its projection: the retries are spent, and the letter says so.
     assert_eq!(letter["attempts"], 4);
+    assert!(letter["next_retry_at"].is_null(), "{letter}");
     let error = letter["error"].as_str().unwrap();
     assert!(
         error.contains("tracking number of 85 characters"),
@@ -191,7 +193,11 @@ fn projector_run_dlq_and_rebuild_repair_what_they_can() {
     assert!(line.contains("still fails"), "{line}");
     let letters = dead_letters(c);
     assert_eq!(letters.len(), 1);
-    assert_eq!(letters[0]["attempts"], 8, "attempts add up: {letters:?}");
+    assert_eq!(letters[0]["attempts"], 5, "one more attempt: {letters:?}");
+    assert!(
+        letters[0]["next_retry_at"].is_null(),
+        "an operator's retry that fails waits for an operator: {letters:?}"
+    );
 
     let out = c.ok(&["dlq", "skip", &pos]);
     assert!(out.contains("skipped"), "{out}");

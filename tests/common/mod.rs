@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chronicle::app::metadata::CommandContext;
-use chronicle::app::projection::{ProjectionError, project};
+use chronicle::app::projection::{ProjectionError, Rejected, project};
 use chronicle::app::projector::{Projector, ProjectorSettings};
 use chronicle::app::{CommandOutcome, CommandRequest, CommandService, Loader, ServiceSettings};
 use chronicle::domain::{OrderCommand, OrderEvent, OrderId, UpcastContext};
@@ -142,9 +142,9 @@ pub fn failing_projection(
     row: Option<SummaryRow>,
     stored: &StoredEvent,
     event: &OrderEvent,
-) -> Result<SummaryRow, ProjectionError> {
+) -> Result<SummaryRow, Box<Rejected>> {
     if poisoned(event) {
-        return Err(planted_error());
+        return Err(Rejected::new(planted_error(), row));
     }
     project(row, stored, event)
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use chronicle::app::projection::{ProjectionError, project};
+use chronicle::app::projection::{Rejected, project};
 use chronicle::app::projector::{Projector, ProjectorSettings};
 use chronicle::domain::{OrderEvent, UpcastContext};
 use chronicle::store::{self, Access, EventStore, Store, StoredEvent, SummaryRow};
@@ -28,7 +28,7 @@ fn counting(
     row: Option<SummaryRow>,
     stored: &StoredEvent,
     event: &OrderEvent,
-) -> Result<SummaryRow, ProjectionError> {
+) -> Result<SummaryRow, Box<Rejected>> {
     *counts()
         .lock()
         .unwrap()

@@ -51,6 +51,7 @@ macro_rules! conformance_tests {
             read_model::a_tampered_row_reads_back_with_its_raw_text,
             read_model::projector_state_is_set_and_read_back,
             read_model::dead_letters_are_put_listed_replaced_and_deleted,
+            read_model::new_rows_insert_and_replace_a_row_that_exists_after_all,
             ordering::ids_order_by_bytes_in_every_listing,
             ordering::a_prefix_matches_every_id_that_starts_with_it,
             access::a_read_only_handle_refuses_every_write_and_writes_nothing,

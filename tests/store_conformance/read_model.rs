@@ -129,6 +129,8 @@ pub async fn dead_letters_are_put_listed_replaced_and_deleted<F: Factory>() {
     again.attempts = 4;
     again.error = "still failing: ✗".into();
     again.last_failed_at = at_micros(9_999_999);
+    // Retries spent: the schedule is cleared, and reads back as cleared.
+    again.next_retry_at = None;
     let mut tx = read_model.begin_projection().await.unwrap();
     tx.put_dead_letters(std::slice::from_ref(&again))
         .await
@@ -161,4 +163,30 @@ pub async fn dead_letters_are_put_listed_replaced_and_deleted<F: Factory>() {
     tx.commit().await.unwrap();
     assert_eq!(read_model.dead_letter_count().await.unwrap(), 0);
     assert!(read_model.blocked_streams().await.unwrap().is_empty());
+}
+
+/// Rows inserted as new are written; one whose order has a row after all (an orphan, a row
+/// written behind the projector's back) replaces it, as an upsert would, and nothing else
+/// in the transaction is lost.
+pub async fn new_rows_insert_and_replace_a_row_that_exists_after_all<F: Factory>() {
+    let fx = Fixture::fresh::<F>().await;
+    let read_model = fx.read_model();
+    put_rows(&read_model, &[summary_row("orphan")]).await;
+    let mut fresh = summary_row("orphan");
+    fresh.version = 7;
+    let rows = [summary_row("a"), summary_row("b")];
+    let mut tx = read_model.begin_projection().await.unwrap();
+    tx.insert_new_rows(&rows).await.unwrap();
+    tx.insert_new_rows(&[summary_row("c"), fresh.clone()])
+        .await
+        .unwrap();
+    let state = ProjectorState {
+        position: 3,
+        generation: 0,
+    };
+    tx.set_state(state).await.unwrap();
+    tx.commit().await.unwrap();
+    let expected = [summary_row("a"), summary_row("b"), summary_row("c"), fresh];
+    assert_eq!(all_rows(&read_model).await, expected);
+    assert_eq!(read_model.projector_state().await.unwrap(), state);
 }

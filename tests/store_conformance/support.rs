@@ -183,6 +183,7 @@ pub fn dead_letter(position: i64, stream: &str, version: u64) -> DeadLetter {
         attempts: 3,
         first_failed_at: at_micros(1_000_001),
         last_failed_at: at_micros(2_000_002),
+        next_retry_at: Some(at_micros(3_000_003)),
     }
 }
 

@@ -136,6 +136,7 @@ fn letter(i: usize, version: u64) -> DeadLetter {
         attempts: 3,
         first_failed_at: at(1),
         last_failed_at: at(2),
+        next_retry_at: None,
     }
 }
 

@@ -82,8 +82,9 @@ pub async fn explain(
                 error,
             };
             match projection(row.take(), e, &event) {
-                Err(err) => {
-                    out.first_divergence = Some(parting(vec![], Some(err.to_string())));
+                Err(rejected) => {
+                    let error = rejected.error.to_string();
+                    out.first_divergence = Some(parting(vec![], Some(error)));
                     return Ok(out);
                 }
                 Ok(r) => {

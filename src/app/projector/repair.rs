@@ -10,6 +10,24 @@ use crate::app::error::AppError;
 use crate::domain::OrderId;
 use crate::store::{DeadLetter, ProjectionTx, ProjectorState, StoreError, StoredEvent, SummaryRow};
 
+/// What to do with a dead letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolve {
+    /// Apply it again, then the events parked behind it.
+    Retry,
+    /// Account for it without applying it, then apply the parked events.
+    Skip,
+}
+
+/// When a letter that fails again is tried next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// Its backoff: the projector's own retries.
+    Backoff,
+    /// Never on its own: an operator retried it, and it waits for an operator again.
+    Operator,
+}
+
 /// One order's progress while events are applied outside a batch (rebuild, retry, skip).
 pub(super) struct Replay {
     row: Option<SummaryRow>,
@@ -19,15 +37,17 @@ pub(super) struct Replay {
 impl Projector {
     /// Applies `events` (in version order) to `replay`; the first failure becomes the dead
     /// letter and every later event stays parked.
-    async fn replay_events(&self, replay: &mut Replay, events: &[StoredEvent], now: DateTime<Utc>) {
+    fn replay_events(&self, replay: &mut Replay, events: &[StoredEvent], now: DateTime<Utc>) {
         for e in events {
             if replay.dead.is_some() {
                 return;
             }
-            match self.apply(replay.row.as_ref(), e, None).await {
+            match self.apply(replay.row.take(), e, None) {
                 Ok(r) => replay.row = Some(r),
-                Err((err, attempts)) => {
-                    replay.dead = Some(Self::dead_letter(e, &err, attempts, now));
+                Err(rejected) => {
+                    let rejected = *rejected;
+                    replay.row = rejected.row;
+                    replay.dead = Some(self.dead_letter(e, &rejected.error, 1, now, now));
                 }
             }
         }
@@ -83,7 +103,7 @@ impl Projector {
             row: None,
             dead: None,
         };
-        self.replay_events(&mut replay, &events, Utc::now()).await;
+        self.replay_events(&mut replay, &events, Utc::now());
         Self::finish(&mut tx, &replay, state).await?;
         tx.commit().await?;
         Ok(BatchReport {
@@ -96,13 +116,28 @@ impl Projector {
     }
 
     /// Retries a dead letter (and then the events parked behind it), or skips it and
-    /// applies only the parked ones. Returns the dead letter left for the order, if any.
+    /// applies only the parked ones, for an operator. Returns the dead letter left for the
+    /// order, if any: one that fails again waits for an operator again.
     pub async fn resolve_dead_letter(
         &self,
         position: i64,
         skip: bool,
         now: DateTime<Utc>,
     ) -> Result<Option<DeadLetter>, AppError> {
+        let how = if skip { Resolve::Skip } else { Resolve::Retry };
+        self.resolve(position, how, Schedule::Operator, now).await
+    }
+
+    /// Resolves a dead letter as `how` says; one that fails again is scheduled as
+    /// `schedule` says. Returns the dead letter left for the order, if any.
+    pub async fn resolve(
+        &self,
+        position: i64,
+        how: Resolve,
+        schedule: Schedule,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DeadLetter>, AppError> {
+        let skip = how == Resolve::Skip;
         let mut tx = self.read_model.begin_projection().await?;
         let state = tx.state().await?;
         let letter = tx
@@ -125,7 +160,7 @@ impl Projector {
             row: tx.row(&letter.stream_id).await?,
             dead: None,
         };
-        self.replay_events(&mut replay, &events, now).await;
+        self.replay_events(&mut replay, &events, now);
         // A skipped event is accounted for, not applied: the row moves past its version so the
         // order reads as diverged (its effect is missing), never as forever lagging.
         if let Some(row) = &mut replay.row
@@ -139,8 +174,12 @@ impl Projector {
         if let Some(d) = &mut replay.dead
             && d.global_position == letter.global_position
         {
-            d.attempts += letter.attempts;
+            d.attempts = letter.attempts.saturating_add(1);
             d.first_failed_at = letter.first_failed_at;
+            d.next_retry_at = match schedule {
+                Schedule::Backoff => self.settings.next_retry(d.attempts, now),
+                Schedule::Operator => None,
+            };
         }
         Self::finish(&mut tx, &replay, state).await?;
         tx.commit().await?;

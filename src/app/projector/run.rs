@@ -68,13 +68,19 @@ impl Projector {
         note(RunNote::Leading);
         loop {
             let b = self.catch_up(|_| {}).await?;
-            if b.applied + b.parked + b.dead_lettered > 0 {
+            if b.applied + b.parked + b.dead_lettered + b.recovered > 0 {
                 total.add(&b);
                 note(RunNote::Progress(total));
             }
             total.position = b.position;
-            crate::store::wait_for_appends(appends.as_deref_mut(), self.settings.poll_interval)
-                .await;
+            // Woken by appends, by the poll, or for the next retry of a parked order.
+            let until_retry = b
+                .next_retry_at
+                .map(|t| (t - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO));
+            let wait = until_retry.map_or(self.settings.poll_interval, |d| {
+                d.min(self.settings.poll_interval)
+            });
+            crate::store::wait_for_appends(appends.as_deref_mut(), wait).await;
             if !lease.holds().await {
                 note(RunNote::LostLease);
                 return Ok(());

@@ -16,7 +16,7 @@ use crate::store::{Lease, StoreError, StoredEvent};
 pub(super) const ROW_COLS: &str = "order_id, customer_id, status, currency, total, item_count, \
      line_count, tracking_number, created_at, updated_at, lines, version, last_position";
 const DL_COLS: &str = "global_position, stream_id, version, event_type, error, attempts, \
-     first_failed_at, last_failed_at";
+     first_failed_at, last_failed_at, next_retry_at";
 const NAME: &str = "order_summary";
 
 #[derive(sqlx::FromRow)]
@@ -29,6 +29,7 @@ struct DeadRecord {
     attempts: i32,
     first_failed_at: DateTime<Utc>,
     last_failed_at: DateTime<Utc>,
+    next_retry_at: Option<DateTime<Utc>>,
 }
 
 impl From<DeadRecord> for DeadLetter {
@@ -42,6 +43,7 @@ impl From<DeadRecord> for DeadLetter {
             attempts: d.attempts.max(0) as u32,
             first_failed_at: d.first_failed_at,
             last_failed_at: d.last_failed_at,
+            next_retry_at: d.next_retry_at,
         }
     }
 }
@@ -217,43 +219,52 @@ impl ProjectionTx for PgProjectionTx {
             .filter(|r| seen.insert(r.order_id.as_str()))
             .collect();
         rows.reverse();
-        let col = |f: &dyn Fn(&SummaryRow) -> String| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
-        let ints = |f: &dyn Fn(&SummaryRow) -> i64| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
-        sqlx::query(
-            "INSERT INTO order_summary (order_id, customer_id, status, currency, total, item_count, \
-             line_count, tracking_number, created_at, updated_at, lines, version, last_position) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-             $6::int8[], $7::int8[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int8[], \
-             $13::int8[]) \
-             ON CONFLICT (order_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, \
-             status = EXCLUDED.status, currency = EXCLUDED.currency, total = EXCLUDED.total, \
-             item_count = EXCLUDED.item_count, line_count = EXCLUDED.line_count, \
-             tracking_number = EXCLUDED.tracking_number, created_at = EXCLUDED.created_at, \
-             updated_at = EXCLUDED.updated_at, lines = EXCLUDED.lines, version = EXCLUDED.version, \
-             last_position = EXCLUDED.last_position",
-        )
-        .bind(col(&|r| r.order_id.clone()))
-        .bind(col(&|r| r.customer_id.clone()))
-        .bind(col(&|r| write_status(&r.status).to_string()))
-        .bind(col(&|r| write_currency(&r.currency).to_string()))
-        .bind(col(&|r| write_total(&r.total)))
-        .bind(ints(&|r| r.item_count))
-        .bind(ints(&|r| r.line_count))
-        .bind(rows.iter().map(|r| r.tracking_number.clone()).collect::<Vec<_>>())
-        .bind(col(&|r| write_time(&r.created_at)))
-        .bind(col(&|r| write_time(&r.updated_at)))
-        .bind(col(&|r| r.lines.clone()))
-        .bind(ints(&|r| r.version))
-        .bind(ints(&|r| r.last_position))
-        .execute(self.conn())
-        .await
-        .map_err(StoreError::from)?;
+        write_rows(self.conn(), &rows, Write::Upsert).await
+    }
+
+    async fn insert_new_rows(&mut self, rows: &[SummaryRow]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // A plain insert skips the conflict arbiter's extra index descent per row. A row
+        // that exists after all (an orphan, a row written behind the projector's back)
+        // makes it fail: then back to the savepoint and upsert, as if nothing was assumed.
+        let refs: Vec<&SummaryRow> = rows.iter().collect();
+        sqlx::query("SAVEPOINT new_rows")
+            .execute(self.conn())
+            .await
+            .map_err(StoreError::from)?;
+        match write_rows_raw(self.conn(), &refs, Write::Insert).await {
+            Ok(()) => {}
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {
+                sqlx::query("ROLLBACK TO SAVEPOINT new_rows")
+                    .execute(self.conn())
+                    .await
+                    .map_err(StoreError::from)?;
+                return self.upsert_rows(rows).await;
+            }
+            Err(e) => return Err(StoreError::from(e)),
+        }
+        sqlx::query("RELEASE SAVEPOINT new_rows")
+            .execute(self.conn())
+            .await
+            .map_err(StoreError::from)?;
         Ok(())
     }
 
     async fn delete_rows(&mut self, order_id: Option<&str>) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM order_summary WHERE $1::text IS NULL OR order_id = $1")
-            .bind(order_id)
+        let Some(id) = order_id else {
+            // A rebuild empties the table: TRUNCATE (transactional here) leaves no dead
+            // rows behind for the rebuild's inserts to step over, as a DELETE would until
+            // vacuum. Readers wait for this short transaction instead of seeing it half done.
+            sqlx::query("TRUNCATE order_summary")
+                .execute(self.conn())
+                .await
+                .map_err(StoreError::from)?;
+            return Ok(());
+        };
+        sqlx::query("DELETE FROM order_summary WHERE order_id = $1")
+            .bind(id)
             .execute(self.conn())
             .await
             .map_err(StoreError::from)?;
@@ -289,13 +300,13 @@ impl ProjectionTx for PgProjectionTx {
         list.reverse();
         sqlx::query(
             "INSERT INTO dead_letters (global_position, stream_id, version, event_type, error, \
-             attempts, first_failed_at, last_failed_at) \
+             attempts, first_failed_at, last_failed_at, next_retry_at) \
              SELECT * FROM UNNEST($1::int8[], $2::text[], $3::int8[], $4::text[], $5::text[], \
-             $6::int4[], $7::timestamptz[], $8::timestamptz[]) \
+             $6::int4[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[]) \
              ON CONFLICT (global_position) DO UPDATE SET stream_id = EXCLUDED.stream_id, \
              version = EXCLUDED.version, event_type = EXCLUDED.event_type, error = EXCLUDED.error, \
              attempts = EXCLUDED.attempts, first_failed_at = EXCLUDED.first_failed_at, \
-             last_failed_at = EXCLUDED.last_failed_at",
+             last_failed_at = EXCLUDED.last_failed_at, next_retry_at = EXCLUDED.next_retry_at",
         )
         .bind(list.iter().map(|d| d.global_position).collect::<Vec<_>>())
         .bind(list.iter().map(|d| d.stream_id.clone()).collect::<Vec<_>>())
@@ -313,6 +324,7 @@ impl ProjectionTx for PgProjectionTx {
         )
         .bind(list.iter().map(|d| d.first_failed_at).collect::<Vec<_>>())
         .bind(list.iter().map(|d| d.last_failed_at).collect::<Vec<_>>())
+        .bind(list.iter().map(|d| d.next_retry_at).collect::<Vec<_>>())
         .execute(self.conn())
         .await
         .map_err(StoreError::from)?;
@@ -340,3 +352,76 @@ impl ProjectionTx for PgProjectionTx {
         self.tx.commit().await.map_err(StoreError::from)
     }
 }
+
+/// How rows are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// Insert, or replace the row the order has.
+    Upsert,
+    /// Insert: the statement fails if the order has a row.
+    Insert,
+}
+
+async fn write_rows(
+    conn: &mut PgConnection,
+    rows: &[&SummaryRow],
+    how: Write,
+) -> Result<(), StoreError> {
+    write_rows_raw(conn, rows, how)
+        .await
+        .map_err(StoreError::from)
+}
+
+/// Rows as one `INSERT … SELECT FROM UNNEST` statement, a column array each.
+async fn write_rows_raw(
+    conn: &mut PgConnection,
+    rows: &[&SummaryRow],
+    how: Write,
+) -> Result<(), sqlx::Error> {
+    let conflict = match how {
+        Write::Upsert => UPSERT,
+        Write::Insert => "",
+    };
+    let sql = format!("{INSERT_ROWS}{conflict}");
+    // Borrowed where the row holds the text: only the formatted columns are built.
+    let text = |f: &dyn Fn(&SummaryRow) -> String| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+    let strs = |f: &dyn for<'r> Fn(&'r SummaryRow) -> &'r str| {
+        rows.iter().map(|r| f(r)).collect::<Vec<&str>>()
+    };
+    let ints = |f: &dyn Fn(&SummaryRow) -> i64| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(strs(&|r| r.order_id.as_str()))
+        .bind(strs(&|r| r.customer_id.as_str()))
+        .bind(strs(&|r| write_status(&r.status)))
+        .bind(strs(&|r| write_currency(&r.currency)))
+        .bind(text(&|r| write_total(&r.total)))
+        .bind(ints(&|r| r.item_count))
+        .bind(ints(&|r| r.line_count))
+        .bind(
+            rows.iter()
+                .map(|r| r.tracking_number.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(text(&|r| write_time(&r.created_at)))
+        .bind(text(&|r| write_time(&r.updated_at)))
+        .bind(strs(&|r| r.lines.as_str()))
+        .bind(ints(&|r| r.version))
+        .bind(ints(&|r| r.last_position))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+const INSERT_ROWS: &str = "INSERT INTO order_summary (order_id, customer_id, status, currency, \
+     total, item_count, line_count, tracking_number, created_at, updated_at, lines, version, \
+     last_position) \
+     SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+     $6::int8[], $7::int8[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int8[], \
+     $13::int8[])";
+
+const UPSERT: &str = " ON CONFLICT (order_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, \
+     status = EXCLUDED.status, currency = EXCLUDED.currency, total = EXCLUDED.total, \
+     item_count = EXCLUDED.item_count, line_count = EXCLUDED.line_count, \
+     tracking_number = EXCLUDED.tracking_number, created_at = EXCLUDED.created_at, \
+     updated_at = EXCLUDED.updated_at, lines = EXCLUDED.lines, version = EXCLUDED.version, \
+     last_position = EXCLUDED.last_position";

@@ -16,7 +16,7 @@ use crate::store::{StoreError, StoredEvent};
 
 const ROW_COLS: &str = "order_id, customer_id, status, currency, total, item_count, line_count, \
                         tracking_number, created_at, updated_at, lines, version, last_position";
-const DL_COLS: &str = "global_position, stream_id, version, event_type, error, attempts, first_failed_at, last_failed_at";
+const DL_COLS: &str = "global_position, stream_id, version, event_type, error, attempts, first_failed_at, last_failed_at, next_retry_at";
 /// Rows per upsert: 13 parameters a row.
 const ROWS_PER_STATEMENT: usize = 1000;
 const NAME: &str = "order_summary";
@@ -31,6 +31,7 @@ struct DeadRecord {
     attempts: i64,
     first_failed_at: String,
     last_failed_at: String,
+    next_retry_at: Option<String>,
 }
 
 impl DeadRecord {
@@ -44,6 +45,7 @@ impl DeadRecord {
             attempts: self.attempts as u32,
             first_failed_at: parse_time(&self.first_failed_at)?,
             last_failed_at: parse_time(&self.last_failed_at)?,
+            next_retry_at: self.next_retry_at.as_deref().map(parse_time).transpose()?,
         })
     }
 }
@@ -266,7 +268,8 @@ impl ProjectionTx for SqliteProjectionTx {
         for d in list {
             sqlx::query(
                 "INSERT OR REPLACE INTO dead_letters (global_position, stream_id, version, event_type, \
-                 error, attempts, first_failed_at, last_failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 error, attempts, first_failed_at, last_failed_at, next_retry_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(d.global_position)
             .bind(d.stream_id.as_str())
@@ -276,6 +279,7 @@ impl ProjectionTx for SqliteProjectionTx {
             .bind(i64::from(d.attempts))
             .bind(format_time(d.first_failed_at))
             .bind(format_time(d.last_failed_at))
+            .bind(d.next_retry_at.map(format_time))
             .execute(self.conn())
             .await
             .map_err(StoreError::from)?;

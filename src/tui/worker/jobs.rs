@@ -193,7 +193,7 @@ async fn project<F: FnMut(String)>(
 ) -> Result<Loaded, AppError> {
     let r = services
         .projector
-        .catch_up(|b| {
+        .settle(|b| {
             progress.report(|| format!("project: position {}, {} applied…", b.position, b.applied));
         })
         .await?;

@@ -9,6 +9,8 @@ use crate::domain::OrderStatus;
 use crate::domain::{DecodeError, LineItem, OrderEvent};
 use crate::store::{Stored, StoredEvent, SummaryRow};
 
+mod lines;
+
 /// Widest tracking number the read model holds (the carrier-facing column).
 pub const MAX_TRACKING_LEN: usize = 64;
 
@@ -39,13 +41,31 @@ pub enum ProjectionError {
     BadLines(String),
 }
 
-/// A projection function: the real one is [`project`]; tests plant buggy ones.
+/// An event a projection could not apply: why, and the row as it was before it (handed
+/// back, so the projector moves rows through the projection instead of copying them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    /// Why.
+    pub error: ProjectionError,
+    /// The row the projection was given, unchanged.
+    pub row: Option<SummaryRow>,
+}
+
+impl Rejected {
+    /// `error`, handing `row` back (boxed: failures are rare, rows are not small).
+    pub fn new(error: ProjectionError, row: Option<SummaryRow>) -> Box<Self> {
+        Box::new(Rejected { error, row })
+    }
+}
+
+/// A projection function: the real one is [`project`]; tests plant buggy ones. It takes
+/// the row by value and, when it fails, gives it back unchanged in the [`Rejected`].
 pub type Projection =
-    fn(Option<SummaryRow>, &StoredEvent, &OrderEvent) -> Result<SummaryRow, ProjectionError>;
+    fn(Option<SummaryRow>, &StoredEvent, &OrderEvent) -> Result<SummaryRow, Box<Rejected>>;
 
 /// A line as the read model keeps it (the JSON of a `LineItem`): the SKU was validated when
 /// the event was decided and is not validated again on every event that touches the row.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Line {
     sku: String,
     quantity: u32,
@@ -64,10 +84,10 @@ impl From<&LineItem> for Line {
 }
 
 fn lines_of(row: &SummaryRow) -> Result<Vec<Line>, ProjectionError> {
-    serde_json::from_str(&row.lines).map_err(|e| ProjectionError::BadLines(e.to_string()))
+    lines::read(&row.lines).map_err(|e| ProjectionError::BadLines(e.to_string()))
 }
 
-fn set_lines(row: &mut SummaryRow, lines: &[Line]) {
+fn set_lines(row: &mut SummaryRow, lines: Vec<Line>) {
     let total: Decimal = lines
         .iter()
         .map(|l| {
@@ -79,7 +99,7 @@ fn set_lines(row: &mut SummaryRow, lines: &[Line]) {
     row.total = Stored::Valid(total);
     row.item_count = lines.iter().map(|l| i64::from(l.quantity)).sum();
     row.line_count = lines.len() as i64;
-    row.lines = serde_json::to_string(lines).unwrap_or_else(|_| "[]".into());
+    row.lines = lines::write(lines);
 }
 
 /// Applies one event to an order's row (`None` when it has none yet).
@@ -87,10 +107,11 @@ pub fn project(
     row: Option<SummaryRow>,
     stored: &StoredEvent,
     event: &OrderEvent,
-) -> Result<SummaryRow, ProjectionError> {
+) -> Result<SummaryRow, Box<Rejected>> {
     let mut row = match (row, event) {
-        (Some(_), OrderEvent::Created(_)) => {
-            return Err(ProjectionError::RowExists(stored.stream_id.clone()));
+        (Some(row), OrderEvent::Created(_)) => {
+            let error = ProjectionError::RowExists(stored.stream_id.clone());
+            return Err(Rejected::new(error, Some(row)));
         }
         (None, OrderEvent::Created(c)) => {
             let mut row = SummaryRow {
@@ -108,24 +129,34 @@ pub fn project(
                 version: 0,
                 last_position: 0,
             };
-            set_lines(
-                &mut row,
-                &c.items.iter().map(Line::from).collect::<Vec<_>>(),
-            );
+            set_lines(&mut row, c.items.iter().map(Line::from).collect());
             row
         }
         (None, other) => {
-            return Err(ProjectionError::NoRow {
+            let error = ProjectionError::NoRow {
                 order_id: stored.stream_id.clone(),
                 event_type: other.event_type().to_string(),
-            });
+            };
+            return Err(Rejected::new(error, None));
         }
         (Some(row), _) => row,
     };
+    // Every check comes before the first change: a failing event leaves the row as it was.
+    if let Err(error) = change(&mut row, event) {
+        return Err(Rejected::new(error, Some(row)));
+    }
+    row.updated_at = Stored::Valid(event.occurred_at());
+    row.version = stored.version as i64;
+    row.last_position = stored.global_position;
+    Ok(row)
+}
+
+/// The event's own change to the row's fields.
+fn change(row: &mut SummaryRow, event: &OrderEvent) -> Result<(), ProjectionError> {
     match event {
         OrderEvent::Created(_) => {}
         OrderEvent::ItemAdded(e) => {
-            let mut lines = lines_of(&row)?;
+            let mut lines = lines_of(row)?;
             match lines.iter_mut().find(|l| l.sku == e.item.sku.as_str()) {
                 Some(l) => {
                     l.quantity = l.quantity.saturating_add(e.item.quantity);
@@ -133,12 +164,12 @@ pub fn project(
                 }
                 None => lines.push(Line::from(&e.item)),
             }
-            set_lines(&mut row, &lines);
+            set_lines(row, lines);
         }
         OrderEvent::ItemRemoved(e) => {
-            let mut lines = lines_of(&row)?;
+            let mut lines = lines_of(row)?;
             lines.retain(|l| l.sku != e.sku.as_str());
-            set_lines(&mut row, &lines);
+            set_lines(row, lines);
         }
         OrderEvent::Paid(_) => row.status = Stored::Valid(OrderStatus::Paid),
         OrderEvent::Shipped(e) => {
@@ -152,8 +183,5 @@ pub fn project(
         OrderEvent::Delivered(_) => row.status = Stored::Valid(OrderStatus::Delivered),
         OrderEvent::Cancelled(_) => row.status = Stored::Valid(OrderStatus::Cancelled),
     }
-    row.updated_at = Stored::Valid(event.occurred_at());
-    row.version = stored.version as i64;
-    row.last_position = stored.global_position;
-    Ok(row)
+    Ok(())
 }
