@@ -72,8 +72,9 @@ impl Projector {
     }
 
     /// Rebuilds the read model from zero: every order, or one. Commands may keep arriving:
-    /// the full rebuild resets the checkpoint and catches up until the log is exhausted; the
-    /// one-order rebuild replays that stream up to the checkpoint in one transaction.
+    /// the full rebuild resets the checkpoint and catches up until the log is exhausted and
+    /// the parked orders' retries are done or spent; the one-order rebuild replays that
+    /// stream up to the checkpoint in one transaction.
     pub async fn rebuild(
         &self,
         order: Option<OrderId>,
@@ -90,7 +91,8 @@ impl Projector {
             })
             .await?;
             tx.commit().await?;
-            return self.catch_up(progress).await;
+            // Settled, as `run --once` is: the parked orders' retries are waited out too.
+            return self.settle(progress).await;
         };
         let stream = id.to_stream_id();
         tx.delete_rows(Some(&stream)).await?;
