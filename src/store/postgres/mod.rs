@@ -19,6 +19,7 @@ mod events;
 mod import;
 mod notify;
 mod read_model;
+mod rows;
 mod server;
 mod sql;
 
