@@ -15,6 +15,21 @@ use chronicle::store::{StoredEvent, SummaryRow};
 use chrono::Utc;
 use common::{Db, Shop, failing_projection, planted_error, poisoned, settings, t0};
 
+/// The real projection with the poison failing its first `fails` tries, counted in `tries`
+/// (each planted projection below has its own counter: tests run at once).
+fn poison_fails(
+    tries: &AtomicU32,
+    fails: u32,
+    row: Option<SummaryRow>,
+    stored: &StoredEvent,
+    event: &OrderEvent,
+) -> Result<SummaryRow, Box<Rejected>> {
+    if poisoned(event) && tries.fetch_add(1, Ordering::SeqCst) < fails {
+        return Err(Rejected::new(planted_error(), row));
+    }
+    project(row, stored, event)
+}
+
 static COUNTED: AtomicU32 = AtomicU32::new(0);
 
 /// The planted bug, counting its failures (one test only uses it).
@@ -23,11 +38,7 @@ fn failing_counted(
     stored: &StoredEvent,
     event: &OrderEvent,
 ) -> Result<SummaryRow, Box<Rejected>> {
-    if poisoned(event) {
-        COUNTED.fetch_add(1, Ordering::SeqCst);
-        return Err(Rejected::new(planted_error(), row));
-    }
-    project(row, stored, event)
+    poison_fails(&COUNTED, u32::MAX, row, stored, event)
 }
 
 /// Other orders all along, and a victim: v1 created, v2 the poisoned item (dead), then
@@ -163,10 +174,7 @@ fn flaky_held(
     stored: &StoredEvent,
     event: &OrderEvent,
 ) -> Result<SummaryRow, Box<Rejected>> {
-    if poisoned(event) && FLAKY_HELD.fetch_add(1, Ordering::SeqCst) < 3 {
-        return Err(Rejected::new(planted_error(), row));
-    }
-    project(row, stored, event)
+    poison_fails(&FLAKY_HELD, 3, row, stored, event)
 }
 
 static FLAKY_STORED: AtomicU32 = AtomicU32::new(0);
@@ -177,10 +185,7 @@ fn flaky_stored(
     stored: &StoredEvent,
     event: &OrderEvent,
 ) -> Result<SummaryRow, Box<Rejected>> {
-    if poisoned(event) && FLAKY_STORED.fetch_add(1, Ordering::SeqCst) < 2 {
-        return Err(Rejected::new(planted_error(), row));
-    }
-    project(row, stored, event)
+    poison_fails(&FLAKY_STORED, 2, row, stored, event)
 }
 
 /// The victim and every other order in sync, no letter left.

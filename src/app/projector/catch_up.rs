@@ -1,7 +1,6 @@
 //! The batch loop: one batch (`run_batch`), the pipelined catch-up, and `settle`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -223,8 +222,7 @@ impl Projector {
             let Some(at) = b.next_retry_at else {
                 return Ok(total);
             };
-            let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-            tokio::time::sleep(wait).await;
+            tokio::time::sleep(retry::wait_until(at)).await;
         }
     }
 

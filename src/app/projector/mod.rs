@@ -216,7 +216,7 @@ impl Projector {
             // Exactly once: a row that already reflects this position is left alone. The row
             // moves through the projection and back into its slot: no copy, one lookup.
             let decoded_event = decoded.and_then(|d| d.get(i));
-            if let Some(slot) = rows.get_mut(e.stream_id.as_str()) {
+            let failed = if let Some(slot) = rows.get_mut(e.stream_id.as_str()) {
                 if slot.last_position >= e.global_position {
                     continue;
                 }
@@ -227,7 +227,7 @@ impl Projector {
                         if !dirty.contains_key(&e.stream_id) {
                             dirty.insert(e.stream_id.clone(), Change::Existing);
                         }
-                        report.applied += 1;
+                        None
                     }
                     Err(rejected) => {
                         let Rejected { error, row } = *rejected;
@@ -238,33 +238,31 @@ impl Projector {
                                 rows.remove(e.stream_id.as_str());
                             }
                         }
-                        let letter = self.dead_letter(e, &error, 1, now, now);
-                        retries.watch(&letter, e, rows.get(e.stream_id.as_str()));
-                        dead.push(letter);
-                        blocked.insert(e.stream_id.clone());
-                        report.dead_lettered += 1;
+                        Some(error)
                     }
                 }
-                continue;
-            }
-            match self.apply(None, e, decoded_event) {
-                Ok(r) => {
-                    dirty.insert(e.stream_id.clone(), Change::New);
+            } else {
+                let (row, failed) = match self.apply(None, e, decoded_event) {
+                    Ok(r) => {
+                        dirty.insert(e.stream_id.clone(), Change::New);
+                        (Some(r), None)
+                    }
+                    Err(rejected) => (rejected.row, Some(rejected.error)),
+                };
+                if let Some(r) = row {
                     rows.insert(e.stream_id.clone(), r);
-                    report.applied += 1;
                 }
-                Err(rejected) => {
-                    let Rejected { error, row } = *rejected;
-                    if let Some(r) = row {
-                        rows.insert(e.stream_id.clone(), r);
-                    }
-                    let letter = self.dead_letter(e, &error, 1, now, now);
-                    retries.watch(&letter, e, rows.get(e.stream_id.as_str()));
-                    dead.push(letter);
-                    blocked.insert(e.stream_id.clone());
-                    report.dead_lettered += 1;
-                }
-            }
+                failed
+            };
+            let Some(error) = failed else {
+                report.applied += 1;
+                continue;
+            };
+            let letter = self.dead_letter(e, &error, 1, now, now);
+            retries.watch(&letter, e, rows.get(e.stream_id.as_str()));
+            dead.push(letter);
+            blocked.insert(e.stream_id.clone());
+            report.dead_lettered += 1;
         }
         (dirty, dead, report)
     }

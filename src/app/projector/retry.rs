@@ -239,6 +239,11 @@ impl Projector {
     }
 }
 
+/// How long from now until `at` (nothing, once it has passed).
+pub(super) fn wait_until(at: DateTime<Utc>) -> std::time::Duration {
+    (at - Utc::now()).to_std().unwrap_or_default()
+}
+
 /// The earliest scheduled retry among `letters`.
 pub(super) fn next_of(letters: &[DeadLetter]) -> Option<DateTime<Utc>> {
     letters.iter().filter_map(|d| d.next_retry_at).min()

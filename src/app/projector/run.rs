@@ -74,12 +74,10 @@ impl Projector {
             }
             total.position = b.position;
             // Woken by appends, by the poll, or for the next retry of a parked order.
-            let until_retry = b
+            let poll = self.settings.poll_interval;
+            let wait = b
                 .next_retry_at
-                .map(|t| (t - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO));
-            let wait = until_retry.map_or(self.settings.poll_interval, |d| {
-                d.min(self.settings.poll_interval)
-            });
+                .map_or(poll, |t| super::retry::wait_until(t).min(poll));
             crate::store::wait_for_appends(appends.as_deref_mut(), wait).await;
             if !lease.holds().await {
                 note(RunNote::LostLease);
