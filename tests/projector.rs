@@ -388,3 +388,37 @@ async fn run_keeps_polling_until_stopped() {
     assert_eq!(total.position, head);
     assert_all_in_sync(&shop, all.len()).await;
 }
+
+/// Commits run behind the batches being applied; a batch that reads rows from the store
+/// waits for the commits that write them. Here the first commit is stuck behind another
+/// writer while the third batch needs the rows the first one made (the second batch does
+/// not touch them, so they are not in memory).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_reads_the_rows_an_earlier_commit_writes_only_once_it_landed() {
+    use sqlx::Connection as _;
+    let db = Db::new();
+    let shop = db.shop().await;
+    let (a, b) = (
+        shop.create("cust-a", &["A:1:1.00"]).await,
+        shop.create("cust-b", &["B:1:2.00"]).await,
+    );
+    let c = shop.create("cust-c", &["C:1:3.00"]).await;
+    shop.add(c, "D:1:4.00").await;
+    shop.add(a, "E:2:5.00").await;
+    shop.add(b, "F:3:6.00").await;
+    let mut blocker = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+    let p = shop.projector(settings(2));
+    let run = tokio::spawn(async move { p.catch_up(|_| {}).await });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(!run.is_finished(), "the first commit waits for the lock");
+    sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
+    let total = run.await.unwrap().unwrap();
+    assert_eq!((total.applied, total.dead_lettered), (6, 0), "{total:?}");
+    assert_all_in_sync(&shop, 3).await;
+    assert_eq!(shop.row(a).await.unwrap().item_count, 3);
+    assert_eq!(shop.row(b).await.unwrap().total.to_string(), "20.00");
+}

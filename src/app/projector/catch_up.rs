@@ -2,10 +2,13 @@
 
 use std::sync::Arc;
 
+use tokio::sync::mpsc;
+
 use chrono::{DateTime, Utc};
 
+use super::committer::{Committer, Job, Landed};
 use super::retry::{self, Retries, Work};
-use super::{AppError, Batch, BatchReport, HashMap, HashSet, Projector, decode};
+use super::{AppError, BatchReport, HashMap, HashSet, Projector};
 use crate::store::{DeadLetter, ProjectorState, ReadModel, StoreError, StoredEvent, SummaryRow};
 
 /// How a batch changed an order's row.
@@ -58,26 +61,30 @@ impl Applied {
     }
 }
 
-/// A commit in flight and the report it makes good.
-type Pending = (
-    tokio::task::JoinHandle<Result<bool, StoreError>>,
-    BatchReport,
-);
-
 impl Projector {
     /// Applies `events` (after loading their rows) and the retries that are due.
     async fn apply_events(
         &self,
         events: &[StoredEvent],
-        decoded: Option<&[super::Decoded]>,
         rows: &mut HashMap<String, SummaryRow>,
         blocked: &mut HashSet<String>,
         retries: &mut Retries,
     ) -> Result<Applied, AppError> {
         self.load_rows(events, rows, blocked).await?;
+        Ok(self.apply_loaded(events, rows, blocked, retries))
+    }
+
+    /// Applies `events`, whose rows `rows` holds, and the retries that are due.
+    fn apply_loaded(
+        &self,
+        events: &[StoredEvent],
+        rows: &mut HashMap<String, SummaryRow>,
+        blocked: &mut HashSet<String>,
+        retries: &mut Retries,
+    ) -> Applied {
         let now = Utc::now();
         let (mut dirty, mut dead, mut report) =
-            self.apply_batch(events, decoded, rows, blocked, retries, now);
+            self.apply_batch(events, rows, blocked, retries, now);
         let mut work = Work {
             rows,
             dirty: &mut dirty,
@@ -86,13 +93,13 @@ impl Projector {
         };
         let outcome = self.retry_due(retries, &mut work, now);
         report.recovered = outcome.recovered;
-        Ok(Applied {
+        Applied {
             last: events.last().map_or(0, |e| e.global_position),
             dirty,
             dead,
             resolved: outcome.resolved,
             report,
-        })
+        }
     }
 
     /// Reads one batch after the checkpoint and commits its effect with the new checkpoint.
@@ -115,7 +122,7 @@ impl Projector {
         let mut blocked = letters.iter().map(|d| d.stream_id.clone()).collect();
         let (mut rows, mut retries) = (HashMap::default(), Retries::default());
         let applied = self
-            .apply_events(&events, None, &mut rows, &mut blocked, &mut retries)
+            .apply_events(&events, &mut rows, &mut blocked, &mut retries)
             .await?;
         let mut report = applied.report;
         report.next_retry_at = retry::earliest(retry::next_of(&letters), retries.next_due());
@@ -137,10 +144,12 @@ impl Projector {
 
     /// Runs batches until the log is exhausted; `progress` sees the running totals.
     ///
-    /// Pipelined: the next batch is read (on a reader connection) and the previous one
-    /// committed (on the writer) while this one is applied in memory. Each commit checks
-    /// that the projector is where its batch began, so a batch built on a predecessor that
-    /// failed to commit fails too, and the loop starts again from what is stored.
+    /// Three stages at once: the log is read ahead on a reader connection, the batch in
+    /// hand is applied in memory, and the batches before it are committed one after another
+    /// on the writer ([`Committer`]). Each commit checks that the projector is where its
+    /// batch began, so when one finds the projector moved, the loop starts again from what
+    /// is stored. A batch that must read rows from the store first waits for every commit
+    /// but the last (whose rows it holds in memory).
     ///
     /// A failing event parks its order at once; its retries run beside the batches when
     /// their backoff has passed (those due when this starts first, from the store), and
@@ -158,34 +167,36 @@ impl Projector {
             let mut state = self.read_model.projector_state().await?;
             // Rows the last batch changed that the next one reads.
             let mut rows: HashMap<String, SummaryRow> = HashMap::default();
-            let (mut applied, mut pending): (Option<Applied>, Option<Pending>) = (None, None);
-            let mut next = Some(self.spawn_read(state.position));
+            let mut applied: Option<Applied> = None;
+            let mut reader = self.read_ahead(state.position);
+            let mut committer = Committer::start(self.read_model.clone(), state.position);
             loop {
-                let (events, decoded) = match next.take() {
-                    Some(read) => read.await.map_err(|e| task_failed("reader", &e))??,
-                    None => (Vec::new(), Vec::new()),
+                let Some(events) = reader.recv().await else {
+                    return Err(AppError::Internal("projector reader stopped".into()));
                 };
-                if let Some(last) = events.last() {
-                    next = Some(self.spawn_read(last.global_position));
-                }
-                // The batch before goes to its commit, once the one before it has landed.
+                let events = events?;
                 if let Some(a) = applied.take() {
-                    let (last, report) = (a.last, a.report);
-                    let writes = a.writes(&mut rows, &events);
-                    if !settle_commit(pending.take(), &mut total, &mut progress).await? {
-                        continue 'restart;
-                    }
                     let after = ProjectorState {
-                        position: last,
+                        position: a.last,
                         generation: state.generation,
                     };
-                    let handle =
-                        tokio::spawn(commit(self.read_model.clone(), state, after, writes));
-                    pending = Some((handle, report));
+                    let report = a.report;
+                    let writes = a.writes(&mut rows, &events);
+                    let job = Job {
+                        expected: state,
+                        after,
+                        writes,
+                        report,
+                    };
+                    committer.send(job).await;
                     state = after;
                 }
+                if !count(committer.landed(), &mut total, &mut progress)? {
+                    committer.finish().await;
+                    continue 'restart;
+                }
                 if events.is_empty() {
-                    if !settle_commit(pending.take(), &mut total, &mut progress).await? {
+                    if !count(committer.finish().await, &mut total, &mut progress)? {
                         continue 'restart;
                     }
                     total.caught_up = true;
@@ -195,16 +206,14 @@ impl Projector {
                     progress(&total);
                     return Ok(total);
                 }
-                let batch = self
-                    .apply_events(
-                        &events,
-                        Some(&decoded),
-                        &mut rows,
-                        &mut blocked,
-                        &mut retries,
-                    )
-                    .await?;
-                applied = Some(batch);
+                let missing = super::missing_rows(&events, &rows, &blocked);
+                if !missing.is_empty() && !committer.all_but_last().await {
+                    // The stage stopped: its results say whether to start again or fail.
+                    count(committer.finish().await, &mut total, &mut progress)?;
+                    continue 'restart;
+                }
+                self.load_missing(missing, &mut rows).await?;
+                applied = Some(self.apply_loaded(&events, &mut rows, &mut blocked, &mut retries));
             }
         }
     }
@@ -226,40 +235,60 @@ impl Projector {
         }
     }
 
-    /// Reads and decodes the next batch on another task: on a multi-threaded runtime the
-    /// decoding runs beside the projection of the current batch.
-    fn spawn_read(&self, after: i64) -> tokio::task::JoinHandle<Result<Batch, StoreError>> {
+    /// Reads the log from `after` on another task, batch after batch, up to
+    /// `READ_AHEAD` batches ahead of the one being applied, and ends after the first empty
+    /// batch (or an error). Dropping the receiver stops it. Reading is the longest stage of
+    /// a catch-up, so it never waits for the projection of a batch it has handed over, and
+    /// the events are decoded where they are applied.
+    fn read_ahead(&self, after: i64) -> mpsc::Receiver<Result<Vec<StoredEvent>, StoreError>> {
+        let (tx, rx) = mpsc::channel(READ_AHEAD);
         let store = self.store.clone();
         let limit = self.settings.batch_size;
-        let upcast = self.upcast;
         tokio::spawn(async move {
-            let events = store.read_all(after, limit).await?;
-            let decoded = events.iter().map(|e| decode(e, upcast)).collect();
-            Ok((events, decoded))
-        })
+            let mut after = after;
+            loop {
+                let read = store.read_all(after, limit).await;
+                let next = match &read {
+                    Ok(events) => events.last().map(|e| e.global_position),
+                    Err(_) => None,
+                };
+                if tx.send(read).await.is_err() {
+                    return;
+                }
+                match next {
+                    Some(position) => after = position,
+                    None => return,
+                }
+            }
+        });
+        rx
     }
 }
 
-/// Waits for the commit in flight, if any, and counts it: false when it found the
-/// projector moved (the loop starts again from what is stored).
-async fn settle_commit(
-    pending: Option<Pending>,
+/// Batches read and not yet applied, at most.
+const READ_AHEAD: usize = 2;
+
+/// Counts the commits that landed: false when one found the projector moved (the loop
+/// starts again from what is stored).
+fn count(
+    landed: Vec<Result<Landed, AppError>>,
     total: &mut BatchReport,
     progress: &mut impl FnMut(&BatchReport),
 ) -> Result<bool, AppError> {
-    let Some((handle, report)) = pending else {
-        return Ok(true);
-    };
-    let landed = handle.await.map_err(|e| task_failed("commit", &e))??;
-    if landed {
-        total.add(&report);
-        progress(total);
+    for outcome in landed {
+        match outcome? {
+            Landed::Committed(report) => {
+                total.add(&report);
+                progress(total);
+            }
+            Landed::Moved => return Ok(false),
+        }
     }
-    Ok(landed)
+    Ok(true)
 }
 
 /// What one batch writes beside its checkpoint.
-struct Writes {
+pub(super) struct Writes {
     /// Rows of orders that had none.
     new: Vec<SummaryRow>,
     /// Rows replaced.
@@ -270,7 +299,7 @@ struct Writes {
 }
 
 /// Commits one batch if the projector is still at `expected`; false when it has moved.
-async fn commit(
+pub(super) async fn commit(
     read_model: Arc<dyn ReadModel>,
     expected: ProjectorState,
     after: ProjectorState,
@@ -289,8 +318,4 @@ async fn commit(
     tx.set_state(after).await?;
     tx.commit().await?;
     Ok(true)
-}
-
-fn task_failed(what: &str, e: &tokio::task::JoinError) -> AppError {
-    AppError::Internal(format!("projector {what} task failed: {e}"))
 }

@@ -17,6 +17,7 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState
 type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 mod catch_up;
+mod committer;
 mod repair;
 mod retry;
 mod run;
@@ -142,26 +143,12 @@ impl Projector {
     }
 
     /// Applies one event, once: a failure parks the order and its retries come later, beside
-    /// the batches. `decoded`, when given, is the event already decoded (off this task,
-    /// while reading).
-    /// The row moves through the projection and comes back in the `Rejected` on failure.
-    fn apply(
-        &self,
-        row: Option<SummaryRow>,
-        e: &StoredEvent,
-        decoded: Option<&Decoded>,
-    ) -> Result<SummaryRow, Box<Rejected>> {
-        // The read-ahead's decoding is borrowed, not copied: this runs once per event.
-        let fresh;
-        let event = if let Some(d) = decoded {
-            d
-        } else {
-            fresh = decode(e, self.upcast);
-            &fresh
-        };
-        match event {
-            Ok(event) => (self.projection)(row, e, event),
-            Err(err) => Err(Rejected::new(ProjectionError::from(err.clone()), row)),
+    /// the batches. The row moves through the projection and comes back in the `Rejected`
+    /// on failure.
+    fn apply(&self, row: Option<SummaryRow>, e: &StoredEvent) -> Result<SummaryRow, Box<Rejected>> {
+        match decode(e, self.upcast) {
+            Ok(event) => (self.projection)(row, e, &event),
+            Err(err) => Err(Rejected::new(ProjectionError::from(err), row)),
         }
     }
 
@@ -195,7 +182,6 @@ impl Projector {
     fn apply_batch(
         &self,
         events: &[StoredEvent],
-        decoded: Option<&[Decoded]>,
         rows: &mut HashMap<String, SummaryRow>,
         blocked: &mut HashSet<String>,
         retries: &mut Retries,
@@ -207,7 +193,7 @@ impl Projector {
             position: events.last().map_or(0, |e| e.global_position),
             ..BatchReport::default()
         };
-        for (i, e) in events.iter().enumerate() {
+        for e in events {
             if blocked.contains(&e.stream_id) {
                 retries.hold(e);
                 report.parked += 1;
@@ -215,13 +201,12 @@ impl Projector {
             }
             // Exactly once: a row that already reflects this position is left alone. The row
             // moves through the projection and back into its slot: no copy, one lookup.
-            let decoded_event = decoded.and_then(|d| d.get(i));
             let failed = if let Some(slot) = rows.get_mut(e.stream_id.as_str()) {
                 if slot.last_position >= e.global_position {
                     continue;
                 }
                 let row = std::mem::replace(slot, vacant());
-                match self.apply(Some(row), e, decoded_event) {
+                match self.apply(Some(row), e) {
                     Ok(r) => {
                         *slot = r;
                         if !dirty.contains_key(&e.stream_id) {
@@ -242,7 +227,7 @@ impl Projector {
                     }
                 }
             } else {
-                let (row, failed) = match self.apply(None, e, decoded_event) {
+                let (row, failed) = match self.apply(None, e) {
                     Ok(r) => {
                         dirty.insert(e.stream_id.clone(), Change::New);
                         (Some(r), None)
@@ -274,25 +259,45 @@ impl Projector {
         rows: &mut HashMap<String, SummaryRow>,
         blocked: &HashSet<String>,
     ) -> Result<(), AppError> {
-        // A stream whose first event here is its version 1 has no row to read: rows move
-        // with the checkpoint, so none reflects an event after it. (A rebuild, or a log
-        // written stream by stream, reads almost no rows at all.)
-        let mut seen = HashSet::default();
-        let mut missing: Vec<String> = events
-            .iter()
-            .filter(|e| seen.insert(e.stream_id.as_str()) && e.version > 1)
-            .filter(|e| !blocked.contains(&e.stream_id) && !rows.contains_key(&e.stream_id))
-            .map(|e| e.stream_id.clone())
-            .collect();
+        let missing = missing_rows(events, rows, blocked);
+        self.load_missing(missing, rows).await
+    }
+
+    /// Reads the rows of `missing` (sorted ids) into `rows`.
+    async fn load_missing(
+        &self,
+        missing: Vec<String>,
+        rows: &mut HashMap<String, SummaryRow>,
+    ) -> Result<(), AppError> {
         if missing.is_empty() {
             return Ok(());
         }
-        missing.sort_unstable();
         for r in self.read_model.rows(&missing).await? {
             rows.insert(r.order_id.clone(), r);
         }
         Ok(())
     }
+}
+
+/// The orders of a batch whose rows are to be read from the store, sorted.
+///
+/// A stream whose first event here is its version 1 has no row to read: rows move with
+/// the checkpoint, so none reflects an event after it. (A rebuild, or a log written stream
+/// by stream, reads almost no rows at all.)
+fn missing_rows(
+    events: &[StoredEvent],
+    rows: &HashMap<String, SummaryRow>,
+    blocked: &HashSet<String>,
+) -> Vec<String> {
+    let mut seen = HashSet::default();
+    let mut missing: Vec<String> = events
+        .iter()
+        .filter(|e| seen.insert(e.stream_id.as_str()) && e.version > 1)
+        .filter(|e| !blocked.contains(&e.stream_id) && !rows.contains_key(&e.stream_id))
+        .map(|e| e.stream_id.clone())
+        .collect();
+    missing.sort_unstable();
+    missing
 }
 
 /// What a row's slot holds while its row is in the projection: nothing allocated.
@@ -316,9 +321,6 @@ fn vacant() -> SummaryRow {
 
 /// A stored event decoded (or why it does not decode).
 type Decoded = Result<OrderEvent, crate::domain::DecodeError>;
-
-/// A batch as read: the events and their decoded forms, index for index.
-type Batch = (Vec<StoredEvent>, Vec<Decoded>);
 
 fn decode(e: &StoredEvent, upcast: UpcastContext) -> Decoded {
     OrderEvent::decode(&e.event_type, e.schema_version, &e.payload, &upcast)

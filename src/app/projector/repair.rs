@@ -42,7 +42,7 @@ impl Projector {
             if replay.dead.is_some() {
                 return;
             }
-            match self.apply(replay.row.take(), e, None) {
+            match self.apply(replay.row.take(), e) {
                 Ok(r) => replay.row = Some(r),
                 Err(rejected) => {
                     let rejected = *rejected;

@@ -183,7 +183,7 @@ impl Projector {
     ) {
         let mut row = p.row;
         for (k, e) in p.events.iter().enumerate() {
-            match self.apply(row.take(), e, None) {
+            match self.apply(row.take(), e) {
                 Ok(r) => row = Some(r),
                 Err(rejected) => {
                     let Rejected {
