@@ -3,6 +3,7 @@
 pub mod app;
 pub mod cli;
 pub mod domain;
+pub mod http;
 pub mod store;
 pub mod text;
 pub mod tui;

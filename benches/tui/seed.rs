@@ -71,6 +71,7 @@ pub fn long_stream(events: u64) -> ImportStream {
                 idempotency_key: None,
                 actor: "bench".into(),
                 source: "bench".into(),
+                trace_id: None,
                 recorded_at: now,
             };
             out.push(NewEvent {

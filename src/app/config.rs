@@ -30,8 +30,22 @@ pub struct Config {
     pub projector_base_backoff_ms: u64,
     /// How often `projector run` polls for new events once caught up, in milliseconds.
     pub projector_poll_interval_ms: u64,
+    /// Bearer tokens for `serve`'s writes, `name=token,name=token`
+    /// (`CHRONICLE_API_TOKENS` overrides it).
+    pub api_tokens: Option<Secret>,
     /// The terminal debugger's settings (`[tui]`).
     pub tui: TuiConfig,
+}
+
+/// A setting that is a secret: it never reaches `Debug` output or a log.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<secret>")
+    }
 }
 
 /// `[tui]`: the debugger's keys, colours and files.
@@ -74,6 +88,7 @@ impl Default for Config {
             projector_max_retries: 3,
             projector_base_backoff_ms: 50,
             projector_poll_interval_ms: 500,
+            api_tokens: None,
             tui: TuiConfig::default(),
         }
     }
@@ -198,6 +213,7 @@ mod tests {
             "projector_max_retries",
             "projector_base_backoff_ms",
             "projector_poll_interval_ms",
+            "api_tokens",
             "[tui]",
             "poll_interval_ms",
             "history_file",

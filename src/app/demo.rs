@@ -208,6 +208,7 @@ fn stored(
         idempotency_key: None,
         actor: "demo".into(),
         source: "demo".into(),
+        trace_id: None,
         recorded_at: now,
     };
     let (schema_version, payload) = match e {

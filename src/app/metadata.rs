@@ -22,6 +22,9 @@ pub struct EventMetadata {
     pub actor: String,
     /// Which adapter: `cli`, `tui`, `http`, `demo`, `import`.
     pub source: String,
+    /// The W3C trace id of the request that caused it (HTTP `traceparent`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
     /// When the store took it.
     pub recorded_at: DateTime<Utc>,
 }
@@ -39,6 +42,8 @@ pub struct CommandContext {
     pub actor: String,
     /// Which adapter.
     pub source: String,
+    /// The W3C trace id the caller's request carries, if any.
+    pub trace_id: Option<String>,
 }
 
 /// `user@host` of the process, for the `actor` of CLI commands.

@@ -158,7 +158,16 @@ impl CommandService {
                 Some(s) => s,
                 None => self.loader.load(req.order_id, None).await?,
             };
-            match self.try_once(req, state, hash.as_deref(), now).await {
+            let outcome = self.try_once(req, state, hash.as_deref(), now).await;
+            // A request with the same key that won a race leaves this one a conflict, or a
+            // rejection of the state it made: its answer is the first one's.
+            if let (Some(key), Some(hash), Err(AppError::Rejected(_) | AppError::Conflict { .. })) =
+                (&req.context.idempotency_key, &hash, &outcome)
+                && let Some(done) = self.replay_if_seen(key, hash, now).await?
+            {
+                return Ok(done);
+            }
+            match outcome {
                 // A state from memory may be stale: a rejection or conflict based on it is
                 // confirmed once against the store before it is reported.
                 Err(AppError::Rejected(_) | AppError::NotFound(_) | AppError::Conflict { .. })
@@ -326,6 +335,7 @@ fn stored_events(events: &[OrderEvent], ctx: &CommandContext, now: DateTime<Utc>
                 idempotency_key: ctx.idempotency_key.clone(),
                 actor: ctx.actor.clone(),
                 source: ctx.source.clone(),
+                trace_id: ctx.trace_id.clone(),
                 recorded_at: now,
             };
             NewEvent {

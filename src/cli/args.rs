@@ -92,6 +92,8 @@ pub enum Command {
     },
     /// Create the database if needed and bring its schema up to date.
     Migrate,
+    /// Serve the HTTP API (and, unless told not to, run the projector in the same process).
+    Serve(ServeArgs),
     /// Print shell completions.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -289,4 +291,15 @@ pub enum OrderCmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; anything but loopback is reachable from other machines.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Do not run the projector here (another process keeps the read model).
+    #[arg(long)]
+    pub no_projector: bool,
 }

@@ -8,6 +8,7 @@ mod order;
 mod output;
 mod read_side;
 mod run;
+mod serve;
 mod tui;
 
 pub use args::{Cli, Command, OrderCmd, WriteOpts};

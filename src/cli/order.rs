@@ -32,6 +32,7 @@ async fn write(
             idempotency_key: opts.idempotency_key,
             actor: local_actor(),
             source: "cli".into(),
+            trace_id: None,
         },
     };
     let outcome = services.commands.execute(&req, Utc::now()).await?;

@@ -56,6 +56,7 @@ async fn dispatch(ctx: &Ctx, cli: Cli) -> Result<(), Failure> {
             ))?;
             Ok(())
         }
+        Command::Serve(args) => super::serve::serve(ctx, args).await,
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "chronicle", &mut script);
