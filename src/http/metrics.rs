@@ -12,7 +12,6 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::ApiState;
 use super::error::ApiError;
-use crate::domain::OrderCommand;
 
 /// Bucket bounds in seconds, for command and request durations.
 const BUCKETS: [f64; 12] = [
@@ -33,19 +32,6 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
                 .ok()
         })
         .as_ref()
-}
-
-/// The label of a command in `chronicle_commands_total`.
-pub fn command_name(c: &OrderCommand) -> &'static str {
-    match c {
-        OrderCommand::CreateOrder { .. } => "create",
-        OrderCommand::AddItem { .. } => "add_item",
-        OrderCommand::RemoveItem { .. } => "remove_item",
-        OrderCommand::PayOrder { .. } => "pay",
-        OrderCommand::ShipOrder { .. } => "ship",
-        OrderCommand::DeliverOrder => "deliver",
-        OrderCommand::CancelOrder { .. } => "cancel",
-    }
 }
 
 /// Counts one command and its duration.

@@ -139,7 +139,7 @@ impl WriteCtx {
             },
         };
         let started = std::time::Instant::now();
-        let name = metrics::command_name(&req.command);
+        let name = req.command.name();
         let executed = self.state.services.commands.execute(&req, Utc::now()).await;
         let label = match &executed {
             Ok(o) if o.replayed => "replayed",

@@ -24,8 +24,8 @@ async fn metrics_count_commands_requests_and_show_the_lag() {
     let s = server().await;
     // Servers in one test process share one recorder: compare before and after.
     let before = scrape(&s).await;
-    let created = r#"chronicle_commands_total{command="create",outcome="ok"}"#;
-    let rejected = r#"chronicle_commands_total{command="pay",outcome="rejected"}"#;
+    let created = r#"chronicle_commands_total{command="CreateOrder",outcome="ok"}"#;
+    let rejected = r#"chronicle_commands_total{command="PayOrder",outcome="rejected"}"#;
     let id = s.create().await;
     let a = s
         .post(

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{Backend, OPS, answer, mug_order, server, server_on, written};
+use crate::support::{Backend, mug_order, server, server_on, written};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_lives_its_whole_life_over_http() {
@@ -33,12 +33,12 @@ async fn whole_life(backend: Backend) {
         )
         .await;
     written(&a, 2);
-    let a = answer(
-        s.client
-            .delete(s.url(&format!("/api/orders/{id}/items/TEE")))
-            .bearer_auth(OPS),
-    )
-    .await;
+    let a = s
+        .write(
+            reqwest::Method::DELETE,
+            &format!("/api/orders/{id}/items/TEE"),
+        )
+        .await;
     written(&a, 3);
     let a = s
         .post(
@@ -54,12 +54,9 @@ async fn whole_life(backend: Backend) {
         )
         .await;
     assert_eq!(a.status, 200, "{}", a.body);
-    let a = answer(
-        s.client
-            .post(s.url(&format!("/api/orders/{id}/deliver")))
-            .bearer_auth(OPS),
-    )
-    .await;
+    let a = s
+        .write(reqwest::Method::POST, &format!("/api/orders/{id}/deliver"))
+        .await;
     written(&a, 6);
 
     // Not projected yet: the answer is replayed, and says so.

@@ -137,6 +137,11 @@ impl Server {
         .await
     }
 
+    /// A write without a body (`DELETE …/items/{sku}`, `POST …/deliver`) as ops.
+    pub async fn write(&self, method: reqwest::Method, path: &str) -> Answer {
+        answer(self.client.request(method, self.url(path)).bearer_auth(OPS)).await
+    }
+
     pub async fn get(&self, path: &str) -> Answer {
         answer(self.client.get(self.url(path))).await
     }

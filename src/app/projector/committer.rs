@@ -87,9 +87,7 @@ impl Committer {
 
     /// The results that have come in, without waiting.
     pub(super) fn landed(&mut self) -> Vec<Result<Landed, AppError>> {
-        std::iter::from_fn(|| self.results.try_recv().ok())
-            .map(|r| r.map_err(AppError::from))
-            .collect()
+        drain(&mut self.results)
     }
 
     /// Waits until every commit before the last one sent has landed; false when the stage
@@ -110,9 +108,7 @@ impl Committer {
         } = self;
         drop(jobs);
         let failed = task.await.err();
-        let mut out: Vec<_> = std::iter::from_fn(|| results.try_recv().ok())
-            .map(|r| r.map_err(AppError::from))
-            .collect();
+        let mut out = drain(&mut results);
         if let Some(e) = failed {
             out.push(Err(AppError::Internal(format!(
                 "projector commit task failed: {e}"
@@ -120,4 +116,13 @@ impl Committer {
         }
         out
     }
+}
+
+/// The results waiting in `results`, without waiting for more.
+fn drain(
+    results: &mut mpsc::UnboundedReceiver<Result<Landed, StoreError>>,
+) -> Vec<Result<Landed, AppError>> {
+    std::iter::from_fn(|| results.try_recv().ok())
+        .map(|r| r.map_err(AppError::from))
+        .collect()
 }
