@@ -2,14 +2,17 @@
 //! router by keep-alive clients on loopback vs the same commands issued directly on the
 //! command service, in the same run, with 1 and 16 concurrent clients.
 //!
-//! `cargo bench --bench http` (`BENCH_QUICK=1` for a smoke run). Each side of a round gets a
-//! fresh SQLite file with the default configuration; rounds alternate which side goes first;
-//! every row prints the median of the per-round ratios with min and max, and the HTTP side's
-//! p50 and p99 request latency over all its rounds.
+//! `cargo bench --bench http` (`BENCH_QUICK=1` for a smoke run, `BENCH_CLIENTS=1` for the
+//! 1-client rows only). Each side of a round gets a fresh SQLite file with the default
+//! configuration; rounds alternate which side goes first; every row prints the median of the
+//! per-round ratios with min and max, and the HTTP side's p50 and p99 request latency over
+//! all its rounds. Two diagnostic lines follow: the router alone in process (the HTTP
+//! layer's own cost, without socket or hyper) and the `/healthz` round trip (the floor a
+//! request pays on this machine's loopback before any work).
 
 use std::time::{Duration, Instant};
 
-use chronicle::app::config::Config;
+use chronicle::app::config::{Config, ReadAccess};
 use chronicle::app::metadata::CommandContext;
 use chronicle::app::{CommandRequest, Services};
 use chronicle::domain::{Currency, LineItem, OrderCommand, OrderId, Sku};
@@ -72,49 +75,135 @@ async fn direct(services: &Services, clients: usize, each: usize) -> Duration {
     started.elapsed()
 }
 
+/// The load generator's client. Both are keep-alive HTTP/1.1 clients sharing the two cores
+/// with the server, so the client's own cost lands in the figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Client {
+    /// One hyper connection per client, driven in the client's own task, the request
+    /// built from bytes made once, all clients on a thread of their own: a lean load
+    /// generator, as wrk or oha are, in its own process as a client would be.
+    Lean,
+    /// `reqwest`, as an application would call the API: pooled, its connection driven
+    /// on a task of its own, the body serialised per request, on the server's runtime.
+    Reqwest,
+}
+
+impl Client {
+    fn name(self) -> &'static str {
+        match self {
+            Client::Lean => "lean hyper client",
+            Client::Reqwest => "reqwest client",
+        }
+    }
+}
+
+const BODY: &str = r#"{"customer_id":"alice","items":[{"sku":"MUG","quantity":2,"unit_price":"12.50"}],"currency":"EUR"}"#;
+
+/// `each` creates, one after another, on one hyper connection; each request's latency.
+async fn lean(addr: std::net::SocketAddr, each: usize) -> Vec<Duration> {
+    use http_body_util::{BodyExt as _, Full};
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let io = hyper_util::rt::TokioIo::new(tcp);
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+    let (host, auth) = (addr.to_string(), format!("Bearer {TOKEN}"));
+    let body = axum::body::Bytes::from_static(BODY.as_bytes());
+    let requests = async move {
+        let mut latencies = Vec::with_capacity(each);
+        for _ in 0..each {
+            let t = Instant::now();
+            let req = hyper::Request::post("/api/orders")
+                .header("host", host.as_str())
+                .header("authorization", auth.as_str())
+                .header("content-type", "application/json")
+                .body(Full::new(body.clone()))
+                .unwrap();
+            let r = sender.send_request(req).await.unwrap();
+            assert_eq!(r.status().as_u16(), 201);
+            let _ = r.into_body().collect().await.unwrap();
+            latencies.push(t.elapsed());
+        }
+        latencies
+    };
+    // The connection is driven in this task, beside the requests: no hand-off per request.
+    let (latencies, _) = tokio::join!(requests, conn);
+    latencies
+}
+
+/// `each` creates, one after another, through one `reqwest` client.
+async fn with_reqwest(url: String, each: usize) -> Vec<Duration> {
+    let body: serde_json::Value = serde_json::from_str(BODY).unwrap();
+    let client = reqwest::Client::new();
+    let mut latencies = Vec::with_capacity(each);
+    for _ in 0..each {
+        let t = Instant::now();
+        let r = client.post(&url).bearer_auth(TOKEN).json(&body).send();
+        let r = r.await.unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        let _ = r.bytes().await.unwrap();
+        latencies.push(t.elapsed());
+    }
+    latencies
+}
+
 /// Chronicle over HTTP: a server on loopback and `clients` keep-alive clients each sending
 /// `each` create requests one after another; also every request's latency.
-async fn over_http(services: Services, clients: usize, each: usize) -> (Duration, Vec<Duration>) {
+async fn over_http(
+    services: Services,
+    client: Client,
+    clients: usize,
+    each: usize,
+) -> (Duration, Vec<Duration>) {
     let state = ApiState {
         services,
         tokens: Tokens::parse(&format!("bench={TOKEN}")).unwrap(),
         read_only: false,
+        reads: ReadAccess::Open,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api/orders", listener.local_addr().unwrap());
+    let addr = listener.local_addr().unwrap();
+    let url = format!("http://{addr}/api/orders");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(http::serve(listener, state, async move {
         let _ = stopped.await;
     }));
-    let body = serde_json::json!({
-        "customer_id": "alice",
-        "items": [{"sku": "MUG", "quantity": 2, "unit_price": "12.50"}],
-        "currency": "EUR"
-    });
     let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|_| {
-            let (url, body) = (base.clone(), body.clone());
-            tokio::spawn(async move {
-                // One client per task: its own keep-alive connection.
-                let client = reqwest::Client::new();
-                let mut latencies = Vec::with_capacity(each);
-                for _ in 0..each {
-                    let t = Instant::now();
-                    let r = client.post(&url).bearer_auth(TOKEN).json(&body).send();
-                    let r = r.await.unwrap();
-                    assert_eq!(r.status().as_u16(), 201);
-                    let _ = r.bytes().await.unwrap();
-                    latencies.push(t.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
+    let latencies = match client {
+        Client::Lean => {
+            // The load generator on a thread of its own, as another process would be: its
+            // tasks do not take the server's worker threads.
+            let generator = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let tasks: Vec<_> = (0..clients)
+                        .map(|_| tokio::spawn(lean(addr, each)))
+                        .collect();
+                    let mut latencies = Vec::new();
+                    for t in tasks {
+                        latencies.extend(t.await.unwrap());
+                    }
+                    latencies
+                })
+            });
+            tokio::task::spawn_blocking(move || generator.join().unwrap())
+                .await
+                .unwrap()
+        }
+        Client::Reqwest => {
+            // One client per task: its own keep-alive connection.
+            let tasks: Vec<_> = (0..clients)
+                .map(|_| tokio::spawn(with_reqwest(url.clone(), each)))
+                .collect();
+            let mut latencies = Vec::new();
+            for t in tasks {
+                latencies.extend(t.await.unwrap());
+            }
+            latencies
+        }
+    };
     let took = started.elapsed();
     let _ = stop.send(());
     server.await.unwrap().unwrap();
@@ -126,7 +215,114 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-async fn row(clients: usize, total: usize, rounds: usize) {
+/// The router alone, in this process (no socket, no hyper): `n` creates through
+/// `Router::oneshot`, token, JSON and middlewares included.
+async fn in_process(services: Services, n: usize) -> Duration {
+    use tower::ServiceExt as _;
+    let router = http::router(ApiState {
+        services,
+        tokens: Tokens::parse(&format!("bench={TOKEN}")).unwrap(),
+        read_only: false,
+        reads: ReadAccess::Open,
+    });
+    let started = Instant::now();
+    for _ in 0..n {
+        let req = axum::http::Request::post("/api/orders")
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(BODY))
+            .unwrap();
+        let r = router.clone().oneshot(req).await.unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        let _ = http_body_util::BodyExt::collect(r.into_body())
+            .await
+            .unwrap();
+    }
+    started.elapsed()
+}
+
+/// What the router costs without the network: one client, `total` creates a side.
+async fn in_process_row(total: usize, rounds: usize) {
+    let (mut ours, mut base) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (
+            services(&dir, "router.db").await,
+            services(&dir, "direct.db").await,
+        );
+        if round % 2 == 0 {
+            base.push(direct(&b, 1, total).await);
+            ours.push(in_process(a, total).await);
+        } else {
+            ours.push(in_process(a, total).await);
+            base.push(direct(&b, 1, total).await);
+        }
+    }
+    println!(
+        "create-order through the router in process (no socket), 1 caller, {total} requests: {} (the HTTP layer's own cost)",
+        paired::paired(&ours, &base)
+    );
+}
+
+/// The floor under the 1-client row: `GET /healthz` (no database) round trips on one
+/// keep-alive connection from the generator's thread.
+async fn healthz_round_trips(services: Services, n: usize) {
+    use http_body_util::{BodyExt as _, Empty};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = ApiState {
+        services,
+        tokens: Tokens::default(),
+        read_only: false,
+        reads: ReadAccess::Open,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(http::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    let generator = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            tcp.set_nodelay(true).unwrap();
+            let io = hyper_util::rt::TokioIo::new(tcp);
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+            let host = addr.to_string();
+            let trips = async move {
+                let mut l = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let t = Instant::now();
+                    let req = hyper::Request::get("/healthz")
+                        .header("host", host.as_str())
+                        .body(Empty::<axum::body::Bytes>::new())
+                        .unwrap();
+                    let r = sender.send_request(req).await.unwrap();
+                    let _ = r.into_body().collect().await.unwrap();
+                    l.push(t.elapsed());
+                }
+                l
+            };
+            tokio::join!(trips, conn).0
+        })
+    });
+    let mut l = tokio::task::spawn_blocking(move || generator.join().unwrap())
+        .await
+        .unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    l.sort();
+    println!(
+        "GET /healthz round trip (no database), {n} requests: p10 {:.1} µs, p50 {:.1} µs, p90 {:.1} µs",
+        percentile(&l, 0.10).as_secs_f64() * 1e6,
+        percentile(&l, 0.50).as_secs_f64() * 1e6,
+        percentile(&l, 0.90).as_secs_f64() * 1e6,
+    );
+}
+
+async fn row(client: Client, clients: usize, total: usize, rounds: usize) {
     let each = total / clients;
     let (mut ours, mut base, mut all) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
@@ -136,7 +332,7 @@ async fn row(clients: usize, total: usize, rounds: usize) {
             services(&dir, "direct.db").await,
         );
         let mut run_http = async || {
-            let (took, lat) = over_http(a.clone(), clients, each).await;
+            let (took, lat) = over_http(a.clone(), client, clients, each).await;
             all.extend(lat);
             ours.push(took);
         };
@@ -157,7 +353,8 @@ async fn row(clients: usize, total: usize, rounds: usize) {
     let pairs = paired::paired(&ours, &base);
     let (o, b) = (median(&mut ours.clone()), median(&mut base.clone()));
     println!(
-        "create-order, {clients} client(s), {} requests: HTTP {:.0} req/s, direct on the command service {:.0} commands/s: {pairs} (target >= 0.80); HTTP latency p50 {:.2} ms, p99 {:.2} ms",
+        "create-order, {clients} client(s), {}, {} requests: HTTP {:.0} req/s, direct on the command service {:.0} commands/s: {pairs} (target >= 0.80); HTTP latency p50 {:.2} ms, p99 {:.2} ms",
+        client.name(),
         each * clients,
         n / o.as_secs_f64(),
         n / b.as_secs_f64(),
@@ -173,6 +370,18 @@ async fn main() {
     println!(
         "chronicle HTTP benchmark: SQLite, default Config, {rounds} paired rounds a row, loopback keep-alive clients"
     );
-    row(1, total, rounds).await;
-    row(16, total, rounds).await;
+    // `BENCH_CLIENTS=1` runs only the rows with that many clients (for profiling one).
+    let only: Option<usize> = std::env::var("BENCH_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    for client in [Client::Lean, Client::Reqwest] {
+        for clients in [1, 16].into_iter().filter(|c| only.is_none_or(|o| o == *c)) {
+            row(client, clients, total, rounds).await;
+        }
+    }
+    if only.is_none() {
+        in_process_row(total, rounds).await;
+        let dir = tempfile::tempdir().unwrap();
+        healthz_round_trips(services(&dir, "healthz.db").await, total * 2).await;
+    }
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod domain;
 pub mod http;
 pub mod store;
+pub mod telemetry;
 pub mod text;
 pub mod tui;
 

@@ -6,7 +6,9 @@
 #[path = "tui_e2e/harness.rs"]
 mod harness;
 
-use harness::{LIVE, OPERATOR, Sandbox, Tmux, line_with, stream_title};
+use std::time::{Duration, Instant};
+
+use harness::{LIVE, OPERATOR, Sandbox, Serve, Tmux, line_with, stream_title};
 
 /// A write from the prompt is confirmed, lands with the operator as actor and `source` = tui,
 /// and its line is kept in the history file across runs.
@@ -141,16 +143,7 @@ fn events_from_another_process_appear_live() {
     let tui = Tmux::start(&sandbox, &["tui"]);
     tui.wait_ready();
 
-    tui.key("/");
-    tui.type_text(prefix);
-    tui.key("Enter");
-    tui.wait_for("the filtered list", |s| {
-        line_with(s, "▶ ").is_some_and(|l| l.starts_with(&format!("▶ {prefix}")))
-    });
-    tui.key("Enter");
-    tui.wait_for("the order's stream at its head", |s| {
-        stream_title(s) == Some((prefix.to_string(), version, version))
-    });
+    tui.open_order(prefix, version);
 
     let out = sandbox.ok(&[
         "order",
@@ -172,6 +165,95 @@ fn events_from_another_process_appear_live() {
         line_with(&screen, "Stream ")
     );
     assert_eq!(tui.quit(&sandbox), 0);
+}
+
+/// The API's token for these tests: its name `e2e` becomes the actor `http:e2e`.
+const API_TOKEN: &str = "0123456789abcdef0123";
+/// The trace id of the `traceparent` the HTTP write carries.
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+/// A write made over HTTP to `chronicle serve` (another process, the real server on a real
+/// socket) shows in a running debugger within a second of its response, and its raw event
+/// names the token's actor and the request's trace id.
+#[test]
+fn a_write_over_http_appears_in_the_debugger_within_a_second() {
+    let sandbox = Sandbox::seeded();
+    let (id, version) = sandbox.pending_order();
+    let show: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["order", "show", &id, "--json"])).unwrap();
+    let total = show["total"].as_str().expect("total").to_string();
+    let prefix = &id[..8];
+    let serve = Serve::start(&sandbox, &format!("e2e={API_TOKEN}"));
+    let tui = Tmux::start(&sandbox, &["tui"]);
+    tui.wait_ready();
+
+    tui.open_order(prefix, version);
+
+    let traceparent = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
+    let bearer = format!("Bearer {API_TOKEN}");
+    let paid = serve.request(
+        "POST",
+        &format!("/api/orders/{id}/pay"),
+        &[
+            ("Authorization", &bearer),
+            ("Content-Type", "application/json"),
+            ("traceparent", &traceparent),
+        ],
+        &serde_json::json!({"method": "card", "amount": total}).to_string(),
+    );
+    let answered = Instant::now();
+    assert!(
+        (200..300).contains(&paid.status),
+        "POST pay: {paid:?}; {}",
+        serve.stderr()
+    );
+    let body = paid.json();
+    assert_eq!(body["order_id"], id.as_str(), "{body}");
+    assert_eq!(body["version"], version + 1, "{body}");
+
+    // The bound is the claim itself: not `LIVE`'s headroom.
+    let within = Duration::from_secs(1);
+    let paid_row = format!("{} OrderPaid", version + 1);
+    let screen = tui.wait_within(within, "the OrderPaid event at the new head", |s| {
+        stream_title(s).is_some_and(|(p, _, head)| p == prefix && head == version + 1)
+            && s.contains(&paid_row)
+    });
+    let took = answered.elapsed();
+    eprintln!(
+        "live over HTTP: the new event showed {took:?} after the response; title {:?}",
+        line_with(&screen, "Stream ")
+    );
+    assert!(
+        took <= within,
+        "shown after {took:?}, not within {within:?}:\n{screen}"
+    );
+
+    // The event itself, on the debugger's raw view: the token's actor, the request's trace.
+    tui.key("G");
+    tui.wait_for("the cursor on the new event", |s| {
+        stream_title(s) == Some((prefix.to_string(), version + 1, version + 1))
+    });
+    tui.key("e");
+    let screen = tui.wait_for("the raw OrderPaid with its metadata", |s| {
+        s.contains("Raw event") && s.contains("OrderPaid") && s.contains("\"source\": \"http\"")
+    });
+    assert!(
+        line_with(&screen, "trace ").is_some_and(|l| l.starts_with(&format!("trace {TRACE_ID} "))),
+        "the trace line names the request's trace id:\n{screen}"
+    );
+    assert!(
+        screen.contains("\"actor\": \"http:e2e\""),
+        "the token's name is the actor:\n{screen}"
+    );
+    tui.key("Escape");
+    assert_eq!(tui.quit(&sandbox), 0);
+    drop(serve);
+
+    let events = sandbox.events(&id);
+    let meta = &events.last().expect("events")["metadata"];
+    assert_eq!(meta["actor"], "http:e2e", "{meta}");
+    assert_eq!(meta["source"], "http", "{meta}");
+    assert_eq!(meta["trace_id"], TRACE_ID, "{meta}");
 }
 
 /// A tiny terminal gets a message, not a panic; resizing back brings the panes back; `q`

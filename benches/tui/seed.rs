@@ -72,6 +72,7 @@ pub fn long_stream(events: u64) -> ImportStream {
                 actor: "bench".into(),
                 source: "bench".into(),
                 trace_id: None,
+                span_id: None,
                 recorded_at: now,
             };
             out.push(NewEvent {

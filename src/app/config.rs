@@ -33,8 +33,22 @@ pub struct Config {
     /// Bearer tokens for `serve`'s writes, `name=token,name=token`
     /// (`CHRONICLE_API_TOKENS` overrides it).
     pub api_tokens: Option<Secret>,
+    /// Whether `serve`'s reads need a token too: `open` or `token`.
+    pub api_reads: ReadAccess,
     /// The terminal debugger's settings (`[tui]`).
     pub tui: TuiConfig,
+}
+
+/// Whether the HTTP API's reads need a bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadAccess {
+    /// Anyone who can reach the server may read.
+    #[default]
+    Open,
+    /// Reads and `/metrics` need a configured token, as writes do; `/healthz`, `/readyz`
+    /// and `/openapi.json` stay open for probes and clients.
+    Token,
 }
 
 /// A setting that is a secret: it never reaches `Debug` output or a log.
@@ -89,6 +103,7 @@ impl Default for Config {
             projector_base_backoff_ms: 50,
             projector_poll_interval_ms: 500,
             api_tokens: None,
+            api_reads: ReadAccess::Open,
             tui: TuiConfig::default(),
         }
     }
@@ -214,6 +229,7 @@ mod tests {
             "projector_base_backoff_ms",
             "projector_poll_interval_ms",
             "api_tokens",
+            "api_reads",
             "[tui]",
             "poll_interval_ms",
             "history_file",
@@ -230,6 +246,11 @@ mod tests {
         assert!(Config::parse("snapshot_every = 0").is_err());
         assert!(Config::parse("default_currency = \"XYZ\"").is_err());
         assert!(Config::parse("no_such_key = 1").is_err());
+        assert!(Config::parse("api_reads = \"closed\"").is_err());
+        assert_eq!(
+            Config::parse("api_reads = \"token\"").unwrap().api_reads,
+            ReadAccess::Token
+        );
         assert_eq!(
             Config::parse("snapshot_every = 7").unwrap().snapshot_every,
             7

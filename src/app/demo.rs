@@ -209,6 +209,7 @@ fn stored(
         actor: "demo".into(),
         source: "demo".into(),
         trace_id: None,
+        span_id: None,
         recorded_at: now,
     };
     let (schema_version, payload) = match e {

@@ -25,6 +25,10 @@ pub struct EventMetadata {
     /// The W3C trace id of the request that caused it (HTTP `traceparent`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
+    /// The span (16 hex digits) of the request that caused it: the parent of the span
+    /// that projects it, so the projection joins the request's trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span_id: Option<String>,
     /// When the store took it.
     pub recorded_at: DateTime<Utc>,
 }
@@ -44,6 +48,8 @@ pub struct CommandContext {
     pub source: String,
     /// The W3C trace id the caller's request carries, if any.
     pub trace_id: Option<String>,
+    /// The caller's span within that trace, if any.
+    pub span_id: Option<String>,
 }
 
 /// `user@host` of the process, for the `actor` of CLI commands.

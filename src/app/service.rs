@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, SubsecRound as _, Utc};
 use sha2::{Digest, Sha256};
+use tracing::Instrument as _;
 use uuid::Uuid;
 
 use super::error::AppError;
@@ -128,7 +129,26 @@ impl CommandService {
     }
 
     /// Executes one command at time `now`: all its events are appended, or none.
+    ///
+    /// Traced as a `command` span (inside the caller's, e.g. the HTTP request's) holding
+    /// an `append` span per attempt.
     pub async fn execute(
+        &self,
+        req: &CommandRequest,
+        now: DateTime<Utc>,
+    ) -> Result<CommandOutcome, AppError> {
+        let ctx = &req.context;
+        let span = tracing::info_span!(
+            "command",
+            command = req.command.name(),
+            order_id = %req.order_id,
+            correlation_id = ctx.correlation_id.as_deref(),
+            trace_id = ctx.trace_id.as_deref(),
+        );
+        self.execute_untraced(req, now).instrument(span).await
+    }
+
+    async fn execute_untraced(
         &self,
         req: &CommandRequest,
         now: DateTime<Utc>,
@@ -252,6 +272,12 @@ impl CommandService {
                 idempotency_expired_before: Some(now - self.settings.idempotency_ttl),
                 snapshot: snapshot.as_ref(),
             })
+            .instrument(tracing::info_span!(
+                "append",
+                order_id = %req.order_id,
+                expected_version = expected,
+                events = new_events.len(),
+            ))
             .await;
         match appended {
             Ok(a) => {
@@ -336,6 +362,7 @@ fn stored_events(events: &[OrderEvent], ctx: &CommandContext, now: DateTime<Utc>
                 actor: ctx.actor.clone(),
                 source: ctx.source.clone(),
                 trace_id: ctx.trace_id.clone(),
+                span_id: ctx.span_id.clone(),
                 recorded_at: now,
             };
             NewEvent {

@@ -302,4 +302,13 @@ pub struct ServeArgs {
     /// Do not run the projector here (another process keeps the read model).
     #[arg(long)]
     pub no_projector: bool,
+    /// Export the request, command, append and projection spans over OTLP/HTTP to this
+    /// collector (base URL, e.g. http://127.0.0.1:4318; `/v1/traces` is added).
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", hide_env_values = true)]
+    pub otlp_endpoint: Option<String>,
+    /// Who may read: `open` (anyone), or `token` (reads and /metrics need a bearer token
+    /// too; /healthz, /readyz and /openapi.json stay open). Default: `api_reads` in the
+    /// config file, else open.
+    #[arg(long, value_enum)]
+    pub reads: Option<crate::app::config::ReadAccess>,
 }

@@ -33,6 +33,7 @@ async fn write(
             actor: local_actor(),
             source: "cli".into(),
             trace_id: None,
+            span_id: None,
         },
     };
     let outcome = services.commands.execute(&req, Utc::now()).await?;

@@ -4,8 +4,10 @@ use tokio::sync::watch;
 
 use super::args::ServeArgs;
 use super::ctx::{Ctx, Failure, emit};
+use crate::app::config::ReadAccess;
 use crate::app::projector::RunNote;
 use crate::http::{self, ApiState, auth::Tokens};
+use crate::telemetry;
 
 /// The tokens from `CHRONICLE_API_TOKENS`, else the config file.
 fn tokens(ctx: &Ctx) -> Result<Tokens, Failure> {
@@ -35,8 +37,27 @@ async fn shutdown_signal() {
     }
 }
 
+/// Runs the server with its spans exported where asked; buffered spans are sent on the
+/// way out, whatever the outcome.
 pub(super) async fn serve(ctx: &Ctx, args: ServeArgs) -> Result<(), Failure> {
+    let traces = match &args.otlp_endpoint {
+        Some(e) if !e.trim().is_empty() => Some(telemetry::traces_url(e).map_err(Failure::usage)?),
+        _ => None,
+    };
+    // The exporter's blocking HTTP client is built and dropped off the runtime's threads.
+    let telemetry = tokio::task::spawn_blocking(move || telemetry::init(traces.as_deref()))
+        .await
+        .map_err(|e| Failure::usage(format!("cannot set up tracing: {e}")))?
+        .map_err(Failure::usage)?;
+    let exporting = telemetry.exporting();
+    let served = serve_traced(ctx, args, exporting).await;
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    served
+}
+
+async fn serve_traced(ctx: &Ctx, args: ServeArgs, exporting: bool) -> Result<(), Failure> {
     let tokens = tokens(ctx)?;
+    let reads = args.reads.unwrap_or(ctx.config.api_reads);
     let services = if ctx.read_only {
         ctx.reader().await?
     } else {
@@ -54,6 +75,12 @@ pub(super) async fn serve(ctx: &Ctx, args: ServeArgs) -> Result<(), Failure> {
         "reachable from other machines"
     };
     emit(&format!("serving http://{addr} ({reach})\n"))?;
+    if exporting {
+        emit("tracing: spans exported over OTLP/HTTP\n")?;
+    }
+    if reads == ReadAccess::Token {
+        emit("reads need a token, as writes do\n")?;
+    }
     if ctx.read_only {
         emit("read-only: every write is refused (403)\n")?;
     } else if tokens.is_empty() {
@@ -87,6 +114,7 @@ pub(super) async fn serve(ctx: &Ctx, args: ServeArgs) -> Result<(), Failure> {
         services,
         tokens,
         read_only: ctx.read_only,
+        reads,
     };
     let mut stop = stop_rx.clone();
     let mut served = tokio::spawn(http::serve(listener, state, async move {

@@ -30,6 +30,8 @@ pub struct Origin {
 pub struct Trace {
     /// 32 lowercase hex digits.
     pub trace_id: String,
+    /// 16 lowercase hex digits: the caller's span, the parent of this request's.
+    pub parent_id: String,
     /// The header as received, echoed back.
     pub header: String,
 }
@@ -120,6 +122,7 @@ fn parse_traceparent(v: &str) -> Option<Trace> {
         && hex(flags, 2);
     ok.then(|| Trace {
         trace_id: (*trace_id).to_string(),
+        parent_id: (*parent).to_string(),
         header: v.to_string(),
     })
 }

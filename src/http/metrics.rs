@@ -50,6 +50,11 @@ pub async fn requests(req: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let span = tracing::Span::current();
+    if !span.is_disabled() {
+        span.record("http.route", route.as_str());
+        span.record("otel.name", format!("{method} {route}"));
+    }
     let response = next.run(req).await;
     let status = response.status().as_u16().to_string();
     metrics::counter!(

@@ -9,8 +9,12 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use axum::serve::ListenerExt as _;
 
 use crate::app::Services;
+use crate::app::config::ReadAccess;
+use crate::telemetry;
+use tracing::Instrument as _;
 
 pub mod auth;
 mod body;
@@ -33,6 +37,8 @@ pub struct ApiState {
     pub tokens: Tokens,
     /// Refuse every write (403).
     pub read_only: bool,
+    /// Whether reads need a token too.
+    pub reads: ReadAccess,
 }
 
 /// The whole API.
@@ -51,12 +57,15 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/orders/{id}", get(reads::order))
         .route("/api/orders/{id}/events", get(reads::events))
         .route("/api/orders/{id}/divergence", get(reads::divergence))
+        .route("/metrics", get(metrics::scrape))
+        .route_layer(middleware::from_fn_with_state(state.clone(), reader));
+    let open = Router::new()
         .route("/healthz", get(reads::healthz))
         .route("/readyz", get(reads::readyz))
-        .route("/metrics", get(metrics::scrape))
         .route("/openapi.json", get(openapi::document));
     writes
         .merge(reads)
+        .merge(open)
         .route_layer(middleware::from_fn(metrics::requests))
         .fallback(|| async { ApiError::no_route() })
         .layer(DefaultBodyLimit::max(body::BODY_LIMIT))
@@ -65,24 +74,54 @@ pub fn router(state: ApiState) -> Router {
 }
 
 /// Reads the request's correlation id and trace (400 when malformed), hands them to the
-/// handler, and echoes them on the response.
+/// handler inside the request's span (a child of the caller's `traceparent`), and echoes
+/// them on the response. Without a `traceparent`, an exported request answers with its own.
 async fn origin(mut req: Request, next: Next) -> Response {
     let origin = match headers::origin(req.headers()) {
         Ok(o) => o,
         Err(e) => return e.into_response(),
     };
+    let span = tracing::info_span!(
+        "request",
+        otel.name = tracing::field::Empty,
+        http.request.method = %req.method(),
+        http.route = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        correlation_id = %origin.correlation_id,
+        trace_id = origin.trace.as_ref().map(|t| t.trace_id.as_str()),
+        order_id = tracing::field::Empty,
+    );
+    if let Some(t) = &origin.trace {
+        telemetry::adopt(&span, &t.trace_id, &t.parent_id);
+    }
     req.extensions_mut().insert(origin.clone());
-    let mut response = next.run(req).await;
+    let mut response = next.run(req).instrument(span.clone()).await;
+    // Read only now: reading them starts the span, after which it cannot be renamed to
+    // its route (which the router learns inside).
+    let own = telemetry::ids(&span);
+    span.record("http.response.status_code", response.status().as_u16());
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&origin.correlation_id) {
         h.insert(headers::CORRELATION_ID, v);
     }
-    if let Some(t) = &origin.trace
-        && let Ok(v) = HeaderValue::from_str(&t.header)
-    {
+    let traceparent = match (&origin.trace, own) {
+        (Some(t), _) => Some(t.header.clone()),
+        (None, Some((trace, span))) => Some(format!("00-{trace}-{span}-01")),
+        (None, None) => None,
+    };
+    if let Some(v) = traceparent.and_then(|t| HeaderValue::from_str(&t).ok()) {
         h.insert(headers::TRACEPARENT, v);
     }
     response
+}
+
+/// The owner of the request's bearer token, if it is a configured one.
+fn caller(state: &ApiState, req: &Request) -> Option<Caller> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| state.tokens.name_of(v))
+        .map(|name| Caller(name.to_string()))
 }
 
 /// Writes need a configured bearer token (401) on a server that takes writes (403).
@@ -90,16 +129,18 @@ async fn writer(State(state): State<ApiState>, mut req: Request, next: Next) -> 
     if state.read_only {
         return ApiError::read_only().into_response();
     }
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| state.tokens.name_of(v))
-        .map(str::to_string);
-    let Some(name) = presented else {
+    let Some(caller) = caller(&state, &req) else {
         return ApiError::unauthorized().into_response();
     };
-    req.extensions_mut().insert(Caller(name));
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+/// Reads need a token only where the server is configured so (401 without one).
+async fn reader(State(state): State<ApiState>, req: Request, next: Next) -> Response {
+    if state.reads == ReadAccess::Token && caller(&state, &req).is_none() {
+        return ApiError::unauthorized().into_response();
+    }
     next.run(req).await
 }
 
@@ -112,6 +153,10 @@ pub async fn serve(
     // Installed before the first request, so the first command is counted.
     metrics::handle();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    // An answer leaves at once rather than waiting on the client's delayed ACK (Nagle).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await

@@ -18,6 +18,7 @@ use super::metrics;
 use crate::app::metadata::CommandContext;
 use crate::app::{AppError, CommandRequest};
 use crate::domain::{Currency, LineItem, OrderCommand, OrderId, Sku, parse_amount};
+use crate::telemetry;
 
 /// `POST /api/orders`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -124,6 +125,16 @@ impl WriteCtx {
         created: StatusCode,
     ) -> Result<Response, ApiError> {
         let expected_version = if_match(&self.headers)?;
+        let span = tracing::Span::current();
+        span.record("order_id", tracing::field::display(order_id));
+        // The ids the collector knows this request by, else the caller's own.
+        let (trace_id, span_id) = match telemetry::ids(&span) {
+            Some((trace, span)) => (Some(trace), Some(span)),
+            None => match &self.origin.trace {
+                Some(t) => (Some(t.trace_id.clone()), Some(t.parent_id.clone())),
+                None => (None, None),
+            },
+        };
         let req = CommandRequest {
             order_id,
             command,
@@ -135,7 +146,8 @@ impl WriteCtx {
                 idempotency_key: idempotency_key(&self.headers)?,
                 actor: self.caller.actor(),
                 source: "http".into(),
-                trace_id: self.origin.trace.as_ref().map(|t| t.trace_id.clone()),
+                trace_id,
+                span_id,
             },
         };
         let started = std::time::Instant::now();

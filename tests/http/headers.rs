@@ -158,6 +158,8 @@ async fn correlation_and_trace_ids_are_echoed_and_stored_in_every_event() {
     let meta = s.metadata(id).await;
     assert_eq!(meta[0]["correlation_id"], "checkout-77");
     assert_eq!(meta[0]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    // Not exported here: the caller's span is the parent a later projection span joins.
+    assert_eq!(meta[0]["span_id"], "00f067aa0ba902b7");
 
     // Without one, a correlation id is generated, echoed and stored.
     let b = s.post("/api/orders", mug_order()).await;

@@ -9,4 +9,7 @@ mod metrics;
 mod openapi;
 mod orders;
 mod process;
+mod reads_access;
+mod served;
 mod support;
+mod tracing;

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use chronicle::app::Services;
-use chronicle::app::config::Config;
+use chronicle::app::config::{Config, ReadAccess};
 use chronicle::http::{self, ApiState, auth::Tokens};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -45,14 +45,19 @@ pub async fn server() -> Server {
 }
 
 pub async fn server_with(read_only: bool) -> Server {
-    start(Backend::Sqlite, read_only).await
+    start(Backend::Sqlite, read_only, ReadAccess::Open).await
+}
+
+/// A server whose reads need a token.
+pub async fn server_with_private_reads() -> Server {
+    start(Backend::Sqlite, false, ReadAccess::Token).await
 }
 
 pub async fn server_on(backend: Backend) -> Server {
-    start(backend, false).await
+    start(backend, false, ReadAccess::Open).await
 }
 
-async fn start(backend: Backend, read_only: bool) -> Server {
+async fn start(backend: Backend, read_only: bool, reads: ReadAccess) -> Server {
     let (db, url) = match backend {
         Backend::Sqlite => {
             let db = Db::new();
@@ -75,6 +80,7 @@ async fn start(backend: Backend, read_only: bool) -> Server {
         services: services.clone(),
         tokens: Tokens::parse(&format!("ops={OPS},shop={SHOP}")).unwrap(),
         read_only,
+        reads,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();

@@ -1,9 +1,12 @@
 //! The harness: a sandboxed `chronicle` (temp dir, config, HOME, clean environment) and a
 //! detached tmux server driving it, polled with deadlines.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -93,8 +96,8 @@ impl Sandbox {
         all
     }
 
-    /// The CLI, isolated like the pane, without a terminal.
-    pub(crate) fn run_at(&self, url: &str, args: &[&str]) -> Output {
+    /// The binary on `url` with `args`, isolated like the pane, without a terminal.
+    fn command(&self, url: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
         for var in CHRONICLE_ENV {
             cmd.env_remove(var);
@@ -102,9 +105,13 @@ impl Sandbox {
         cmd.env("HOME", self.path("home"))
             .current_dir(self.dir.path())
             .args(self.args(url, args))
-            .stdin(Stdio::null())
-            .output()
-            .expect("run chronicle")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// The CLI, isolated like the pane, without a terminal.
+    pub(crate) fn run_at(&self, url: &str, args: &[&str]) -> Output {
+        self.command(url, args).output().expect("run chronicle")
     }
 
     pub(crate) fn ok(&self, args: &[&str]) -> String {
@@ -162,6 +169,165 @@ impl Sandbox {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+}
+
+/// `chronicle serve` on the sandbox's database and config, on a port of its choosing on
+/// 127.0.0.1; killed when dropped, whatever the test's outcome.
+pub(crate) struct Serve {
+    child: Child,
+    /// Where it listens, from its first line.
+    pub(crate) addr: SocketAddr,
+    /// Its stderr, for failure messages.
+    log: PathBuf,
+}
+
+impl Serve {
+    /// Starts it with `CHRONICLE_API_TOKENS` = `tokens` and waits until `GET /healthz`
+    /// answers 200.
+    pub(crate) fn start(sandbox: &Sandbox, tokens: &str) -> Serve {
+        let log = sandbox.path("serve.log");
+        let stderr = std::fs::File::create(&log).expect("serve log");
+        let mut child = sandbox
+            .command(&sandbox.url(), &["serve", "--listen", "127.0.0.1:0"])
+            .env("CHRONICLE_API_TOKENS", tokens)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn chronicle serve");
+        // Its stdout is read to the end on a thread of its own, so the pipe never fills and
+        // a server that says nothing cannot hang the test.
+        let stdout = child.stdout.take().expect("serve stdout");
+        let (lines, first) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+        let mut serve = Serve {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            log,
+        };
+        let first = first
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|e| panic!("serve said nothing ({e}); {}", serve.stderr()));
+        // `serving http://127.0.0.1:PORT (loopback only)`
+        serve.addr = first
+            .strip_prefix("serving http://")
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("not where it listens: {first:?}; {}", serve.stderr()));
+        assert!(first.ends_with("(loopback only)"), "{first}");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match serve.try_request("GET", "/healthz", &[], "") {
+                Ok(r) if r.status == 200 => break,
+                answer => assert!(
+                    Instant::now() < deadline,
+                    "GET /healthz did not answer 200 within {WAIT:?}: {answer:?}; {}",
+                    serve.stderr()
+                ),
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        serve
+    }
+
+    /// What it wrote to stderr so far.
+    pub(crate) fn stderr(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        format!("serve's stderr:\n{text}")
+    }
+
+    /// One HTTP/1.1 request on a connection of its own (`Connection: close`).
+    pub(crate) fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> HttpResponse {
+        self.try_request(method, path, headers, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}; {}", self.stderr()))
+    }
+
+    fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> std::io::Result<HttpResponse> {
+        let mut stream = TcpStream::connect_timeout(&self.addr, WAIT)?;
+        stream.set_read_timeout(Some(WAIT))?;
+        stream.set_write_timeout(Some(WAIT))?;
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (name, value) in headers {
+            request.push_str(name);
+            request.push_str(": ");
+            request.push_str(value);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes())?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw)?;
+        HttpResponse::parse(&raw)
+            .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {raw:?}")))
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP response: its status and its body (a chunked one put back together).
+#[derive(Debug)]
+pub(crate) struct HttpResponse {
+    pub(crate) status: u16,
+    pub(crate) body: String,
+}
+
+impl HttpResponse {
+    fn parse(raw: &[u8]) -> Option<HttpResponse> {
+        let text = String::from_utf8_lossy(raw);
+        let (head, rest) = text.split_once("\r\n\r\n")?;
+        let mut lines = head.split("\r\n");
+        let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+        let chunked = lines.filter_map(|l| l.split_once(':')).any(|(n, v)| {
+            n.trim().eq_ignore_ascii_case("transfer-encoding")
+                && v.trim().eq_ignore_ascii_case("chunked")
+        });
+        let body = if chunked {
+            let mut body = String::new();
+            let mut rest = rest;
+            loop {
+                let (size, after) = rest.split_once("\r\n")?;
+                let size = usize::from_str_radix(size.split(';').next()?.trim(), 16).ok()?;
+                if size == 0 {
+                    break body;
+                }
+                body.push_str(after.get(..size)?);
+                rest = after.get(size..)?.strip_prefix("\r\n")?;
+            }
+        } else {
+            rest.to_string()
+        };
+        Some(HttpResponse { status, body })
+    }
+
+    /// The body as JSON.
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {self:?}"))
     }
 }
 
@@ -301,6 +467,21 @@ impl Tmux {
         self.wait_for("the debugger's panes", |s| {
             s.contains("Orders") && s.contains("Read model vs replay")
         })
+    }
+
+    /// Filters the list to the order whose id starts with `prefix` and opens its stream,
+    /// waiting for it at its head, `version`.
+    pub(crate) fn open_order(&self, prefix: &str, version: u64) {
+        self.key("/");
+        self.type_text(prefix);
+        self.key("Enter");
+        self.wait_for("the filtered list", |s| {
+            line_with(s, "▶ ").is_some_and(|l| l.starts_with(&format!("▶ {prefix}")))
+        });
+        self.key("Enter");
+        self.wait_for("the order's stream at its head", |s| {
+            stream_title(s) == Some((prefix.to_string(), version, version))
+        });
     }
 
     /// `:` + `line` + Enter, then waits for the line to be confirmed and returns that line.

@@ -2,7 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use chronicle::app::CommandRequest;
 use chronicle::app::divergence::Class;
+use chronicle::app::metadata::CommandContext;
+use chronicle::domain::{Currency, OrderCommand, OrderId};
 use chronicle::tui::fields::Change;
 use chronicle::tui::keymap::Scope;
 use chronicle::tui::state::{Mode, Overlay};
@@ -244,6 +247,8 @@ async fn raw_event_shows_it_as_stored_as_upcast_and_its_metadata() {
         "{all}"
     );
     assert!(all[metadata..].contains("\"correlation_id\""), "{all}");
+    // The demo's events come from no request: their trace line says so.
+    assert_eq!(lines[2], "trace —", "{all}");
 
     // The first page starts with the event as stored.
     let buf = render(&d, SIZE);
@@ -268,6 +273,60 @@ async fn raw_event_shows_it_as_stored_as_upcast_and_its_metadata() {
         "raw_event_scrolled",
         "the same overlay scrolled with j to the upcast payload (currency EUR), then the metadata",
         &demo.scrub(&buf),
+    );
+}
+
+/// An event written by an HTTP request that carried a `traceparent` names its trace id on a
+/// line of its own under the header, not only inside the metadata JSON further down.
+#[tokio::test]
+async fn raw_event_names_the_trace_id_of_the_request_that_wrote_it() {
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let demo = Demo::new().await;
+    let id: OrderId = "eeeeeeee-0000-4000-8000-000000000001".parse().unwrap();
+    let stream = id.to_stream_id();
+    let services = Services::new(demo.db.clone(), &Config::default());
+    let create = CommandRequest {
+        order_id: id,
+        command: OrderCommand::CreateOrder {
+            customer_id: "traced".into(),
+            items: vec!["SKU-1:1:5.00".parse().unwrap()],
+            currency: Currency::EUR,
+        },
+        expected_version: Some(0),
+        id_generated: false,
+        context: CommandContext {
+            actor: "http:e2e".into(),
+            source: "http".into(),
+            trace_id: Some(TRACE.into()),
+            ..CommandContext::default()
+        },
+    };
+    services
+        .commands
+        .execute(&create, Utc::now())
+        .await
+        .unwrap();
+
+    let mut d = demo.driver(false, Theme::monochrome()).await;
+    open(&mut d, &stream).await;
+    assert_eq!(d.app.stream.cursor, 1);
+    d.send(key(KeyCode::Char('e'))).await;
+    let Mode::Overlay(Overlay::Raw { lines, .. }) = &d.app.mode else {
+        panic!("no raw overlay: {:?}", d.app.mode);
+    };
+    assert_eq!(lines[2], format!("trace {TRACE}"), "{lines:#?}");
+
+    // On screen: the header, when it was recorded, then the trace, on the first page.
+    let screen = text(&render(&d, SIZE));
+    let rows: Vec<&str> = screen.lines().collect();
+    let header = rows
+        .iter()
+        .position(|l| l.contains(&format!("{stream} v1 · OrderCreated (schema v2)")))
+        .unwrap_or_else(|| panic!("no event header:\n{screen}"));
+    assert!(rows[header + 1].contains("│recorded "), "{screen}");
+    assert!(
+        rows[header + 2].contains(&format!("│trace {TRACE} ")),
+        "the trace line under the recorded line:\n{screen}"
     );
 }
 

@@ -21,6 +21,7 @@ mod committer;
 mod repair;
 mod retry;
 mod run;
+mod trace;
 
 use catch_up::Change;
 pub use repair::{Resolve, Schedule};
@@ -146,6 +147,8 @@ impl Projector {
     /// the batches. The row moves through the projection and comes back in the `Rejected`
     /// on failure.
     fn apply(&self, row: Option<SummaryRow>, e: &StoredEvent) -> Result<SummaryRow, Box<Rejected>> {
+        let span = trace::span(e);
+        let _in_span = span.as_ref().map(tracing::Span::enter);
         match decode(e, self.upcast) {
             Ok(event) => (self.projection)(row, e, &event),
             Err(err) => Err(Rejected::new(ProjectionError::from(err), row)),

@@ -154,6 +154,20 @@ fn pretty(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The W3C trace id in an event's metadata as stored; `—` when it carries none (or the
+/// metadata does not parse: the metadata section below says why). A value someone stored
+/// by hand that is not a string is shown as its JSON.
+fn trace_id(metadata: &str) -> String {
+    match serde_json::from_str::<Value>(metadata)
+        .ok()
+        .and_then(|v| v.get("trace_id").cloned())
+    {
+        None | Some(Value::Null) => "—".into(),
+        Some(Value::String(s)) => printable(&s),
+        Some(other) => printable(&other.to_string()),
+    }
+}
+
 /// The stored event: as stored, as upcast to the current schema, and its metadata.
 pub(super) async fn raw(deps: &Deps, order: &str, version: u64) -> Result<Loaded, AppError> {
     let e = deps.services.read.raw_event(order, version).await?;
@@ -167,6 +181,7 @@ pub(super) async fn raw(deps: &Deps, order: &str, version: u64) -> Result<Loaded
             e.schema_version
         ),
         format!("recorded {}", e.recorded_at.to_rfc3339()),
+        format!("trace {}", trace_id(&e.metadata)),
         String::new(),
         "as stored:".into(),
     ];
