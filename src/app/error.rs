@@ -54,6 +54,10 @@ pub enum AppError {
     /// The store failed.
     #[error("{0}")]
     Storage(StoreError),
+    /// The output the caller handed over could not be written (a closed pipe, a full
+    /// disk); kept as the IO error so an adapter can tell a reader that left from a fault.
+    #[error("writing output: {0}")]
+    Output(#[source] std::io::Error),
 }
 
 impl From<StoreError> for AppError {

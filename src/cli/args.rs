@@ -49,7 +49,7 @@ pub enum Command {
     Dlq(DlqCmd),
     /// Compare the read model with the state replayed from events (exit 1 if any differ).
     Check {
-        /// Only this order.
+        /// Only this order (its id, or a unique prefix of 4 or more hex digits).
         #[arg(long)]
         order: Option<String>,
         /// Print one JSON object.
@@ -58,7 +58,7 @@ pub enum Command {
     },
     /// Name the first event where the projection and the domain's replay disagree.
     Explain {
-        /// Order id.
+        /// Order id, or a unique prefix of it (4 or more hex digits).
         id: String,
         /// Print JSON.
         #[arg(long)]
@@ -66,7 +66,7 @@ pub enum Command {
     },
     /// Write events as JSON lines to stdout.
     Export {
-        /// Only this order's stream.
+        /// Only this order's stream (its id, or a unique prefix of 4 or more hex digits).
         #[arg(long)]
         stream: Option<String>,
     },
@@ -115,7 +115,7 @@ pub enum ProjectorCmd {
     },
     /// Rebuild the read model from zero, for every order or one.
     Rebuild {
-        /// Only this order.
+        /// Only this order (its id, or a unique prefix of 4 or more hex digits).
         #[arg(long)]
         order: Option<String>,
     },
@@ -196,7 +196,7 @@ pub enum OrderCmd {
     },
     /// Add a line (or units of an existing line at the same price).
     AddItem {
-        /// Order id.
+        /// Order id, or a unique prefix of it (4 or more hex digits).
         id: String,
         /// SKU:QTY:UNIT_PRICE.
         #[arg(long)]
@@ -206,7 +206,7 @@ pub enum OrderCmd {
     },
     /// Remove a SKU's line.
     RemoveItem {
-        /// Order id.
+        /// Order id, or a unique prefix of it (4 or more hex digits).
         id: String,
         /// The SKU.
         #[arg(long)]
@@ -216,7 +216,7 @@ pub enum OrderCmd {
     },
     /// Pay the exact total.
     Pay {
-        /// Order id.
+        /// Order id, or a unique prefix of it (4 or more hex digits).
         id: String,
         /// Payment method, e.g. card.
         #[arg(long)]
@@ -229,7 +229,7 @@ pub enum OrderCmd {
     },
     /// Ship a paid order.
     Ship {
-        /// Order id.
+        /// Order id, or a unique prefix of it (4 or more hex digits).
         id: String,
         /// Carrier tracking number.
         #[arg(long)]
@@ -239,14 +239,14 @@ pub enum OrderCmd {
     },
     /// Mark a shipped order delivered.
     Deliver {
-        /// Order id.
+        /// Order id, or a unique prefix of it (4 or more hex digits).
         id: String,
         #[command(flatten)]
         opts: WriteOpts,
     },
     /// Cancel a pending or paid order.
     Cancel {
-        /// Order id.
+        /// Order id, or a unique prefix of it (4 or more hex digits).
         id: String,
         /// Why.
         #[arg(long)]
@@ -256,12 +256,13 @@ pub enum OrderCmd {
     },
     /// Show an order's state, replayed from its events.
     Show {
-        /// Order id.
+        /// Order id, or a unique prefix of it (4 or more hex digits).
         id: String,
         /// State after this many events.
         #[arg(long, conflicts_with = "at")]
         at_version: Option<u64>,
-        /// State as recorded at this time (RFC 3339).
+        /// State as recorded at this time: RFC 3339 (2026-07-29T10:00:00Z), or
+        /// `YYYY-MM-DD HH:MM[:SS]` or `YYYY-MM-DD` in UTC.
         #[arg(long)]
         at: Option<String>,
         /// Replay the events, or read the projector's read model.
@@ -273,7 +274,7 @@ pub enum OrderCmd {
     },
     /// List an order's events.
     Events {
-        /// Order id.
+        /// Order id, or a unique prefix of it (4 or more hex digits).
         id: String,
         /// One JSON object per line.
         #[arg(long)]

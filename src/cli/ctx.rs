@@ -5,7 +5,7 @@ use std::io::Write;
 use super::args::Cli;
 use crate::app::config::Config;
 use crate::app::{AppError, Services};
-use crate::domain::{LineItem, OrderId};
+use crate::domain::{LineItem, OrderId, OrderRef};
 use crate::store::{self, Access, StoreError};
 
 /// Exit codes, as documented in the README.
@@ -42,10 +42,32 @@ impl Failure {
             message: message.into(),
         }
     }
+
+    /// Stdout could not be written. A reader that stopped reading (`| head`) is no failure
+    /// of the command: it ends quietly with exit 0, as `git log | head` does; anything
+    /// else (a full disk) is one error line.
+    pub(super) fn output(e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure {
+                code: exit::OK,
+                message: String::new(),
+            }
+        } else {
+            Failure::usage(format!("writing output: {e}"))
+        }
+    }
+
+    /// True for the quiet end of [`Failure::output`]: the reader of stdout went away.
+    pub(super) fn is_closed_output(&self) -> bool {
+        self.code == exit::OK
+    }
 }
 
 impl From<AppError> for Failure {
     fn from(e: AppError) -> Self {
+        if let AppError::Output(io) = e {
+            return Failure::output(&io);
+        }
         let code = match &e {
             // The domain refused the input's shape (blank, too long, control characters).
             AppError::Rejected(d) if d.is_malformed_input() => exit::USAGE,
@@ -53,8 +75,10 @@ impl From<AppError> for Failure {
             AppError::Conflict { .. } | AppError::Storage(StoreError::Conflict { .. }) => {
                 exit::CONFLICT
             }
+            // (Output is answered above; a failed write was always a usage failure.)
             AppError::KeyReused(_)
             | AppError::BadInput(_)
+            | AppError::Output(_)
             | AppError::Storage(StoreError::InvalidUrl(_) | StoreError::ReadOnly) => exit::USAGE,
             AppError::NotFound(_) => exit::NOT_FOUND,
             AppError::Corrupt { .. }
@@ -172,9 +196,22 @@ impl Ctx {
     }
 }
 
+/// A whole order id, for what names a new order (`order create --id`).
 pub(super) fn order_id(s: &str) -> Result<OrderId, Failure> {
     s.parse()
         .map_err(|e: crate::domain::InvalidOrderId| Failure::usage(e.to_string()))
+}
+
+/// An existing order's id or its prefix, checked before anything is opened; resolve it
+/// with [`resolve`] once the services are.
+pub(super) fn order_ref(s: &str) -> Result<OrderRef, Failure> {
+    s.parse()
+        .map_err(|e: crate::domain::InvalidOrderRef| Failure::usage(e.to_string()))
+}
+
+/// The one order `r` names (a prefix must match exactly one stored order).
+pub(super) async fn resolve(services: &Services, r: &OrderRef) -> Result<OrderId, Failure> {
+    Ok(services.read.resolve(r).await?)
 }
 
 pub(super) fn item(s: &str) -> Result<LineItem, Failure> {
@@ -182,12 +219,13 @@ pub(super) fn item(s: &str) -> Result<LineItem, Failure> {
         .map_err(|e: crate::domain::ItemSpecError| Failure::usage(e.to_string()))
 }
 
-/// Writes to stdout; a closed or full stdout is one error line, never a panic.
+/// Writes to stdout; a full stdout is one error line, a closed one a quiet end (see
+/// [`Failure::output`]), never a panic.
 pub(super) fn emit(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| Failure::usage(format!("writing output: {e}")))
+        .map_err(|e| Failure::output(&e))
 }
 
 /// A view as JSON; a view that does not serialise is a bug, reported as one.

@@ -2,25 +2,37 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use super::args::{OrderCmd, Source, WriteOpts};
-use super::ctx::{Ctx, Failure, emit, item, order_id, print_json, to_json};
+use super::ctx::{Ctx, Failure, emit, item, order_id, order_ref, print_json, resolve, to_json};
 use super::output;
 use crate::app::metadata::{CommandContext, local_actor};
 use crate::app::read::{OrderView, OutcomeView};
 use crate::app::{AppError, At, CommandRequest, transfer};
-use crate::domain::{Currency, OrderCommand, OrderId, OrderStatus, Sku, parse_amount};
+use crate::domain::{Currency, OrderCommand, OrderId, OrderRef, OrderStatus, Sku, parse_amount};
+use crate::text::parse_time;
+
+/// Which order a write goes to: a new one (`order create`) or an existing one, named by
+/// its id or a prefix of it.
+enum Target {
+    New { id: OrderId, generated: bool },
+    Existing(OrderRef),
+}
 
 async fn write(
     ctx: &Ctx,
-    id: OrderId,
-    id_generated: bool,
+    target: Target,
     command: OrderCommand,
     opts: WriteOpts,
     verb: &str,
 ) -> Result<(), Failure> {
     let services = ctx.writer().await?;
+    // A prefix names exactly one stored order before the command is decided.
+    let (id, id_generated) = match &target {
+        Target::New { id, generated } => (*id, *generated),
+        Target::Existing(r) => (resolve(&services, r).await?, false),
+    };
     let req = CommandRequest {
         order_id: id,
         command,
@@ -45,6 +57,11 @@ async fn write(
     Ok(())
 }
 
+/// An existing order named on the command line, checked before anything is opened.
+fn existing(s: &str) -> Result<Target, Failure> {
+    Ok(Target::Existing(order_ref(s)?))
+}
+
 pub(super) async fn order(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
     match cmd {
         OrderCmd::Create {
@@ -64,16 +81,22 @@ pub(super) async fn order(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
                     .map_err(|e: crate::domain::UnknownCurrency| Failure::usage(e.to_string()))?,
                 None => ctx.config.default_currency,
             };
-            let (oid, generated) = match id {
-                Some(s) => (order_id(&s)?, false),
-                None => (OrderId(uuid::Uuid::new_v4()), true),
+            let target = match id {
+                Some(s) => Target::New {
+                    id: order_id(&s)?,
+                    generated: false,
+                },
+                None => Target::New {
+                    id: OrderId(uuid::Uuid::new_v4()),
+                    generated: true,
+                },
             };
             let command = OrderCommand::CreateOrder {
                 customer_id: customer,
                 items,
                 currency,
             };
-            write(ctx, oid, generated, command, opts, "created").await
+            write(ctx, target, command, opts, "created").await
         }
         OrderCmd::AddItem {
             id,
@@ -81,14 +104,13 @@ pub(super) async fn order(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
             opts,
         } => {
             let command = OrderCommand::AddItem { item: item(&spec)? };
-            write(ctx, order_id(&id)?, false, command, opts, "added item to").await
+            write(ctx, existing(&id)?, command, opts, "added item to").await
         }
         OrderCmd::RemoveItem { id, sku, opts } => {
             let sku = Sku::new(&sku).map_err(|e| Failure::usage(e.to_string()))?;
             write(
                 ctx,
-                order_id(&id)?,
-                false,
+                existing(&id)?,
                 OrderCommand::RemoveItem { sku },
                 opts,
                 "removed item from",
@@ -104,8 +126,7 @@ pub(super) async fn order(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
             let amount = parse_amount(&amount).map_err(|e| Failure::usage(e.to_string()))?;
             write(
                 ctx,
-                order_id(&id)?,
-                false,
+                existing(&id)?,
                 OrderCommand::PayOrder { method, amount },
                 opts,
                 "paid",
@@ -116,13 +137,12 @@ pub(super) async fn order(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
             let command = OrderCommand::ShipOrder {
                 tracking_number: tracking,
             };
-            write(ctx, order_id(&id)?, false, command, opts, "shipped").await
+            write(ctx, existing(&id)?, command, opts, "shipped").await
         }
         OrderCmd::Deliver { id, opts } => {
             write(
                 ctx,
-                order_id(&id)?,
-                false,
+                existing(&id)?,
                 OrderCommand::DeliverOrder,
                 opts,
                 "delivered",
@@ -132,8 +152,7 @@ pub(super) async fn order(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
         OrderCmd::Cancel { id, reason, opts } => {
             write(
                 ctx,
-                order_id(&id)?,
-                false,
+                existing(&id)?,
                 OrderCommand::CancelOrder { reason },
                 opts,
                 "cancelled",
@@ -156,19 +175,16 @@ async fn order_read(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
             if source == Source::ReadModel {
                 return super::read_side::show_read_model(ctx, &id, json).await;
             }
-            let id = order_id(&id)?;
+            let order = order_ref(&id)?;
             let at = match (at_version, at) {
                 (Some(v), _) => At::Version(v),
-                (None, Some(t)) => At::Time(
-                    DateTime::parse_from_rfc3339(&t)
-                        .map_err(|e| {
-                            Failure::usage(format!("--at {t:?} is not an RFC 3339 time: {e}"))
-                        })?
-                        .with_timezone(&Utc),
-                ),
+                (None, Some(t)) => {
+                    At::Time(parse_time(&t).map_err(|e| Failure::usage(format!("--at: {e}")))?)
+                }
                 (None, None) => At::Latest,
             };
             let services = ctx.reader().await?;
+            let id = resolve(&services, &order).await?;
             let order = services.read.state(id, at).await?;
             if json {
                 print_json(&to_json(&OrderView::from(&order))?)?;
@@ -178,8 +194,9 @@ async fn order_read(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
             Ok(())
         }
         OrderCmd::Events { id, json } => {
-            let id = order_id(&id)?;
+            let order = order_ref(&id)?;
             let services = ctx.reader().await?;
+            let id = resolve(&services, &order).await?;
             let queries = &services.read;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
@@ -196,16 +213,14 @@ async fn order_read(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
                     } else {
                         output::event_text(e)
                     };
-                    writeln!(out, "{line}")
-                        .map_err(|e| Failure::usage(format!("writing output: {e}")))?;
+                    writeln!(out, "{line}").map_err(|e| Failure::output(&e))?;
                 }
                 match page.last() {
                     Some(last) if page.len() == 1000 => from = last.version + 1,
                     _ => break,
                 }
             }
-            out.flush()
-                .map_err(|e| Failure::usage(format!("writing output: {e}")))
+            out.flush().map_err(|e| Failure::output(&e))
         }
         OrderCmd::List {
             status,

@@ -7,7 +7,7 @@ use crate::app::read::ListEntry;
 use crate::domain::{Order, OrderSummary};
 use crate::store::StoredEvent;
 
-pub use crate::text::printable;
+pub use crate::text::{human_duration, human_seconds, printable};
 
 /// The order as a block of aligned lines.
 pub fn order_text(o: &Order) -> String {
@@ -106,16 +106,5 @@ pub fn entry_text(e: &ListEntry) -> String {
             corrupt.global_position,
             printable(&corrupt.error)
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::printable;
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(printable("plain"), "plain");
-        assert_eq!(printable("a\u{1b}[31mb\n"), "a\\u{1b}[31mb\\n");
     }
 }

@@ -3,11 +3,11 @@
 use std::fmt::Write as _;
 
 use super::args::{DlqCmd, ProjectorCmd};
-use super::ctx::{Ctx, Failure, emit, exit, order_id, print_json, to_json};
-use super::output::printable;
-use crate::app::divergence::{Class, FieldDiff};
+use super::ctx::{Ctx, Failure, emit, exit, order_ref, print_json, resolve, to_json};
+use super::output::{human_duration, human_seconds, printable};
+use crate::app::divergence::{Class, Explanation, FieldDiff};
 use crate::app::projector::{BatchReport, RunNote};
-use crate::store::Access;
+use crate::store::{Access, DeadLetter};
 
 /// Progress on stderr, at most once a second (and always when caught up).
 fn progress_line(verb: &str) -> impl FnMut(&BatchReport) {
@@ -65,8 +65,8 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
                         RunNote::Leading => eprintln!("projector: leading"),
                         RunNote::LostLease => eprintln!("projector: lost the lead; standing for election again"),
                         RunNote::Unavailable { error, retry_in } => eprintln!(
-                            "projector: {error}; retrying in {} s",
-                            retry_in.as_secs()
+                            "projector: {error}; retrying in {}",
+                            human_duration(retry_in)
                         ),
                     })
                     .await?
@@ -77,8 +77,12 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
             ))
         }
         ProjectorCmd::Rebuild { order } => {
-            let id = order.as_deref().map(order_id).transpose()?;
+            let order = order.as_deref().map(order_ref).transpose()?;
             let services = ctx.writer().await?;
+            let id = match &order {
+                Some(r) => Some(resolve(&services, r).await?),
+                None => None,
+            };
             let total = services
                 .projector
                 .rebuild(id, progress_line("rebuild"))
@@ -98,11 +102,11 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
                 print_json(&to_json(&s)?)
             } else {
                 let mut text = format!(
-                    "checkpoint   {}\nhead         {}\nlag          {} events, {:.1} s\ndead letters {}\nparked       {} orders\n",
+                    "checkpoint   {}\nhead         {}\nlag          {} events, {}\ndead letters {}\nparked       {} orders\n",
                     s.checkpoint,
                     s.head,
                     s.lag_events,
-                    s.lag_seconds,
+                    human_seconds(s.lag_seconds),
                     s.dead_letters,
                     s.parked_orders
                 );
@@ -113,7 +117,11 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
                     let _ = writeln!(text, "leader       projector at backend pid {pid}");
                 }
                 if let Some(lag) = s.server.replica_lag_seconds {
-                    let _ = writeln!(text, "standby      replay {lag:.1} s behind its primary");
+                    let _ = writeln!(
+                        text,
+                        "standby      replay {} behind its primary",
+                        human_seconds(lag)
+                    );
                 }
                 emit(&text)
             }
@@ -131,20 +139,7 @@ pub(super) async fn dlq(ctx: &Ctx, cmd: DlqCmd) -> Result<(), Failure> {
                 if json {
                     let _ = writeln!(text, "{}", to_json(&d)?);
                 } else {
-                    let next = d.next_retry_at.map_or_else(
-                        || "retries spent".to_string(),
-                        |t| format!("retry at {}", t.format("%H:%M:%S%.3f")),
-                    );
-                    let _ = writeln!(
-                        text,
-                        "#{:<8} {} v{:<5} {:<14} attempts {} ({next})  {}",
-                        d.global_position,
-                        d.stream_id,
-                        d.version,
-                        d.event_type,
-                        d.attempts,
-                        printable(&d.error)
-                    );
+                    let _ = writeln!(text, "{}", dead_letter_text(&d));
                 }
             }
             emit(&text)
@@ -173,10 +168,43 @@ pub(super) async fn dlq(ctx: &Ctx, cmd: DlqCmd) -> Result<(), Failure> {
     }
 }
 
+/// One dead letter as a line: the times of its first and last failure to the millisecond,
+/// so attempts a backoff apart read apart.
+fn dead_letter_text(d: &DeadLetter) -> String {
+    const AT: &str = "%Y-%m-%d %H:%M:%S%.3f";
+    let next = d.next_retry_at.map_or_else(
+        || "retries spent".to_string(),
+        |t| format!("retry at {}", t.format("%H:%M:%S%.3f")),
+    );
+    let last = if d.last_failed_at.date_naive() == d.first_failed_at.date_naive() {
+        d.last_failed_at.format("%H:%M:%S%.3f")
+    } else {
+        d.last_failed_at.format(AT)
+    };
+    let failed = if d.attempts > 1 {
+        format!("failed {} .. {last}", d.first_failed_at.format(AT))
+    } else {
+        format!("failed {}", d.first_failed_at.format(AT))
+    };
+    format!(
+        "#{:<8} {} v{:<5} {:<14} attempts {}, {failed} ({next})  {}",
+        d.global_position,
+        d.stream_id,
+        d.version,
+        d.event_type,
+        d.attempts,
+        printable(&d.error)
+    )
+}
+
 /// `check [--order ID] [--json]`: exit 1 unless every order is in sync.
 pub(super) async fn check(ctx: &Ctx, order: Option<String>, json: bool) -> Result<(), Failure> {
-    let id = order.as_deref().map(order_id).transpose()?;
+    let order = order.as_deref().map(order_ref).transpose()?;
     let services = ctx.reader().await?;
+    let id = match &order {
+        Some(r) => Some(resolve(&services, r).await?),
+        None => None,
+    };
     let report = services
         .read
         .check(id, |n| {
@@ -245,8 +273,9 @@ fn write_diffs(text: &mut String, fields: &[FieldDiff], left: &str, right: &str)
 
 /// `explain ID`.
 pub(super) async fn explain(ctx: &Ctx, id: &str, json: bool) -> Result<(), Failure> {
-    let id = order_id(id)?;
+    let order = order_ref(id)?;
     let services = ctx.reader().await?;
+    let id = resolve(&services, &order).await?;
     let e = services.read.explain(id).await?;
     if json {
         return print_json(&to_json(&e)?);
@@ -264,24 +293,73 @@ pub(super) async fn explain(ctx: &Ctx, id: &str, json: bool) -> Result<(), Failu
         write_diffs(&mut text, &p.fields, "projection", "replay");
     } else {
         let _ = writeln!(text, "projection and replay agree at every version");
-        if e.row_changed_outside.is_empty() {
-            let _ = writeln!(
-                text,
-                "the stored row matches the projection at its version {:?}",
-                e.row_version
-            );
-        } else {
+        if !e.row_changed_outside.is_empty() {
             let _ = writeln!(text, "so the stored row was changed outside the projector:");
             write_diffs(&mut text, &e.row_changed_outside, "stored", "projection");
+        } else if let Some(v) = e
+            .row_version
+            .filter(|&v| v >= 1 && v as u64 <= e.stream_version)
+        {
+            let _ = writeln!(text, "the stored row matches the projection at v{v}");
         }
     }
+    let _ = writeln!(text, "{}", standing_text(&e));
     emit(&text)
+}
+
+/// Where the row stands against its stream: `read model at v4, stream at v6: lagging,
+/// 2 events behind (v5 OrderPaid, v6 OrderShipped not yet applied)`. "in sync" and
+/// "lagging" only when nothing else is wrong: otherwise the lines above say what is.
+fn standing_text(e: &Explanation) -> String {
+    let row = e.row_version.map_or_else(
+        || "no read-model row".to_string(),
+        |v| format!("read model at v{v}"),
+    );
+    let mut text = format!("{row}, stream at v{}", e.stream_version);
+    let agrees = e.first_divergence.is_none() && e.row_changed_outside.is_empty();
+    let ahead = e
+        .row_version
+        .is_some_and(|v| v > 0 && v as u64 > e.stream_version);
+    if ahead {
+        text.push_str(": the row is ahead of its stream");
+        return text;
+    }
+    if e.behind == 0 {
+        if agrees {
+            text.push_str(": in sync");
+        }
+        return text;
+    }
+    let verdict = if agrees && e.row_version.is_some() {
+        "lagging, "
+    } else {
+        ""
+    };
+    let events = if e.behind == 1 { "event" } else { "events" };
+    let named: Vec<String> = e
+        .unapplied
+        .iter()
+        .map(|u| format!("v{} {}", u.version, printable(&u.event_type)))
+        .collect();
+    let more = if (named.len() as u64) < e.behind {
+        ", …"
+    } else {
+        ""
+    };
+    let _ = write!(
+        text,
+        ": {verdict}{} {events} behind ({}{more} not yet applied)",
+        e.behind,
+        named.join(", ")
+    );
+    text
 }
 
 /// `order show ID --source read-model`.
 pub(super) async fn show_read_model(ctx: &Ctx, id: &str, json: bool) -> Result<(), Failure> {
-    let id = order_id(id)?;
+    let order = order_ref(id)?;
     let services = ctx.reader().await?;
+    let id = resolve(&services, &order).await?;
     let row = services.read.read_model_row(id).await?;
     if json {
         return print_json(&to_json(&row)?);

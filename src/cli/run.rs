@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::CommandFactory;
 
 use super::args::{Cli, Command};
-use super::ctx::{Ctx, Failure, emit, exit, order_id};
+use super::ctx::{Ctx, Failure, emit, exit, order_ref, resolve};
 use super::order::order;
 use super::output;
 use super::read_side;
@@ -21,7 +21,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let ctx = Ctx::new(&cli)?;
     let result = dispatch(&ctx, cli).await;
     ctx.close().await;
-    result
+    match result {
+        // The reader of stdout stopped reading: what it read was all it wanted.
+        Err(f) if f.is_closed_output() => Ok(()),
+        other => other,
+    }
 }
 
 async fn dispatch(ctx: &Ctx, cli: Cli) -> Result<(), Failure> {
@@ -33,13 +37,16 @@ async fn dispatch(ctx: &Ctx, cli: Cli) -> Result<(), Failure> {
         Command::Check { order, json } => read_side::check(ctx, order, json).await,
         Command::Explain { id, json } => read_side::explain(ctx, &id, json).await,
         Command::Export { stream } => {
-            let id = stream.as_deref().map(order_id).transpose()?;
+            let order = stream.as_deref().map(order_ref).transpose()?;
             let services = ctx.reader().await?;
+            let id = match &order {
+                Some(r) => Some(resolve(&services, r).await?),
+                None => None,
+            };
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             transfer::export(&services.loader, id, &mut out).await?;
-            out.flush()
-                .map_err(|e| Failure::usage(format!("writing output: {e}")))
+            out.flush().map_err(|e| Failure::output(&e))
         }
         Command::Import { file } => import(ctx, &file).await,
         Command::Demo {
@@ -77,10 +84,10 @@ async fn import(ctx: &Ctx, file: &Path) -> Result<(), Failure> {
     let started = Instant::now();
     let report = transfer::import(&services.loader, ctx.config.snapshot_every, &mut input).await?;
     eprintln!(
-        "imported {} events in {} streams in {:.2}s",
+        "imported {} events in {} streams in {}",
         report.events,
         report.streams,
-        started.elapsed().as_secs_f64()
+        output::human_duration(started.elapsed())
     );
     if let Some((stream, why)) = report.refused.first() {
         for (s, e) in &report.refused {
@@ -146,9 +153,9 @@ async fn demo(
         )
         .await?;
         eprintln!(
-            "seeded {orders} orders, {events} events into {} in {:.2}s",
+            "seeded {orders} orders, {events} events into {} in {}",
             services.store.url(),
-            started.elapsed().as_secs_f64()
+            output::human_duration(started.elapsed())
         );
         welcome = format!(
             "demo: planted faults on {} (diverged), {} (parked), {} (lagging) · / to filter by id · ? for help",

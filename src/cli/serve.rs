@@ -103,7 +103,10 @@ async fn serve_traced(ctx: &Ctx, args: ServeArgs, exporting: bool) -> Result<(),
                     }
                     RunNote::Leading => eprintln!("projector: leading"),
                     RunNote::Unavailable { error, retry_in } => {
-                        eprintln!("projector: {error}; retrying in {} s", retry_in.as_secs());
+                        eprintln!(
+                            "projector: {error}; retrying in {}",
+                            crate::text::human_duration(retry_in)
+                        );
                     }
                     RunNote::LostLease | RunNote::Progress(_) => {}
                 })

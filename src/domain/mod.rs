@@ -5,6 +5,7 @@ mod event;
 mod item;
 mod money;
 mod order;
+mod order_ref;
 mod summary;
 #[cfg(test)]
 mod tests;
@@ -18,4 +19,5 @@ pub use event::{
 pub use item::{ItemSpecError, LineItem, Sku, parse_quantity};
 pub use money::{AmountError, Currency, UnknownCurrency, parse_amount};
 pub use order::{Order, OrderStatus, Payment, STATE_SCHEMA_VERSION, UnknownStatus, evolve};
+pub use order_ref::{IdPrefix, InvalidOrderRef, MIN_PREFIX_DIGITS, OrderRef};
 pub use summary::OrderSummary;

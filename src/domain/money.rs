@@ -37,6 +37,18 @@ impl Currency {
         // Only validated ASCII is ever stored.
         std::str::from_utf8(&self.0).unwrap_or("???")
     }
+
+    /// Digits after the decimal point in the currency's own notation (ISO 4217's minor
+    /// unit): 0 for JPY, 3 for KWD, 2 for most. Amounts are never rounded to it; it says
+    /// how an amount is written, so `8` and `12.50` of one currency read alike.
+    pub fn minor_units(&self) -> u32 {
+        match self.code() {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            _ => 2,
+        }
+    }
 }
 
 /// Why a currency code was refused.
@@ -119,6 +131,19 @@ mod tests {
         assert!("XXX".parse::<Currency>().is_err());
         assert!("EURO".parse::<Currency>().is_err());
         assert!("".parse::<Currency>().is_err());
+    }
+
+    #[test]
+    fn minor_units_follow_iso_4217() {
+        let units = |c: &str| c.parse::<Currency>().unwrap().minor_units();
+        assert_eq!(
+            (units("JPY"), units("EUR"), units("KWD"), units("USD")),
+            (0, 2, 3, 2)
+        );
+        // Every code named with a scale of its own is a known one.
+        for code in ["BIF", "CLP", "XPF", "BHD", "TND"] {
+            assert!(code.parse::<Currency>().is_ok(), "{code}");
+        }
     }
 
     #[test]

@@ -123,7 +123,7 @@ impl From<AppError> for ApiError {
             AppError::Corrupt { .. } | AppError::CorruptRow { .. } => {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "corrupt", message)
             }
-            AppError::Storage(_) | AppError::Internal(_) => {
+            AppError::Storage(_) | AppError::Internal(_) | AppError::Output(_) => {
                 tracing::error!(error = %message, "request failed");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -50,13 +50,13 @@ impl std::fmt::Display for HeldBack {
         );
         write!(
             f,
-            "held back by {who} ({}, open {:.1} s): {} committed events wait",
+            "held back by {who} ({}, open {}): {} committed events wait",
             if self.state.is_empty() {
                 "state hidden"
             } else {
                 &self.state
             },
-            self.seconds,
+            crate::text::human_seconds(self.seconds),
             self.waiting_events
         )
     }

@@ -55,7 +55,7 @@ pub struct DivergenceView {
     pub order: String,
     /// Its class.
     pub class: Class,
-    /// Events the row is behind.
+    /// The row's lag: versions of its stream it has not applied yet.
     pub behind: u64,
     /// Row version.
     pub row_version: Option<i64>,
@@ -101,8 +101,10 @@ pub enum Loaded {
     },
     /// Dead letters.
     DeadLetters(Vec<DeadLetter>),
-    /// A version to move the cursor to (search hit, time jump).
+    /// A version to move the cursor to (a time jump).
     Jump(Option<u64>),
+    /// Where a stream search landed.
+    Found(Found),
     /// Completion candidates for the word being typed.
     Completions(Vec<String>),
     /// A write is ready for confirmation.
@@ -193,8 +195,8 @@ pub enum Effect {
         from: u64,
         /// Text.
         needle: String,
-        /// Direction.
-        forward: bool,
+        /// Which way.
+        direction: Direction,
     },
     /// The version of an order at a time.
     VersionAt {
@@ -233,6 +235,42 @@ pub enum Effect {
     },
     /// Append a line to the history file.
     SaveHistory(String),
+}
+
+/// Which way a stream search goes from the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Towards the head (`n`, and a new `/` search).
+    Forward,
+    /// Towards the first event (`N`).
+    Backward,
+}
+
+/// The answer to a stream search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The order searched.
+    pub order: String,
+    /// The text searched for.
+    pub needle: String,
+    /// The version the search started after (or before).
+    pub from: u64,
+    /// Which way it went.
+    pub direction: Direction,
+    /// Where it landed.
+    pub hit: Hit,
+}
+
+/// Where a stream search landed. A search that runs off the end of the stream goes on
+/// from the other end, as in vim and less, so a match anywhere is always found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    /// The next match in the search's direction.
+    Next(u64),
+    /// A match found after going round from the other end of the stream.
+    Wrapped(u64),
+    /// No event of the stream matches.
+    Nothing,
 }
 
 /// What a completion request asks for.

@@ -1,7 +1,8 @@
 //! Pure helpers the worker and the views share: an order as named fields, what one event
 //! changed, and a one-line summary of an event.
 
-use crate::domain::{Order, OrderEvent};
+use super::format::{count, money};
+use crate::domain::{Currency, Order, OrderEvent};
 
 /// How a field differs from the version before the cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,27 +47,36 @@ pub fn order_fields(o: &Order) -> Vec<(String, String)> {
         push("status", Some("(no order yet)".into()));
         return out;
     }
+    let currency = Some(o.currency);
     push("status", o.status.map(|s| s.to_string()));
     push("customer", Some(o.customer_id.clone()));
     push(
         "total",
-        Some(format!("{} {}", o.total(), o.currency.code())),
+        Some(format!(
+            "{} {}",
+            money(o.total(), currency),
+            o.currency.code()
+        )),
     );
     let units: u64 = o.items.iter().map(|i| u64::from(i.quantity)).sum();
-    push("items", Some(format!("{units} in {} lines", o.items.len())));
+    let lines = count(o.items.len() as u64, "line");
+    push("items", Some(format!("{units} in {lines}")));
     for i in &o.items {
         push(
             &format!("  {}", i.sku.as_str()),
             Some(format!(
                 "×{} @ {} = {}",
                 i.quantity,
-                i.unit_price,
-                i.line_total()
+                money(i.unit_price, currency),
+                money(i.line_total(), currency)
             )),
         );
     }
     if let Some(p) = &o.payment {
-        push("paid", Some(format!("{} {}", p.method, p.amount)));
+        push(
+            "paid",
+            Some(format!("{} {}", p.method, money(p.amount, currency))),
+        );
         push("paid_at", time(Some(p.paid_at)));
     }
     push("tracking", o.tracking_number.clone());
@@ -120,13 +130,14 @@ pub fn diff_fields(before: &Order, after: &Order) -> Vec<FieldRow> {
     rows
 }
 
-/// A short description of an event for the stream list.
-pub fn event_summary(e: &OrderEvent) -> String {
+/// A short description of an event for the stream list; amounts in `currency`, the
+/// order's (an event after the first does not carry it), when it is known.
+pub fn event_summary(e: &OrderEvent, currency: Option<Currency>) -> String {
     match e {
         OrderEvent::Created(c) => format!(
-            "{} · {} lines · {}",
+            "{} · {} · {}",
             c.customer_id,
-            c.items.len(),
+            count(c.items.len() as u64, "line"),
             c.currency.code()
         ),
         OrderEvent::ItemAdded(a) => {
@@ -134,11 +145,11 @@ pub fn event_summary(e: &OrderEvent) -> String {
                 "{} ×{} @ {}",
                 a.item.sku.as_str(),
                 a.item.quantity,
-                a.item.unit_price
+                money(a.item.unit_price, currency)
             )
         }
         OrderEvent::ItemRemoved(r) => r.sku.as_str().to_string(),
-        OrderEvent::Paid(p) => format!("{} {}", p.method, p.amount),
+        OrderEvent::Paid(p) => format!("{} {}", p.method, money(p.amount, currency)),
         OrderEvent::Shipped(s) => s.tracking_number.clone(),
         OrderEvent::Delivered(_) => String::new(),
         OrderEvent::Cancelled(c) => c.reason.clone(),

@@ -7,11 +7,13 @@
 pub mod action;
 pub mod driver;
 pub mod fields;
+pub mod format;
 mod head;
 pub mod keymap;
 pub mod prompt;
 pub mod request;
 pub mod state;
+pub mod status;
 mod terminal;
 pub mod theme;
 pub mod update;

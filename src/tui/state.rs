@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::fields::FieldRow;
 use super::keymap::Keymap;
 pub use super::request::{Jobs, Tags};
+pub use super::status::{Level, Message, Status};
 use super::theme::Theme;
 use crate::app::divergence::Class;
 use crate::app::divergence::FieldDiff;
@@ -68,7 +69,7 @@ pub struct OrderRow {
     pub version: u64,
     /// Read model vs replay.
     pub class: Class,
-    /// Events the row is behind.
+    /// The row's lag: versions of its stream it has not applied yet.
     pub behind: u64,
 }
 
@@ -159,7 +160,7 @@ pub struct DivergencePane {
     pub order: Option<String>,
     /// Its class.
     pub class: Option<Class>,
-    /// Events the row is behind.
+    /// The row's lag: versions of its stream it has not applied yet.
     pub behind: u64,
     /// Row version, when there is a row.
     pub row_version: Option<i64>,
@@ -292,17 +293,6 @@ pub enum Mode {
     Overlay(Overlay),
 }
 
-/// How a message is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// Neutral.
-    Info,
-    /// Success.
-    Ok,
-    /// Rejection or failure.
-    Error,
-}
-
 /// The whole model.
 #[derive(Debug, Clone)]
 #[allow(clippy::struct_excessive_bools)]
@@ -337,8 +327,8 @@ pub struct App {
     pub seen_head: bool,
     /// Whether the database answered the last poll.
     pub link: Link,
-    /// The last result or error, shown on the prompt line.
-    pub message: Option<(Level, String)>,
+    /// The current action's result or error, shown on the prompt line.
+    pub status: Status,
     /// Prompt history, oldest first.
     pub history: Vec<String>,
     /// Position while walking the history.
@@ -377,7 +367,7 @@ impl App {
             polling: false,
             seen_head: false,
             link: Link::Up,
-            message: None,
+            status: Status::default(),
             history: Vec::new(),
             history_pos: None,
             completions: Vec::new(),

@@ -103,7 +103,9 @@ pub async fn run(mut deps: Deps, opts: Options) -> Result<(), String> {
     );
     let mut app = App::new(opts.database.clone(), opts.read_only, keymap, theme);
     app.history = super::worker::load_history(history_file.as_deref(), HISTORY);
-    app.message = opts.welcome.map(|w| (Level::Info, w));
+    if let Some(welcome) = opts.welcome {
+        app.status.say(Level::Info, welcome);
+    }
     deps.history_file = history_file;
 
     enable_raw_mode().map_err(|e| format!("cannot switch the terminal to raw mode: {e}"))?;

@@ -6,10 +6,15 @@
 //! tests by what they pin down.
 
 mod bad_input;
+mod closed_stdout;
 mod concurrency;
+mod explain;
 mod harness;
+mod id_prefix;
 mod lifecycle;
+mod projector;
 mod read_side;
 mod storage;
+mod times;
 mod transfer;
 mod urls;

@@ -3,11 +3,20 @@
 
 use serde_json::json;
 
-use crate::support::{OPS, answer, server, server_with};
+use crate::support::{Backend, OPS, answer, server_on, server_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_or_invalid_bodies_are_400_naming_the_field() {
-    let s = server().await;
+    malformed_or_invalid_bodies_are_400_naming_the_field_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_or_invalid_bodies_are_400_naming_the_field_on_postgres() {
+    malformed_or_invalid_bodies_are_400_naming_the_field_on(Backend::Postgres).await;
+}
+
+async fn malformed_or_invalid_bodies_are_400_naming_the_field_on(backend: Backend) {
+    let s = server_on(backend).await;
     let raw = answer(
         s.client
             .post(s.url("/api/orders"))
@@ -59,7 +68,16 @@ async fn malformed_or_invalid_bodies_are_400_naming_the_field() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_orders_are_404_and_bad_ids_400() {
-    let s = server().await;
+    unknown_orders_are_404_and_bad_ids_400_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_orders_are_404_and_bad_ids_400_on_postgres() {
+    unknown_orders_are_404_and_bad_ids_400_on(Backend::Postgres).await;
+}
+
+async fn unknown_orders_are_404_and_bad_ids_400_on(backend: Backend) {
+    let s = server_on(backend).await;
     let missing = "00000000-0000-4000-8000-000000000000";
     for path in [
         format!("/api/orders/{missing}"),
@@ -92,7 +110,16 @@ async fn unknown_orders_are_404_and_bad_ids_400() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_domain_rejection_is_422_and_appends_nothing() {
-    let s = server().await;
+    a_domain_rejection_is_422_and_appends_nothing_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_rejection_is_422_and_appends_nothing_on_postgres() {
+    a_domain_rejection_is_422_and_appends_nothing_on(Backend::Postgres).await;
+}
+
+async fn a_domain_rejection_is_422_and_appends_nothing_on(backend: Backend) {
+    let s = server_on(backend).await;
     let id = s.create().await;
     let wrong = s
         .post(
@@ -118,7 +145,16 @@ async fn a_domain_rejection_is_422_and_appends_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_the_limit_is_413() {
-    let s = server().await;
+    a_body_over_the_limit_is_413_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_is_413_on_postgres() {
+    a_body_over_the_limit_is_413_on(Backend::Postgres).await;
+}
+
+async fn a_body_over_the_limit_is_413_on(backend: Backend) {
+    let s = server_on(backend).await;
     let big = json!({"customer_id": "x".repeat(100_000), "items": []});
     let a = s.post("/api/orders", big).await;
     assert_eq!(

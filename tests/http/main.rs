@@ -13,3 +13,4 @@ mod reads_access;
 mod served;
 mod support;
 mod tracing;
+mod unavailable;

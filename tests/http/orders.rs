@@ -106,7 +106,16 @@ async fn whole_life(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_order_list_pages_by_cursor_and_filters_by_status_and_customer() {
-    let s = server().await;
+    the_order_list_pages_by_cursor_and_filters_by_status_and_customer_on(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_order_list_pages_by_cursor_and_filters_by_status_and_customer_on_postgres() {
+    the_order_list_pages_by_cursor_and_filters_by_status_and_customer_on(Backend::Postgres).await;
+}
+
+async fn the_order_list_pages_by_cursor_and_filters_by_status_and_customer_on(backend: Backend) {
+    let s = server_on(backend).await;
     let mut ids = Vec::new();
     for _ in 0..5 {
         ids.push(s.create().await);

@@ -57,6 +57,11 @@ pub async fn server_on(backend: Backend) -> Server {
     start(backend, false, ReadAccess::Open).await
 }
 
+/// A server on the database at `url` (e.g. on a private PostgreSQL cluster).
+pub async fn server_at(url: &str) -> Server {
+    serve_url(None, url, false, ReadAccess::Open).await
+}
+
 async fn start(backend: Backend, read_only: bool, reads: ReadAccess) -> Server {
     let (db, url) = match backend {
         Backend::Sqlite => {
@@ -72,7 +77,11 @@ async fn start(backend: Backend, read_only: bool, reads: ReadAccess) -> Server {
             (None, url)
         }
     };
-    let store = chronicle::store::open(&url, chronicle::store::Access::CreateIfMissing)
+    serve_url(db, &url, read_only, reads).await
+}
+
+async fn serve_url(db: Option<Db>, url: &str, read_only: bool, reads: ReadAccess) -> Server {
+    let store = chronicle::store::open(url, chronicle::store::Access::CreateIfMissing)
         .await
         .unwrap();
     let services = Services::new(store, &Config::default());

@@ -265,7 +265,7 @@ async fn the_debugger_header_names_a_held_transaction() {
     tui.send(Action::Tick).await;
     let shown = header(&tui);
     assert!(shown.contains(&format!("log held by pid {pid}")), "{shown}");
-    assert!(shown.contains("(1 waiting)"), "{shown}");
+    assert!(shown.contains("(1 event waiting)"), "{shown}");
     sqlx::query("COMMIT").execute(&mut late).await.unwrap();
     tui.send(Action::Tick).await;
     assert!(!header(&tui).contains("log held"), "{}", header(&tui));

@@ -7,7 +7,6 @@ use chronicle::app::divergence::Class;
 use chronicle::app::metadata::CommandContext;
 use chronicle::domain::{Currency, OrderCommand, OrderId};
 use chronicle::tui::fields::Change;
-use chronicle::tui::keymap::Scope;
 use chronicle::tui::state::{Mode, Overlay};
 
 use super::*;
@@ -25,10 +24,10 @@ async fn first_frame_lists_orders_with_badges_and_opens_the_first_at_its_head() 
     let header = text_in(&buf, a.header);
     assert!(header.contains(&format!("head #{head}")), "{header}");
     assert!(
-        header.contains(&format!("read model {} behind", f.lag_events)),
+        header.contains(&format!("projector {} events behind the log", f.lag_events)),
         "{header}"
     );
-    assert!(header.contains("1 dead letter(s)"), "{header}");
+    assert!(header.contains("1 dead letter (D)"), "{header}");
 
     // Every order is listed; exactly the three planted faults carry a badge.
     assert_eq!(app.orders.rows.len(), ORDERS);
@@ -66,7 +65,7 @@ async fn first_frame_lists_orders_with_badges_and_opens_the_first_at_its_head() 
 
     // The footer shows the orders pane's keys, from the keymap.
     let footer = text_in(&buf, a.footer);
-    for (keys, label) in app.keymap.footer(Scope::Orders) {
+    for (keys, label) in app.keymap.footer(Pane::Orders) {
         assert!(footer.contains(&format!("{keys} {label}")), "{footer}");
     }
 
@@ -90,7 +89,7 @@ async fn stepping_back_marks_what_the_event_at_the_cursor_changed() {
     assert_eq!(d.app.state.version, head - 2);
     let stream = text_in(&buf, a.stream);
     assert!(
-        stream.contains(&format!("v{}/{head} · 2 behind", head - 2)),
+        stream.contains(&format!("v{}/{head} · 2 newer", head - 2)),
         "{stream}"
     );
     assert!(line_with(&stream, "▶").contains(&format!("▶ {} ", head - 2)));
@@ -117,7 +116,7 @@ async fn stepping_back_marks_what_the_event_at_the_cursor_changed() {
     assert!(line_with(&state, "~ total").contains("(was "), "{state}");
     snapshot(
         "stepped_back",
-        "after h h: cursor two events behind the head, the fields its event changed marked",
+        "after h h: cursor two events before the head (2 newer), the fields its event changed marked",
         &demo.scrub(&buf),
     );
 
@@ -238,8 +237,23 @@ async fn raw_event_shows_it_as_stored_as_upcast_and_its_metadata() {
     let upcast = all
         .find("as upcast (OrderCreated schema v2):")
         .expect("as upcast");
-    let metadata = all.find("metadata:").expect("metadata");
+    let metadata = all.find("metadata as stored:").expect("metadata");
     assert!(stored < upcast && upcast < metadata, "{all}");
+    // As stored is the stored text itself, not parsed and written again.
+    let row = &demo
+        .db
+        .events()
+        .read_stream(&legacy, 1, 1, 1)
+        .await
+        .unwrap()[0];
+    assert!(
+        all[stored..upcast].contains(&format!("\n  {}\n", row.payload)),
+        "{all}"
+    );
+    assert!(
+        all[metadata..].contains(&format!("\n  {}", row.metadata)),
+        "{all}"
+    );
     // v1 has no currency; the upcast adds the default one.
     assert!(!all[stored..upcast].contains("\"currency\""), "{all}");
     assert!(
@@ -257,7 +271,7 @@ async fn raw_event_shows_it_as_stored_as_upcast_and_its_metadata() {
     assert!(screen.contains("as stored:"), "{screen}");
     snapshot(
         "raw_event",
-        "e on a schema-v1 OrderCreated: the event as stored (no currency), then as upcast",
+        "e on a schema-v1 OrderCreated: the event as stored (its own bytes, no currency, split at the edge), then as upcast",
         &demo.scrub(&buf),
     );
     // Scrolled down (j) to the upcast: it, with the default currency, and the metadata.
@@ -267,11 +281,11 @@ async fn raw_event_shows_it_as_stored_as_upcast_and_its_metadata() {
     let buf = render(&d, SIZE);
     let screen = text(&buf);
     assert!(screen.contains("\"currency\": \"EUR\""), "{screen}");
-    assert!(screen.contains("metadata:"), "{screen}");
+    assert!(screen.contains("metadata as stored:"), "{screen}");
     assert!(screen.contains("\"correlation_id\""), "{screen}");
     snapshot(
         "raw_event_scrolled",
-        "the same overlay scrolled with j to the upcast payload (currency EUR), then the metadata",
+        "the same overlay scrolled with j to the upcast payload (currency EUR), then the metadata as stored",
         &demo.scrub(&buf),
     );
 }
@@ -342,22 +356,25 @@ async fn dead_letters_overlay_lists_the_parked_event() {
     let l = &letters[0];
     assert_eq!(l.global_position, demo.faults.dead_letter_position);
     let line = line_with(&screen, &format!("#{} ", l.global_position));
+    let attempts = match l.attempts {
+        1 => "1 attempt".to_string(),
+        n => format!("{n} attempts"),
+    };
     assert!(
         line.contains(&format!(
-            "{} v{} {} ×{}",
+            "{} v{} {} · {attempts} · ",
             &l.stream_id[..8],
             l.version,
             l.event_type,
-            l.attempts
         )),
         "{line}"
     );
-    // The error, as far as the overlay is wide.
-    let error = &l.error[..l.error.find(" (at most").unwrap_or(l.error.len())];
-    assert!(line.contains(error), "{line}");
+    // The error follows, as far as the overlay is wide.
+    let error: String = l.error.chars().take(40).collect();
+    assert!(line.contains(&format!("{attempts} · {error}")), "{line}");
     snapshot(
         "dead_letters",
-        "D lists the one dead letter: position, order, version, type, attempts, error",
+        "D lists the one dead letter: position, order, version, type, attempts (labelled), error",
         &demo.scrub(&buf),
     );
 }

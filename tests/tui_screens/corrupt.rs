@@ -2,8 +2,6 @@
 //! stored row and the error, the comparison pane names it, and every other order still shows.
 
 use chronicle::app::divergence::Class;
-use chronicle::store::{AppendRequest, NewEvent};
-use chrono::TimeZone;
 
 use super::*;
 
@@ -19,24 +17,10 @@ async fn corrupt_one(demo: &Demo) -> (String, i64) {
         .iter()
         .find(|s| ![&f.tampered_order, &f.parked_order, &f.lagging_order].contains(&&s.stream_id))
         .expect("an order without a planted fault");
-    let appended = events
-        .append(AppendRequest {
-            stream_id: &target.stream_id,
-            expected_version: target.version,
-            events: &[NewEvent {
-                event_type: "ItemAdded".into(),
-                schema_version: 1,
-                payload: BAD_PAYLOAD.into(),
-                metadata: "{}".into(),
-                recorded_at: Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap(),
-            }],
-            idempotency: None,
-            idempotency_expired_before: None,
-            snapshot: None,
-        })
-        .await
-        .unwrap();
-    (target.stream_id.clone(), appended.last_position)
+    let position = demo
+        .append_stored(&target.stream_id, target.version, BAD_PAYLOAD, "{}")
+        .await;
+    (target.stream_id.clone(), position)
 }
 
 #[tokio::test]

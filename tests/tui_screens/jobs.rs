@@ -259,8 +259,12 @@ async fn the_driver_runs_a_check_to_its_result() {
     crate::keys(&mut d, ":check").await;
     d.send(crate::key(ratatui::crossterm::event::KeyCode::Enter))
         .await;
-    let Some((chronicle::tui::state::Level::Ok, text)) = &d.app.message else {
-        panic!("{:?}", d.app.message);
+    let Some(chronicle::tui::state::Message {
+        level: chronicle::tui::state::Level::Ok,
+        text,
+    }) = d.app.status.current()
+    else {
+        panic!("{:?}", d.app.status.current());
     };
     assert!(
         text.starts_with(&format!("check: {} orders", crate::ORDERS)),

@@ -6,7 +6,9 @@ mod browse;
 mod corrupt;
 mod fit;
 mod jobs;
+mod keys;
 mod prompt;
+mod raw;
 mod robust;
 mod scrub;
 
@@ -45,6 +47,38 @@ struct Demo {
 }
 
 impl Demo {
+    /// Appends one `ItemAdded` with the given stored texts to `stream` at `version` (its
+    /// head), written behind the domain's back as a store would hold it; its position.
+    async fn append_stored(
+        &self,
+        stream: &str,
+        version: u64,
+        payload: &str,
+        metadata: &str,
+    ) -> i64 {
+        use chronicle::store::{AppendRequest, NewEvent};
+        use chrono::TimeZone as _;
+        self.db
+            .events()
+            .append(AppendRequest {
+                stream_id: stream,
+                expected_version: version,
+                events: &[NewEvent {
+                    event_type: "ItemAdded".into(),
+                    schema_version: 1,
+                    payload: payload.into(),
+                    metadata: metadata.into(),
+                    recorded_at: Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap(),
+                }],
+                idempotency: None,
+                idempotency_expired_before: None,
+                snapshot: None,
+            })
+            .await
+            .unwrap()
+            .last_position
+    }
+
     /// Seeds as `chronicle demo` does: generate, import, then plant the faults.
     async fn new() -> Demo {
         Demo::seeded(ORDERS).await

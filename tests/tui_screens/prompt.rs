@@ -1,7 +1,7 @@
 //! The `:` prompt: confirmation, cancel, a rejected write, a good write, read-only.
 
 use chronicle::app::divergence::Class;
-use chronicle::tui::state::{Level, Mode};
+use chronicle::tui::state::{Level, Message, Mode};
 
 use super::*;
 
@@ -61,9 +61,9 @@ async fn prompt_confirms_cancels_and_shows_a_rejection_in_place() {
     let buf = render(&d, SIZE);
     let line = text_in(&buf, a.prompt);
     assert!(
-        matches!(&d.app.message, Some((Level::Error, m)) if m.contains("does not equal the order total")),
+        matches!(d.app.status.current(), Some(Message { level: Level::Error, text }) if text.contains("does not equal the order total")),
         "{:?}",
-        d.app.message
+        d.app.status.current()
     );
     assert!(
         line.contains("rejected: amount 1.00 does not equal the order total"),
@@ -91,8 +91,12 @@ async fn a_confirmed_write_shows_its_success_and_opens_the_order() {
     prompt(&mut d, "create c-9 SKU-1:2:3.50").await;
     assert!(matches!(&d.app.mode, Mode::Confirm(c) if c.text == "create c-9 SKU-1:2:3.50 EUR"));
     d.send(key(KeyCode::Char('y'))).await;
-    let Some((Level::Ok, message)) = d.app.message.clone() else {
-        panic!("no success: {:?}", d.app.message);
+    let Some(Message {
+        level: Level::Ok,
+        text: message,
+    }) = d.app.status.current().cloned()
+    else {
+        panic!("no success: {:?}", d.app.status.current());
     };
     let created = message
         .strip_prefix("✓ CreateOrder ")
@@ -132,14 +136,17 @@ async fn a_confirmed_write_shows_its_success_and_opens_the_order() {
     let buf = render(&d, SIZE);
     let header = text_in(&buf, a.header);
     assert!(header.contains(&format!("head #{}", head + 1)), "{header}");
+    let lag = demo.faults.lag_events + 1;
     assert!(
-        header.contains(&format!("read model {} behind", demo.faults.lag_events + 1)),
+        header.contains(&format!("projector {lag} events behind the log")),
         "{header}"
     );
     assert_eq!(d.app.orders.rows.len(), 1);
-    assert!(
-        text_in(&buf, a.prompt).starts_with(&message),
-        "the success line stays"
+    // The success line belonged to `y`: the keys that filtered the list ended it.
+    assert_eq!(
+        text_in(&buf, a.prompt).trim(),
+        "",
+        "the success line stayed"
     );
     let divergence = text_in(&buf, a.divergence);
     assert!(
@@ -148,7 +155,7 @@ async fn a_confirmed_write_shows_its_success_and_opens_the_order() {
     );
     snapshot(
         "prompt_created",
-        "create c-9 SKU-1:2:3.50 + y: the success line; the new order (list filtered to it) open at v1, not yet projected",
+        "create c-9 SKU-1:2:3.50 + y, then the list filtered to the new order: open at v1, not yet projected; the success line ended with the filter's keys",
         &demo.scrub(&buf),
     );
 }

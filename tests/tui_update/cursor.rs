@@ -1,12 +1,12 @@
 //! Normal mode in the Stream pane: the cursor, search, time, follow and the overlays it opens.
 
-use chronicle::tui::action::{Action, Effect};
+use chronicle::tui::action::{Action, Direction, Effect};
 use chronicle::tui::request::Request;
 use chronicle::tui::state::{InputKind, Level, Mode, Pane};
 use ratatui::crossterm::event::KeyCode;
 
 use crate::support::{
-    c, k, kinds, message, new_app, oid, opened, press, search, send, state_at, state_load,
+    c, k, kinds, message, new_app, oid, opened, press, search, send, shown, state_at, state_load,
     stream_load,
 };
 #[test]
@@ -90,12 +90,11 @@ fn cursor_keys_without_an_open_order_say_so() {
     let mut app = new_app(false);
     app.focus = Pane::Stream;
     for key in [c('l'), c('g'), c('t'), c('e'), c('c'), c('n')] {
-        app.message = None;
         assert!(press(&mut app, key).is_empty(), "{key:?}");
         assert!(
             message(&app, Level::Info).is_some_and(|m| m.contains("open an order")),
             "{key:?}: {:?}",
-            app.message
+            shown(&app)
         );
         assert!(matches!(app.mode, Mode::Normal));
     }
@@ -107,10 +106,10 @@ fn n_and_capital_n_search_from_the_cursor() {
     assert!(press(&mut app, c('n')).is_empty());
     assert!(message(&app, Level::Info).is_some_and(|m| m.contains("no search")));
     app.stream.search = "Paid".into();
-    for (key, dir) in [(c('n'), true), (c('N'), false)] {
-        let (tag, order, from, needle, forward) = search(&press(&mut app, key));
+    for (key, dir) in [(c('n'), Direction::Forward), (c('N'), Direction::Backward)] {
+        let (tag, order, from, needle, direction) = search(&press(&mut app, key));
         assert_eq!(
-            (order, from, needle.as_str(), forward),
+            (order, from, needle.as_str(), direction),
             (oid(0), 4, "Paid", dir)
         );
         assert_eq!(tag, app.tags[Request::Prompt]);

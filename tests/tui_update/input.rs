@@ -4,14 +4,14 @@ use chronicle::app::CommandRequest;
 use chronicle::app::metadata::CommandContext;
 use chronicle::domain::{OrderCommand, OrderId, OrderStatus};
 use chronicle::store::OrderFilter;
-use chronicle::tui::action::{Action, Effect, Loaded};
+use chronicle::tui::action::{Action, Direction, Effect, Loaded};
 use chronicle::tui::request::Request;
 use chronicle::tui::state::{Back, Confirm, InputKind, Level, LineInput, Mode, Pane, Pending};
 use ratatui::crossterm::event::KeyCode;
 
 use crate::support::{
     at, c, ctrl, error, k, kinds, message, new_app, oid, opened, orders_page, orders_query, press,
-    search, send, stale, stream_load, type_str, with_orders,
+    search, send, shown, stale, stream_load, type_str, with_orders,
 };
 
 fn line(app: &chronicle::tui::state::App) -> (String, usize) {
@@ -152,10 +152,10 @@ fn search_submit_searches_forward_from_the_cursor() {
     app.focus = Pane::Stream;
     press(&mut app, c('/'));
     type_str(&mut app, "card ");
-    let (tag, order, from, needle, forward) = search(&press(&mut app, k(KeyCode::Enter)));
+    let (tag, order, from, needle, direction) = search(&press(&mut app, k(KeyCode::Enter)));
     assert_eq!(
-        (order, from, needle.as_str(), forward),
-        (oid(0), 4, "card", true)
+        (order, from, needle.as_str(), direction),
+        (oid(0), 4, "card", Direction::Forward)
     );
     assert_eq!(tag, app.tags[Request::Prompt]);
     assert_eq!(app.stream.search, "card");
@@ -196,10 +196,11 @@ fn time_submit_asks_for_the_version_at_that_time() {
 }
 
 #[test]
-fn a_jump_result_moves_the_cursor_or_says_no_match() {
+fn a_time_jump_result_moves_the_cursor_or_says_there_is_no_event() {
     let mut app = opened(10, 1, 10, 4);
-    app.stream.search = "x".into();
-    press(&mut app, c('n'));
+    press(&mut app, c('t'));
+    type_str(&mut app, "2026-11-26 10:05");
+    press(&mut app, k(KeyCode::Enter));
     let tag = app.tags.latest(Request::Prompt);
     let fx = send(&mut app, Action::Loaded(tag, Loaded::Jump(Some(7))));
     assert_eq!(kinds(&fx), ["LoadState"]);
@@ -208,7 +209,10 @@ fn a_jump_result_moves_the_cursor_or_says_no_match() {
     send(&mut app, Action::Loaded(stale(tag), Loaded::Jump(Some(2))));
     assert_eq!(app.stream.cursor, 7);
     send(&mut app, Action::Loaded(tag, Loaded::Jump(None)));
-    assert_eq!(message(&app, Level::Info), Some("no match"));
+    assert_eq!(
+        message(&app, Level::Info),
+        Some("no event at or before that time")
+    );
     assert_eq!(app.stream.cursor, 7);
 }
 
@@ -261,7 +265,7 @@ fn a_confirm_result_enters_confirm_mode_and_y_executes() {
         &app.mode,
         Mode::Confirm(Confirm { text: t, pending: Pending::Command(_), back: Back::Normal }) if *t == text
     ));
-    assert_eq!(app.message, None);
+    assert_eq!(shown(&app), None);
     let fx = press(&mut app, c('y'));
     let [Effect::Execute { tag, pending }] = fx.as_slice() else {
         panic!("{fx:?}");
@@ -283,7 +287,7 @@ fn any_other_key_cancels_a_confirmation() {
         assert!(
             message(&app, Level::Info).is_some_and(|m| m.starts_with("cancelled")),
             "{key:?}: {:?}",
-            app.message
+            shown(&app)
         );
     }
     let mut app = confirming();

@@ -3,6 +3,7 @@
 //! terminal. Worker results are built by hand, tagged like the request they answer.
 
 mod cursor;
+mod format;
 mod input;
 mod jobs;
 mod mouse;
@@ -11,4 +12,6 @@ mod overlays;
 mod prompt;
 mod pure;
 mod results;
+mod search;
+mod status;
 mod support;

@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::support::{
     c, ctrl, k, key_after, kinds, new_app, oid, opened, orders_page, orders_query, press, send,
-    state_load, stream_load, with_orders,
+    shown, state_load, stream_load, with_orders,
 };
 
 /// The key event a keymap spec names (`ctrl-u`, `G`, `pageup`).
@@ -283,7 +283,7 @@ fn r_while_following_keeps_following() {
 #[test]
 fn esc_clears_the_message() {
     let mut app = new_app(false);
-    app.message = Some((Level::Error, "boom".into()));
+    app.status.say(Level::Error, "boom");
     assert!(press(&mut app, k(KeyCode::Esc)).is_empty());
-    assert_eq!(app.message, None);
+    assert_eq!(shown(&app), None);
 }

@@ -9,7 +9,8 @@ use ratatui::crossterm::event::KeyCode;
 use rust_decimal::Decimal;
 
 use crate::support::{
-    at, c, error, k, kinds, message, new_app, oid, opened, press, send, stale, state_load, type_str,
+    at, c, error, k, kinds, message, new_app, oid, opened, press, send, shown, stale, state_load,
+    type_str,
 };
 
 /// Opens the prompt, types `line` and submits it.
@@ -142,7 +143,7 @@ fn malformed_lines_are_errors_and_write_nothing() {
         let mut app = new_app(false);
         let fx = submit(&mut app, line);
         assert_eq!(kinds(&fx), ["SaveHistory"], "{line}");
-        assert!(error(&app).contains(want), "{line}: {:?}", app.message);
+        assert!(error(&app).contains(want), "{line}: {:?}", shown(&app));
         assert!(matches!(app.mode, Mode::Normal), "{line}");
     }
 }

@@ -8,8 +8,9 @@ use chronicle::domain::{
 };
 use chronicle::store::OrderFilter;
 use chronicle::tui::fields::{Change, diff_fields};
-use chronicle::tui::keymap::{COMMANDS, Cmd, Keymap, Scope, config_name};
+use chronicle::tui::keymap::{COMMANDS, Cmd, Keymap, config_name};
 use chronicle::tui::prompt::{parse_filter, parse_time};
+use chronicle::tui::state::Pane;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal::Decimal;
 
@@ -129,14 +130,14 @@ fn every_command_has_a_config_name_help_text_and_a_scope() {
     assert!(names.contains(&"dead_letters".to_string()));
     let keymap = Keymap::default();
     assert_eq!(keymap.help().len(), COMMANDS.len());
-    let footer = keymap.footer(Scope::Stream);
+    let footer = keymap.footer(Pane::Stream);
     assert!(footer.contains(&("←".to_string(), "back")), "{footer:?}");
     assert!(footer.contains(&("q".to_string(), "quit")), "{footer:?}");
     assert!(
         !footer.iter().any(|(_, what)| *what == "sort"),
         "{footer:?}"
     );
-    let footer = keymap.footer(Scope::Orders);
+    let footer = keymap.footer(Pane::Orders);
     assert!(footer.iter().any(|(_, what)| *what == "sort"), "{footer:?}");
 }
 

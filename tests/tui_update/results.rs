@@ -7,8 +7,8 @@ use chronicle::tui::state::{HeadInfo, Level, Pane};
 use ratatui::crossterm::event::KeyCode;
 
 use crate::support::{
-    c, error, k, key_after, kinds, message, new_app, oid, opened, orders_page, press, send, stale,
-    state_at, state_load, stream_load, unasked, window, with_orders,
+    c, error, k, key_after, kinds, message, new_app, oid, opened, orders_page, press, send, shown,
+    stale, state_at, state_load, stream_load, unasked, window, with_orders,
 };
 
 fn head(position: i64, stream_head: Option<u64>) -> Loaded {
@@ -303,7 +303,7 @@ fn failures_show_an_error_on_the_pane_they_belong_to() {
     assert_eq!(app.divergence.error.as_deref(), Some("no diff"));
 
     // A failure of a superseded request is not shown.
-    app.message = None;
+    app.status.begin_action();
     send(
         &mut app,
         Action::Loaded(
@@ -311,7 +311,7 @@ fn failures_show_an_error_on_the_pane_they_belong_to() {
             Loaded::Failed("old".into()),
         ),
     );
-    assert_eq!(app.message, None);
+    assert_eq!(shown(&app), None);
 
     // A prompt failure only shows the message.
     press(&mut app, c(':'));

@@ -2,7 +2,7 @@
 
 use chronicle::app::divergence::Class;
 use chronicle::store::{OrderPageQuery, PageKey};
-use chronicle::tui::action::{Action, Effect, Loaded, OrdersPage, StreamWindow};
+use chronicle::tui::action::{Action, Direction, Effect, Loaded, OrdersPage, StreamWindow};
 use chronicle::tui::fields::{Change, FieldRow};
 use chronicle::tui::keymap::Keymap;
 use chronicle::tui::request::{Request, Tag};
@@ -247,32 +247,37 @@ pub fn state_load(fx: &[Effect]) -> Option<u64> {
     })
 }
 
-/// The message, if it has this level.
-/// The only effect, which must be a search: (tag, order, from, needle, forward).
-pub fn search(fx: &[Effect]) -> (u64, String, u64, String, bool) {
+/// The only effect, which must be a search: (tag, order, from, needle, direction).
+pub fn search(fx: &[Effect]) -> (u64, String, u64, String, Direction) {
     let [
         Effect::Search {
             tag,
             order,
             from,
             needle,
-            forward,
+            direction,
         },
     ] = fx
     else {
         panic!("expected one search: {fx:?}");
     };
-    (*tag, order.clone(), *from, needle.clone(), *forward)
+    (*tag, order.clone(), *from, needle.clone(), *direction)
 }
 
+/// The message shown, if it has this level.
 pub fn message(app: &App, level: Level) -> Option<&str> {
-    match &app.message {
-        Some((l, m)) if *l == level => Some(m.as_str()),
+    match app.status.current() {
+        Some(m) if m.level == level => Some(m.text.as_str()),
         _ => None,
     }
 }
 
+/// The message shown, whatever its level.
+pub fn shown(app: &App) -> Option<&str> {
+    app.status.current().map(|m| m.text.as_str())
+}
+
 /// The error message, or a panic naming what the message was.
 pub fn error(app: &App) -> &str {
-    message(app, Level::Error).unwrap_or_else(|| panic!("no error message: {:?}", app.message))
+    message(app, Level::Error).unwrap_or_else(|| panic!("no error message: {:?}", shown(app)))
 }

@@ -24,6 +24,20 @@ pub struct Parting {
     pub error: Option<String>,
 }
 
+/// An event named by its version, type and place in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventRef {
+    /// Its version in its stream.
+    pub version: u64,
+    /// Its type.
+    pub event_type: String,
+    /// Its global position.
+    pub global_position: i64,
+}
+
+/// Events of a lagging row [`Explanation::unapplied`] names at most (`behind` counts all).
+pub const MAX_UNAPPLIED: u32 = 5;
+
 /// What `explain` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explanation {
@@ -38,10 +52,18 @@ pub struct Explanation {
     /// Where the stored row differs from the projection's own result at the row's version
     /// (non-empty while they agree throughout: the row was changed outside the projector).
     pub row_changed_outside: Vec<FieldDiff>,
+    /// The stream's version.
+    pub stream_version: u64,
+    /// Events of the stream after the row's version (every event when there is no row).
+    pub behind: u64,
+    /// The first of those, oldest first (at most [`MAX_UNAPPLIED`]).
+    pub unapplied: Vec<EventRef>,
 }
 
 /// Runs `projection` event by event beside the domain's replay and names the first event
 /// where they disagree; if none, compares the stored row with the projection's own result.
+/// Either way it says how far the row is behind its stream, naming the first events it
+/// has not applied.
 pub async fn explain(
     loader: &Loader,
     read_model: &dyn ReadModel,
@@ -60,7 +82,32 @@ pub async fn explain(
         first_divergence: None,
         row_version: stored_row.as_ref().map(|r| r.version),
         row_changed_outside: Vec::new(),
+        stream_version: 0,
+        behind: 0,
+        unapplied: Vec::new(),
     };
+    let at_row_version = walk(loader, projection, id, &mut out).await?;
+    if out.events == 0 && stored_row.is_none() {
+        return Err(AppError::NotFound(format!("order {id}")));
+    }
+    if let (None, Some(stored), Some(expected)) =
+        (&out.first_divergence, &stored_row, &at_row_version)
+    {
+        out.row_changed_outside = diff_rows(stored, expected);
+    }
+    lag(loader, &mut out).await?;
+    Ok(out)
+}
+
+/// Replays the stream into `out` until the projection and the domain part (or the end);
+/// returns the projection's row at the stored row's version, when the walk got there.
+async fn walk(
+    loader: &Loader,
+    projection: Projection,
+    id: OrderId,
+    out: &mut Explanation,
+) -> Result<Option<SummaryRow>, AppError> {
+    let stream = id.to_stream_id();
     let mut order = Order::empty(id);
     let mut row: Option<SummaryRow> = None;
     let mut at_row_version: Option<SummaryRow> = None;
@@ -81,37 +128,56 @@ pub async fn explain(
                 fields,
                 error,
             };
-            match projection(row.take(), e, &event) {
+            let r = match projection(row.take(), e, &event) {
                 Err(rejected) => {
                     let error = rejected.error.to_string();
                     out.first_divergence = Some(parting(vec![], Some(error)));
-                    return Ok(out);
+                    return Ok(at_row_version);
                 }
-                Ok(r) => {
-                    if let Some(s) = OrderSummary::from_order(&order) {
-                        let fields = diff(&r, &s);
-                        if !fields.is_empty() {
-                            out.first_divergence = Some(parting(fields, None));
-                            return Ok(out);
-                        }
-                    }
-                    if out.row_version == Some(r.version) {
-                        at_row_version = Some(r.clone());
-                    }
-                    row = Some(r);
+                Ok(r) => r,
+            };
+            if let Some(s) = OrderSummary::from_order(&order) {
+                let fields = diff(&r, &s);
+                if !fields.is_empty() {
+                    out.first_divergence = Some(parting(fields, None));
+                    return Ok(at_row_version);
                 }
             }
+            if out.row_version == Some(r.version) {
+                at_row_version = Some(r.clone());
+            }
+            row = Some(r);
         }
         match page.last() {
             Some(last) if page.len() == 2000 => next = last.version + 1,
-            _ => break,
+            _ => return Ok(at_row_version),
         }
     }
-    if out.events == 0 && stored_row.is_none() {
-        return Err(AppError::NotFound(format!("order {id}")));
+}
+
+/// The stream's version, how far the row is behind it, and the first events it lacks.
+async fn lag(loader: &Loader, out: &mut Explanation) -> Result<(), AppError> {
+    let store = loader.store();
+    // A walk that went to the end read the whole stream; one that stopped early did not.
+    out.stream_version = if out.first_divergence.is_none() {
+        out.events
+    } else {
+        store.stream_version(&out.order_id).await?
+    };
+    let applied = out.row_version.map_or(0, |v| v.max(0) as u64);
+    out.behind = out.stream_version.saturating_sub(applied);
+    if out.behind > 0 {
+        let events = store
+            .read_stream(&out.order_id, applied + 1, u64::MAX, MAX_UNAPPLIED)
+            .await?;
+        out.unapplied = events
+            .into_iter()
+            .map(|e| EventRef {
+                version: e.version,
+                event_type: e.event_type,
+                global_position: e.global_position,
+            })
+            .collect();
     }
-    if let (Some(stored), Some(expected)) = (&stored_row, &at_row_version) {
-        out.row_changed_outside = diff_rows(stored, expected);
-    }
-    Ok(out)
+    Ok(())
 }

@@ -164,8 +164,10 @@ impl Projector {
         first_failed_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> DeadLetter {
-        // To the microsecond, as both stores keep it: the letter in memory is the stored one.
+        // To the microsecond, as both stores keep it: the letter in memory is the stored one
+        // (the first failure's time too: a retry from memory carries it over as it is).
         let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        let first_failed_at = chrono::SubsecRound::trunc_subsecs(first_failed_at, 6);
         DeadLetter {
             global_position: e.global_position,
             stream_id: e.stream_id.clone(),

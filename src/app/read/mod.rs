@@ -23,8 +23,14 @@ use super::divergence::{CheckReport, Explanation};
 use super::error::AppError;
 use super::loader::Loader;
 use super::projection::Projection;
-use crate::domain::{LineItem, OrderId};
+use crate::domain::{LineItem, OrderId, OrderRef};
 use crate::store::{BrowseStore, DeadLetter, ReadModel, Stored, SummaryRow};
+
+/// Orders an ambiguous prefix's message counts up to (one query fetches one more).
+const COUNTED_MATCHES: u32 = 100;
+
+/// Ids an ambiguous prefix's message names.
+const SHOWN_MATCHES: usize = 3;
 
 /// The log's head, the projector's place and the dead letters: the debugger's header.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -222,18 +228,43 @@ impl ReadSide {
 
     /// The one order whose id starts with `prefix` (any case).
     pub async fn resolve_id(&self, prefix: &str) -> Result<String, AppError> {
-        let prefix = prefix.to_ascii_lowercase();
-        let found = self.browse.streams_with_prefix(&prefix, 3).await?;
-        match found.as_slice() {
-            [] => Err(AppError::NotFound(format!(
+        self.only_match(&prefix.to_ascii_lowercase()).await
+    }
+
+    /// The order `order` names: a whole id as it is (the order may not exist yet: a write
+    /// or a read says so itself), a prefix resolved to the one stored order it starts.
+    pub async fn resolve(&self, order: &OrderRef) -> Result<OrderId, AppError> {
+        match order {
+            OrderRef::Id(id) => Ok(*id),
+            OrderRef::Prefix(p) => parse_id(&self.only_match(p.as_str()).await?),
+        }
+    }
+
+    /// The one stored order id starting with `prefix` (stored form): one bounded query,
+    /// enough to say how many match when more than one does.
+    async fn only_match(&self, prefix: &str) -> Result<String, AppError> {
+        let mut found = self
+            .browse
+            .streams_with_prefix(prefix, COUNTED_MATCHES + 1)
+            .await?;
+        match found.len() {
+            0 => Err(AppError::NotFound(format!(
                 "no order id starts with {prefix}"
             ))),
-            [one] => Ok(one.clone()),
-            many => Err(AppError::BadInput(format!(
-                "{prefix} is ambiguous: {}{} — type more of the id",
-                many[..2].join(", "),
-                if many.len() > 2 { ", …" } else { "" }
-            ))),
+            1 => Ok(found.remove(0)),
+            n => {
+                let count = if n > COUNTED_MATCHES as usize {
+                    format!("more than {COUNTED_MATCHES}")
+                } else {
+                    n.to_string()
+                };
+                let shown = found.len().min(SHOWN_MATCHES);
+                Err(AppError::BadInput(format!(
+                    "{prefix} is ambiguous: {count} orders match ({}{}); type more of the id",
+                    found[..shown].join(", "),
+                    if n > shown { ", …" } else { "" }
+                )))
+            }
         }
     }
 

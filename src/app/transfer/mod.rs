@@ -79,8 +79,7 @@ pub async fn export(
         for e in &page {
             let line = serde_json::to_string(&EventLine::from_stored(e)?)
                 .map_err(|err| AppError::BadInput(err.to_string()))?;
-            writeln!(out, "{line}")
-                .map_err(|err| AppError::BadInput(format!("writing output: {err}")))?;
+            writeln!(out, "{line}").map_err(AppError::Output)?;
             written += 1;
         }
         match page.last() {

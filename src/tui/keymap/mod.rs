@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use ratatui::crossterm::event::KeyEvent;
 
+use super::state::Pane;
+
 mod key;
 
 pub use key::{KeyCodeSpec, KeySpec, Named};
@@ -62,7 +64,7 @@ pub enum Cmd {
     Select,
 }
 
-/// Where a command does something; the footer shows the keys of the focused pane.
+/// Where a command does something; the help groups the commands by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Everywhere.
@@ -73,116 +75,125 @@ pub enum Scope {
     Stream,
 }
 
-/// Every command with its default keys, scope, help text and footer label, in help order.
-pub const COMMANDS: &[(Cmd, &[&str], Scope, &str, &str)] = &[
-    (Cmd::Help, &["?"], Scope::Global, "help", "help"),
-    (Cmd::Prompt, &[":"], Scope::Global, "prompt", "prompt"),
-    (Cmd::NextPane, &["tab"], Scope::Global, "pane", "pane"),
-    (
-        Cmd::PrevPane,
-        &["backtab"],
-        Scope::Global,
-        "previous pane",
-        "pane",
-    ),
-    (Cmd::Up, &["up", "k"], Scope::Orders, "move up", "up"),
-    (
-        Cmd::Down,
-        &["down", "j"],
-        Scope::Orders,
-        "move down",
-        "down",
-    ),
-    (
-        Cmd::PageUp,
-        &["pageup", "ctrl-u"],
-        Scope::Orders,
-        "page up",
-        "page",
-    ),
+/// Every command with its default keys, scope and help text, in help order.
+pub const COMMANDS: &[(Cmd, &[&str], Scope, &str)] = &[
+    (Cmd::Help, &["?"], Scope::Global, "help"),
+    (Cmd::Prompt, &[":"], Scope::Global, "prompt"),
+    (Cmd::NextPane, &["tab"], Scope::Global, "pane"),
+    (Cmd::PrevPane, &["backtab"], Scope::Global, "previous pane"),
+    (Cmd::Up, &["up", "k"], Scope::Orders, "move up"),
+    (Cmd::Down, &["down", "j"], Scope::Orders, "move down"),
+    (Cmd::PageUp, &["pageup", "ctrl-u"], Scope::Orders, "page up"),
     (
         Cmd::PageDown,
         &["pagedown", "ctrl-d"],
         Scope::Orders,
         "page down",
-        "page",
     ),
-    (Cmd::Select, &["enter"], Scope::Orders, "open order", "open"),
+    (
+        Cmd::Select,
+        &["enter"],
+        Scope::Orders,
+        "open order (in Read model vs replay: jump to the parting event)",
+    ),
     (
         Cmd::Filter,
         &["/"],
         Scope::Orders,
-        "filter/search",
-        "filter",
+        "filter orders (in the other panes: search the stream)",
     ),
-    (Cmd::Sort, &["s"], Scope::Orders, "sort", "sort"),
-    (
-        Cmd::StepBack,
-        &["left", "h"],
-        Scope::Stream,
-        "step back",
-        "back",
-    ),
+    (Cmd::Sort, &["s"], Scope::Orders, "sort"),
+    (Cmd::StepBack, &["left", "h"], Scope::Stream, "step back"),
     (
         Cmd::StepForward,
         &["right", "l"],
         Scope::Stream,
         "step forward",
-        "fwd",
     ),
+    (Cmd::First, &["g", "home"], Scope::Stream, "first version"),
+    (Cmd::Last, &["G", "end"], Scope::Stream, "last version"),
     (
-        Cmd::First,
-        &["g", "home"],
+        Cmd::SearchNext,
+        &["n"],
         Scope::Stream,
-        "first version",
-        "first",
+        "next match (past the last, round to the first)",
     ),
-    (
-        Cmd::Last,
-        &["G", "end"],
-        Scope::Stream,
-        "last version",
-        "last",
-    ),
-    (Cmd::SearchNext, &["n"], Scope::Stream, "next match", "next"),
     (
         Cmd::SearchPrev,
         &["N"],
         Scope::Stream,
-        "previous match",
-        "prev",
+        "previous match (before the first, round to the last)",
     ),
-    (Cmd::Time, &["t"], Scope::Stream, "jump to a time", "time"),
-    (
-        Cmd::Follow,
-        &["f"],
-        Scope::Stream,
-        "follow the head",
-        "follow",
-    ),
-    (Cmd::Raw, &["e"], Scope::Stream, "raw event", "raw"),
+    (Cmd::Time, &["t"], Scope::Stream, "jump to a time"),
+    (Cmd::Follow, &["f"], Scope::Stream, "follow the head"),
+    (Cmd::Raw, &["e"], Scope::Stream, "raw event"),
     (
         Cmd::Correlation,
         &["c"],
         Scope::Stream,
         "same correlation id",
-        "correlated",
+    ),
+    (Cmd::DeadLetters, &["D"], Scope::Global, "dead letters"),
+    (Cmd::Refresh, &["r", "ctrl-r"], Scope::Global, "reload"),
+    (Cmd::Quit, &["q", "ctrl-c"], Scope::Global, "quit"),
+];
+
+/// Each pane's footer: the keys that act on what it shows, with the footer's short label
+/// (a key may read differently per pane: `/` filters the orders but searches the stream).
+/// The global keys follow.
+const FOOTERS: &[(Pane, &[(Cmd, &str)])] = &[
+    (
+        Pane::Orders,
+        &[
+            (Cmd::PageDown, "page"),
+            (Cmd::Select, "open"),
+            (Cmd::Filter, "filter"),
+            (Cmd::Sort, "sort"),
+        ],
     ),
     (
-        Cmd::DeadLetters,
-        &["D"],
-        Scope::Global,
-        "dead letters",
-        "dlq",
+        Pane::Stream,
+        &[
+            (Cmd::StepBack, "back"),
+            (Cmd::StepForward, "fwd"),
+            (Cmd::First, "first"),
+            (Cmd::Last, "last"),
+            (Cmd::Filter, "search"),
+            (Cmd::SearchNext, "next"),
+            (Cmd::SearchPrev, "prev"),
+            (Cmd::Time, "time"),
+            (Cmd::Follow, "follow"),
+            (Cmd::Raw, "raw"),
+            (Cmd::Correlation, "correlated"),
+        ],
     ),
     (
-        Cmd::Refresh,
-        &["r", "ctrl-r"],
-        Scope::Global,
-        "reload",
-        "reload",
+        Pane::State,
+        &[
+            (Cmd::StepBack, "back"),
+            (Cmd::StepForward, "fwd"),
+            (Cmd::First, "first"),
+            (Cmd::Last, "last"),
+            (Cmd::Time, "time"),
+            (Cmd::Raw, "raw"),
+        ],
     ),
-    (Cmd::Quit, &["q", "ctrl-c"], Scope::Global, "quit", "quit"),
+    (
+        Pane::Divergence,
+        &[
+            (Cmd::Select, "parting event"),
+            (Cmd::DeadLetters, "dead letters"),
+            (Cmd::Refresh, "reload"),
+        ],
+    ),
+];
+
+/// The global keys every footer ends with.
+const FOOTER_GLOBAL: &[(Cmd, &str)] = &[
+    (Cmd::Help, "help"),
+    (Cmd::Prompt, "prompt"),
+    (Cmd::NextPane, "pane"),
+    (Cmd::Quit, "quit"),
 ];
 
 /// The active bindings.
@@ -277,21 +288,20 @@ impl Keymap {
     pub fn help(&self) -> Vec<(String, &'static str, Scope)> {
         COMMANDS
             .iter()
-            .map(|(cmd, _, scope, what, _)| (self.keys_of(*cmd), *what, *scope))
+            .map(|(cmd, _, scope, what)| (self.keys_of(*cmd), *what, *scope))
             .collect()
     }
 
-    /// The footer's `(keys, what)` for a scope: its own commands, then the global ones.
-    pub fn footer(&self, scope: Scope) -> Vec<(String, &'static str)> {
-        let own = COMMANDS
+    /// A pane's footer `(key, label)`: its own keys, then the global ones, each by its
+    /// first key.
+    pub fn footer(&self, pane: Pane) -> Vec<(String, &'static str)> {
+        let own = FOOTERS
             .iter()
-            .filter(|c| c.2 == scope && scope != Scope::Global);
-        let global = COMMANDS
-            .iter()
-            .filter(|c| matches!(c.0, Cmd::Help | Cmd::Prompt | Cmd::NextPane | Cmd::Quit));
-        own.chain(global)
-            .filter(|(cmd, ..)| !matches!(cmd, Cmd::Up | Cmd::Down | Cmd::PageUp))
-            .map(|(cmd, _, _, _, label)| {
+            .find(|(p, _)| *p == pane)
+            .map_or(&[][..], |(_, keys)| keys);
+        own.iter()
+            .chain(FOOTER_GLOBAL)
+            .map(|(cmd, label)| {
                 let first = self.keys.get(cmd).and_then(|k| k.first());
                 (first.map(ToString::to_string).unwrap_or_default(), *label)
             })

@@ -5,12 +5,15 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::keys::{command, refresh};
 use super::{ask, jobs, load_orders, open_order, set_cursor};
 use crate::tui::action::{Completion, Effect};
+use crate::tui::format::count;
 use crate::tui::prompt::{
     CompletionTarget, PromptCommand, apply_completion, completion_target, parse_prompt, parse_time,
 };
 use crate::tui::state::{App, Back, Confirm, InputKind, Level, LineInput, Mode, Overlay, Pending};
 
-/// Routes a key by mode.
+/// Routes a key by mode. A key that does something begins a new action, which ends the
+/// last one's message: in normal mode a bound key or Esc (an unbound key changes nothing,
+/// so the message stays), in the other modes any key (it edits, answers or scrolls).
 pub(super) fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     if k.kind == KeyEventKind::Release {
         return;
@@ -19,15 +22,38 @@ pub(super) fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     match mode {
         Mode::Normal => {
             if k.code == KeyCode::Esc {
-                app.message = None;
-                app.completions.clear();
+                escape(app);
             } else if let Some(cmd) = app.keymap.lookup(&k) {
+                app.status.begin_action();
                 command(app, cmd, fx);
             }
         }
-        Mode::Input(kind, line) => input(app, kind, line, k, fx),
-        Mode::Confirm(confirm) => answer(app, confirm, k, fx),
-        Mode::Overlay(o) => overlay(app, o, k, fx),
+        Mode::Input(kind, line) => {
+            app.status.begin_action();
+            input(app, kind, line, k, fx);
+        }
+        Mode::Confirm(confirm) => {
+            app.status.begin_action();
+            answer(app, confirm, k, fx);
+        }
+        Mode::Overlay(o) => {
+            app.status.begin_action();
+            overlay(app, o, k, fx);
+        }
+    }
+}
+
+/// Esc in normal mode closes the message; with none showing there is nothing to close,
+/// and it says so rather than nothing.
+fn escape(app: &mut App) {
+    let showing = app.status.current().is_some();
+    app.status.begin_action();
+    app.completions.clear();
+    if !showing {
+        app.status.say(
+            Level::Info,
+            "nothing to close (Esc closes overlays, prompts and messages)",
+        );
     }
 }
 
@@ -41,10 +67,10 @@ fn answer(app: &mut App, confirm: Confirm, k: KeyEvent, fx: &mut Vec<Effect>) {
     } = confirm;
     app.mode = back.mode();
     if k.code == KeyCode::Char('y') && k.modifiers.difference(KeyModifiers::SHIFT).is_empty() {
-        app.message = Some((Level::Info, format!("running: {text}")));
+        app.status.say(Level::Info, format!("running: {text}"));
         jobs::run(app, pending, fx);
     } else {
-        app.message = Some((Level::Info, format!("cancelled: {text}")));
+        app.status.say(Level::Info, format!("cancelled: {text}"));
     }
 }
 
@@ -133,7 +159,7 @@ fn submit(app: &mut App, kind: InputKind, text: &str, fx: &mut Vec<Effect>) {
         InputKind::Filter => {
             // A filter that does not parse is refused; the working one stays.
             if let Err(e) = crate::tui::prompt::parse_filter(text) {
-                app.message = Some((Level::Error, e));
+                app.status.say(Level::Error, e);
                 return;
             }
             app.orders.filter = text.trim().to_string();
@@ -150,7 +176,7 @@ fn submit(app: &mut App, kind: InputKind, text: &str, fx: &mut Vec<Effect>) {
         }
         InputKind::Time => match parse_time(text) {
             Ok(at) => time_jump(app, at, fx),
-            Err(e) => app.message = Some((Level::Error, e)),
+            Err(e) => app.status.say(Level::Error, e),
         },
         InputKind::Prompt => prompt(app, text, fx),
     }
@@ -158,7 +184,8 @@ fn submit(app: &mut App, kind: InputKind, text: &str, fx: &mut Vec<Effect>) {
 
 fn time_jump(app: &mut App, at: chrono::DateTime<chrono::Utc>, fx: &mut Vec<Effect>) {
     let Some(order) = app.stream.order.clone() else {
-        app.message = Some((Level::Info, "open an order first (Enter in Orders)".into()));
+        app.status
+            .say(Level::Info, "open an order first (Enter in Orders)");
         return;
     };
     ask(app, fx, |tag| Effect::VersionAt { tag, order, at });
@@ -177,15 +204,15 @@ fn prompt(app: &mut App, text: &str, fx: &mut Vec<Effect>) {
     let cmd = match parse_prompt(text) {
         Ok(c) => c,
         Err(e) => {
-            app.message = Some((Level::Error, e));
+            app.status.say(Level::Error, e);
             return;
         }
     };
     if cmd.writes() && app.read_only {
-        app.message = Some((
+        app.status.say(
             Level::Error,
-            "read-only: started with --read-only, the prompt refuses writes".into(),
-        ));
+            "read-only: started with --read-only, the prompt refuses writes",
+        );
         return;
     }
     match cmd {
@@ -193,13 +220,11 @@ fn prompt(app: &mut App, text: &str, fx: &mut Vec<Effect>) {
         PromptCommand::Help => app.mode = Mode::Overlay(Overlay::Help { scroll: 0 }),
         PromptCommand::Version(v) => {
             if v > app.stream.head && app.stream.order.is_some() {
-                app.message = Some((
+                let events = count(app.stream.head, "event");
+                app.status.say(
                     Level::Error,
-                    format!(
-                        "the order has {} events; there is no version {v}",
-                        app.stream.head
-                    ),
-                ));
+                    format!("the order has {events}; there is no version {v}"),
+                );
             } else {
                 set_cursor(app, v, fx);
             }
@@ -210,7 +235,7 @@ fn prompt(app: &mut App, text: &str, fx: &mut Vec<Effect>) {
         PromptCommand::Rebuild => jobs::confirm_projector(app, Pending::Rebuild),
         PromptCommand::Project => jobs::confirm_projector(app, Pending::Project),
         command @ (PromptCommand::Create { .. } | PromptCommand::Write { .. }) => {
-            app.message = Some((Level::Info, "resolving…".into()));
+            app.status.say(Level::Info, "resolving…");
             ask(app, fx, |tag| Effect::Resolve { tag, command });
         }
     }
@@ -258,10 +283,10 @@ fn overlay(app: &mut App, mut o: Overlay, k: KeyEvent, fx: &mut Vec<Effect>) {
                 (k.code, rows.get(*selected))
             {
                 if app.read_only {
-                    app.message = Some((
+                    app.status.say(
                         Level::Error,
-                        "read-only: started with --read-only, dead letters stay as they are".into(),
-                    ));
+                        "read-only: started with --read-only, dead letters stay as they are",
+                    );
                 } else {
                     let skip = c == 's';
                     let text = format!(

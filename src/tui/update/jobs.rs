@@ -13,10 +13,10 @@ pub(super) fn check(app: &mut App, fx: &mut Vec<Effect>) {
     if start(app, JobKind::Check, "check: started", fx, |tag| {
         Effect::Check { tag }
     }) {
-        app.message = Some((
+        app.status.say(
             Level::Info,
-            "checking every order in the background; keep browsing".into(),
-        ));
+            "checking every order in the background; keep browsing",
+        );
     }
 }
 
@@ -78,10 +78,10 @@ fn refused(app: &mut App, kind: JobKind) -> bool {
     let Some(running) = &app.jobs[kind] else {
         return false;
     };
-    app.message = Some((
+    app.status.say(
         Level::Error,
         format!("already running: {running} (its result shows here when it is done)"),
-    ));
+    );
     true
 }
 

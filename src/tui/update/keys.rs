@@ -1,9 +1,11 @@
 //! Normal-mode commands: what each keymap command does to the focused pane.
 
+use super::search::search;
 use super::{ask, load_orders, open_order, set_cursor};
-use crate::tui::action::Effect;
+use crate::app::divergence::Class;
+use crate::tui::action::{Direction, Effect};
 use crate::tui::keymap::Cmd;
-use crate::tui::state::{App, InputKind, LineInput, Mode, Overlay, Pane};
+use crate::tui::state::{App, InputKind, Level, LineInput, Mode, Overlay, Pane};
 
 /// Steps of PageUp / PageDown in the stream.
 const STREAM_PAGE: u64 = 20;
@@ -24,10 +26,10 @@ pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         Cmd::Down | Cmd::StepForward => step(app, 1, fx),
         Cmd::PageUp => step(app, -(STREAM_PAGE as i64), fx),
         Cmd::PageDown => step(app, STREAM_PAGE as i64, fx),
-        Cmd::First => set_cursor(app, 1, fx),
+        Cmd::First => move_to(app, 1, fx),
         Cmd::Last => {
             let head = app.stream.head;
-            set_cursor(app, head, fx);
+            move_to(app, head, fx);
         }
         Cmd::Select => select(app, fx),
         Cmd::Filter => {
@@ -39,8 +41,8 @@ pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             let cursor = text.chars().count();
             app.mode = Mode::Input(kind, LineInput { text, cursor });
         }
-        Cmd::SearchNext => search(app, true, fx),
-        Cmd::SearchPrev => search(app, false, fx),
+        Cmd::SearchNext => search(app, Direction::Forward, fx),
+        Cmd::SearchPrev => search(app, Direction::Backward, fx),
         Cmd::Prompt => {
             app.history_pos = None;
             app.completions.clear();
@@ -66,7 +68,7 @@ pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             };
             let version = app.stream.cursor;
             if version == 0 {
-                return;
+                return app.status.say(Level::Info, "the stream is still loading");
             }
             ask(app, fx, |tag| {
                 if cmd == Cmd::Raw {
@@ -96,11 +98,9 @@ pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
     }
 }
 
-fn no_order(app: &mut App) {
-    app.message = Some((
-        crate::tui::state::Level::Info,
-        "open an order first (Enter in Orders)".into(),
-    ));
+pub(super) fn no_order(app: &mut App) {
+    app.status
+        .say(Level::Info, "open an order first (Enter in Orders)");
 }
 
 /// Reloads the orders page, the open order and the head.
@@ -117,25 +117,62 @@ pub(super) fn refresh(app: &mut App, fx: &mut Vec<Effect>) {
 
 fn step(app: &mut App, delta: i64, fx: &mut Vec<Effect>) {
     let v = app.stream.cursor.saturating_add_signed(delta).max(1);
+    move_to(app, v, fx);
+}
+
+/// Moves the cursor for a key; at an end of the stream, where the key cannot take it any
+/// further, says so instead of doing nothing.
+fn move_to(app: &mut App, v: u64, fx: &mut Vec<Effect>) {
+    let (cursor, head) = (app.stream.cursor, app.stream.head);
+    if app.stream.order.is_some() && head > 0 && v.clamp(1, head) == cursor {
+        let end = if cursor == head {
+            format!("at the head: v{head} is the last event")
+        } else {
+            "at the first event: v1".to_string()
+        };
+        app.status.say(Level::Info, end);
+    }
     set_cursor(app, v, fx);
 }
 
 fn select(app: &mut App, fx: &mut Vec<Effect>) {
     match app.focus {
-        Pane::Orders => {
-            if let Some(id) = app.selected_order().map(|r| r.id.clone()) {
+        Pane::Orders => match app.selected_order().map(|r| r.id.clone()) {
+            Some(id) => {
                 open_order(app, &id, None, fx);
                 app.focus = Pane::Stream;
             }
-        }
-        Pane::Divergence => {
-            if let Some(v) = app.divergence.parted_at {
+            None => app.status.say(Level::Info, "no order to open"),
+        },
+        Pane::Divergence => match app.divergence.parted_at {
+            Some(v) => {
                 set_cursor(app, v, fx);
                 app.focus = Pane::Stream;
             }
-        }
-        Pane::Stream | Pane::State => {}
+            None => app.status.say(Level::Info, no_parting_event(app)),
+        },
+        Pane::Stream | Pane::State => app.status.say(
+            Level::Info,
+            "Enter opens an order in Orders, or jumps to the parting event in Read model vs replay",
+        ),
     }
+}
+
+/// Why Enter in the divergence pane has nowhere to jump, by what the comparison found.
+fn no_parting_event(app: &App) -> String {
+    let d = &app.divergence;
+    let why = match d.class {
+        None if app.stream.order.is_none() => "open an order first (Enter in Orders)",
+        None => "the comparison is still loading",
+        Some(Class::InSync) => "read model and replay agree",
+        Some(Class::Lagging) => "the row lags its stream; it has not diverged",
+        Some(Class::Diverged) => "the row was changed outside the projector",
+        Some(Class::Missing) => "the order has no read-model row",
+        Some(Class::Orphan) => "the row has no events",
+        Some(Class::Parked) => "explain found no event where projection and replay part",
+        Some(Class::Corrupt) => "an event does not decode (the pane names it)",
+    };
+    format!("no parting event: {why}")
 }
 
 /// Moves the orders selection, crossing into the next or previous page at the edges.
@@ -148,6 +185,8 @@ pub(super) fn move_selection(app: &mut App, delta: i64, fx: &mut Vec<Effect>) {
     if target >= len as i64 {
         if app.orders.next.is_some() {
             page(app, true, fx);
+        } else {
+            app.status.say(Level::Info, "end of the list");
         }
         return;
     }
@@ -155,6 +194,8 @@ pub(super) fn move_selection(app: &mut App, delta: i64, fx: &mut Vec<Effect>) {
         if app.orders.pages.len() > 1 {
             page(app, false, fx);
             app.orders.selected = usize::MAX;
+        } else {
+            app.status.say(Level::Info, "top of the list");
         }
         return;
     }
@@ -168,11 +209,14 @@ pub(super) fn move_selection(app: &mut App, delta: i64, fx: &mut Vec<Effect>) {
 pub(super) fn page(app: &mut App, forward: bool, fx: &mut Vec<Effect>) {
     if forward {
         let Some(next) = app.orders.next.clone() else {
-            return;
+            return app.status.say(Level::Info, "last page: no more orders");
         };
         app.orders.pages.push(Some(next));
     } else {
         if app.orders.pages.len() <= 1 {
+            if app.orders.selected == 0 {
+                app.status.say(Level::Info, "first page");
+            }
             app.orders.selected = 0;
             if let Some(id) = app.selected_order().map(|r| r.id.clone()) {
                 open_order(app, &id, None, fx);
@@ -184,25 +228,4 @@ pub(super) fn page(app: &mut App, forward: bool, fx: &mut Vec<Effect>) {
     app.orders.selected = 0;
     app.orders.open_selected = true;
     load_orders(app, fx);
-}
-
-fn search(app: &mut App, forward: bool, fx: &mut Vec<Effect>) {
-    let Some(order) = app.stream.order.clone() else {
-        return no_order(app);
-    };
-    if app.stream.search.is_empty() {
-        app.message = Some((
-            crate::tui::state::Level::Info,
-            "no search yet: / in the Stream pane".into(),
-        ));
-        return;
-    }
-    let (from, needle) = (app.stream.cursor, app.stream.search.clone());
-    ask(app, fx, |tag| Effect::Search {
-        tag,
-        order,
-        from,
-        needle,
-        forward,
-    });
 }

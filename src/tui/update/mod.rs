@@ -5,6 +5,7 @@ mod jobs;
 mod keys;
 mod mouse;
 mod results;
+mod search;
 
 use super::action::{Action, Effect};
 use super::prompt::parse_filter;
@@ -54,7 +55,7 @@ pub(super) fn load_orders(app: &mut App, fx: &mut Vec<Effect>) {
     let filter = match parse_filter(&app.orders.filter) {
         Ok(f) => f,
         Err(e) => {
-            app.message = Some((Level::Error, e));
+            app.status.say(Level::Error, e);
             return;
         }
     };
@@ -124,7 +125,8 @@ fn load_state(app: &mut App, fx: &mut Vec<Effect>) {
 /// when `v` nears the edge of the one held. Costs the same at any version.
 pub(super) fn set_cursor(app: &mut App, v: u64, fx: &mut Vec<Effect>) {
     let Some(order) = app.stream.order.clone() else {
-        app.message = Some((Level::Info, "open an order first (Enter in Orders)".into()));
+        app.status
+            .say(Level::Info, "open an order first (Enter in Orders)");
         return;
     };
     if app.stream.head == 0 {

@@ -30,6 +30,8 @@ pub(super) fn mouse(app: &mut App, m: MouseEvent, fx: &mut Vec<Effect>) {
     };
     match m.kind {
         MouseEventKind::Down(MouseButton::Left) => {
+            // A click on a pane is an action (it focuses the pane at least): see `input::key`.
+            app.status.begin_action();
             app.focus = pane;
             // The first row inside the border.
             let Some(row) = (m.row as usize).checked_sub(rect.y as usize + 1) else {
@@ -65,6 +67,7 @@ pub(super) fn mouse(app: &mut App, m: MouseEvent, fx: &mut Vec<Effect>) {
             }
         }
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            app.status.begin_action();
             let down = m.kind == MouseEventKind::ScrollDown;
             if pane == Pane::Orders {
                 move_selection(app, if down { 1 } else { -1 }, fx);

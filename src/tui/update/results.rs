@@ -110,20 +110,24 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
         }
         Loaded::Jump(v) if latest(Request::Prompt) => match v {
             Some(v) => set_cursor(app, v, fx),
-            None => app.message = Some((Level::Info, "no match".into())),
+            None => app
+                .status
+                .say(Level::Info, "no event at or before that time"),
         },
+        Loaded::Found(found) if latest(Request::Prompt) => super::search::found(app, &found, fx),
         Loaded::Completions(c) if latest(Request::Prompt) => {
             if let Mode::Input(InputKind::Prompt, line) = &mut app.mode {
                 line.text = apply_completion(&line.text, &c);
                 line.cursor = line.text.chars().count();
                 app.completions = if c.len() > 1 { c } else { Vec::new() };
                 if app.completions.is_empty() && line.text.ends_with(' ') {
-                    app.message = None;
+                    app.status.clear();
                 }
             }
         }
         Loaded::Confirm(text, pending) if latest(Request::Prompt) => {
-            app.message = None;
+            // "resolving…" is answered: the confirmation takes the line.
+            app.status.clear();
             // An overlay opened while the write resolved is where the answer returns to.
             let back = match std::mem::replace(&mut app.mode, Mode::Normal) {
                 Mode::Overlay(o) => Back::Overlay(o),
@@ -138,7 +142,7 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
         Loaded::Progress(text) => jobs::progress(app, tag, text),
         Loaded::Done(text, open) => {
             jobs::finished(app, tag);
-            app.message = Some((Level::Ok, text));
+            app.status.say(Level::Ok, text);
             if let Some(id) = open {
                 // Show what the write did: the order at its new head.
                 load_orders(app, fx);
@@ -215,5 +219,5 @@ fn failed(app: &mut App, tag: Tag, e: String) {
         Request::Job(_) => jobs::finished(app, tag),
         Request::Overlay | Request::Prompt => {}
     }
-    app.message = Some((Level::Error, e));
+    app.status.say(Level::Error, e);
 }

@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::keymap::Scope;
+use super::format::count;
 use super::state::{App, InputKind, Level, Link, Mode, Pane};
 use layout::{MIN_HEIGHT, MIN_WIDTH, areas};
 
@@ -76,7 +76,7 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
     }
     if let Some(lag) = h.replica_lag {
         spans.push(Span::styled(
-            format!(" · standby {lag:.1} s behind"),
+            format!(" · standby replaying {lag:.1} s late"),
             t.warn,
         ));
     }
@@ -87,13 +87,15 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
     if let Link::Down(_) = app.link {
         spans.push(Span::styled(" · disconnected, retrying", t.error));
     }
+    // "behind" is said of the projector only: rows lag their streams (the list's badge)
+    // and the cursor has newer events (the stream's title), each counter its own word.
     if h.lag > 0 {
         spans.push(Span::styled(
-            format!(" · read model {} behind", h.lag),
+            format!(" · projector {} behind the log", count(h.lag, "event")),
             t.warn,
         ));
     } else {
-        spans.push(Span::styled(" · read model caught up", t.ok));
+        spans.push(Span::styled(" · projector caught up with the log", t.ok));
     }
     if let Some(held) = h.held {
         let who = held
@@ -102,16 +104,15 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(
             format!(
                 " · log held by {who} for {:.0} s ({} waiting)",
-                held.seconds, held.waiting
+                held.seconds,
+                count(held.waiting, "event")
             ),
             t.warn,
         ));
     }
     if app.head.dead_letters > 0 {
-        spans.push(Span::styled(
-            format!(" · {} dead letter(s) (D)", app.head.dead_letters),
-            t.warn,
-        ));
+        let letters = count(app.head.dead_letters as u64, "dead letter");
+        spans.push(Span::styled(format!(" · {letters} (D)"), t.warn));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
     jobs(app, frame, area);
@@ -169,14 +170,14 @@ fn prompt_line(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw(c.text.clone()),
             Span::styled("  y = run, any other key = cancel", t.key),
         ]),
-        _ => match &app.message {
-            Some((level, text)) => {
-                let style = match level {
+        _ => match app.status.current() {
+            Some(message) => {
+                let style = match message.level {
                     Level::Info => Style::new(),
                     Level::Ok => t.ok,
                     Level::Error => t.error,
                 };
-                Line::from(Span::styled(text.clone(), style))
+                Line::from(Span::styled(message.text.clone(), style))
             }
             None => Line::default(),
         },
@@ -184,13 +185,10 @@ fn prompt_line(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// The focused pane's keys.
 fn footer(app: &App, frame: &mut Frame, area: Rect) {
-    let scope = match app.focus {
-        Pane::Orders => Scope::Orders,
-        _ => Scope::Stream,
-    };
     let mut spans = Vec::new();
-    for (keys, what) in app.keymap.footer(scope) {
+    for (keys, what) in app.keymap.footer(app.focus) {
         spans.push(Span::styled(format!(" {keys}"), app.theme.key));
         spans.push(Span::styled(format!(" {what}"), app.theme.dim));
     }

@@ -1,5 +1,6 @@
 //! Overlays: help, raw event, correlated events, dead letters.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -7,9 +8,12 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::layout::list_offset;
 use super::panes::short;
+use crate::store::DeadLetter;
+use crate::tui::format::count;
 use crate::tui::keymap::Scope;
 use crate::tui::prompt::PROMPT_COMMANDS;
 use crate::tui::state::{App, Overlay};
+use crate::tui::theme::Theme;
 
 fn centered(area: Rect) -> Rect {
     let [_, mid, _] = Layout::vertical([
@@ -33,77 +37,36 @@ pub(super) fn render(app: &App, o: &Overlay, frame: &mut Frame, area: Rect) {
     let visible = area.height.saturating_sub(2) as usize;
     let (title, lines, scroll): (String, Vec<Line>, u16) = match o {
         Overlay::Help { scroll } => ("Keys · j/k scroll · Esc closes".into(), help(app), *scroll),
-        Overlay::Raw { lines, scroll } => (
-            "Raw event · j/k scroll · Esc closes".into(),
-            lines.iter().map(|l| Line::from(l.clone())).collect(),
-            *scroll,
-        ),
+        Overlay::Raw { lines, scroll } => {
+            let width = usize::from(area.width.saturating_sub(2));
+            (
+                "Raw event · j/k scroll · Esc closes".into(),
+                lines
+                    .iter()
+                    .flat_map(|l| fold(l, width))
+                    .map(Line::from)
+                    .collect(),
+                *scroll,
+            )
+        }
         Overlay::Correlated {
             correlation_id,
             rows,
             selected,
-        } => {
-            let offset = list_offset(*selected, rows.len(), visible);
-            let lines = rows
-                .iter()
-                .enumerate()
-                .skip(offset)
-                .take(visible)
-                .map(|(i, (stream, v, ty, at))| {
-                    let line = Line::from(format!(
-                        "{} {} v{v:<6} {ty:<15} {}",
-                        if i == *selected { "▶" } else { " " },
-                        short(stream),
-                        at.format("%Y-%m-%d %H:%M:%S")
-                    ));
-                    if i == *selected {
-                        line.style(t.selected)
-                    } else {
-                        line
-                    }
-                })
-                .collect();
-            (
-                format!(
-                    "Correlation {} · {} events · Enter jumps · Esc closes",
-                    correlation_id,
-                    rows.len()
-                ),
-                lines,
-                0,
-            )
-        }
-        Overlay::DeadLetters { rows, selected } => {
-            let offset = list_offset(*selected, rows.len(), visible);
-            let mut lines: Vec<Line> = Vec::new();
-            if rows.is_empty() {
-                lines.push(Line::from("no dead letters"));
-            }
-            for (i, d) in rows.iter().enumerate().skip(offset).take(visible) {
-                let line = Line::from(vec![
-                    Span::raw(format!(
-                        "{} #{} {} v{} {} ×{} ",
-                        if i == *selected { "▶" } else { " " },
-                        d.global_position,
-                        short(&d.stream_id),
-                        d.version,
-                        d.event_type,
-                        d.attempts
-                    )),
-                    Span::styled(crate::text::printable(&d.error), t.error),
-                ]);
-                lines.push(if i == *selected {
-                    line.style(t.selected)
-                } else {
-                    line
-                });
-            }
-            (
-                "Dead letters · r retry · s skip · Enter opens · Esc closes".into(),
-                lines,
-                0,
-            )
-        }
+        } => (
+            format!(
+                "Correlation {} · {} · Enter jumps · Esc closes",
+                correlation_id,
+                count(rows.len() as u64, "event")
+            ),
+            correlated(rows, *selected, visible, t),
+            0,
+        ),
+        Overlay::DeadLetters { rows, selected } => (
+            "Dead letters · r retry · s skip · Enter opens · Esc closes".into(),
+            dead_letters(rows, *selected, visible, t),
+            0,
+        ),
     };
     frame.render_widget(Clear, area);
     frame.render_widget(
@@ -115,6 +78,101 @@ pub(super) fn render(app: &App, o: &Overlay, frame: &mut Frame, area: Rect) {
         ),
         area,
     );
+}
+
+/// The correlated events around the selected one.
+fn correlated(
+    rows: &[(String, u64, String, DateTime<Utc>)],
+    selected: usize,
+    visible: usize,
+    t: &Theme,
+) -> Vec<Line<'static>> {
+    let offset = list_offset(selected, rows.len(), visible);
+    rows.iter()
+        .enumerate()
+        .skip(offset)
+        .take(visible)
+        .map(|(i, (stream, v, ty, at))| {
+            let line = Line::from(format!(
+                "{} {} v{v:<6} {ty:<15} {}",
+                if i == selected { "▶" } else { " " },
+                short(stream),
+                at.format("%Y-%m-%d %H:%M:%S")
+            ));
+            if i == selected {
+                line.style(t.selected)
+            } else {
+                line
+            }
+        })
+        .collect()
+}
+
+/// The dead letters around the selected one: where each is, how often it was tried, why
+/// it failed.
+fn dead_letters(
+    rows: &[DeadLetter],
+    selected: usize,
+    visible: usize,
+    t: &Theme,
+) -> Vec<Line<'static>> {
+    if rows.is_empty() {
+        return vec![Line::from("no dead letters")];
+    }
+    let offset = list_offset(selected, rows.len(), visible);
+    rows.iter()
+        .enumerate()
+        .skip(offset)
+        .take(visible)
+        .map(|(i, d)| {
+            let line = Line::from(vec![
+                Span::raw(format!(
+                    "{} #{} {} v{} {} · {} · ",
+                    if i == selected { "▶" } else { " " },
+                    d.global_position,
+                    short(&d.stream_id),
+                    d.version,
+                    crate::text::printable(&d.event_type),
+                    count(u64::from(d.attempts), "attempt")
+                )),
+                Span::styled(crate::text::printable(&d.error), t.error),
+            ]);
+            if i == selected {
+                line.style(t.selected)
+            } else {
+                line
+            }
+        })
+        .collect()
+}
+
+/// A line cut into pieces of at most `width` columns, its characters in order and none
+/// left out, so stored text reads as stored however long its lines are (a paragraph's
+/// word wrap would move words and drop the spaces it breaks at). Pieces after the first
+/// are indented like the line, up to half the width, so they read as its continuation.
+fn fold(line: &str, width: usize) -> Vec<String> {
+    let cols = |s: &str| Span::raw(s).width();
+    if width == 0 || cols(line) <= width {
+        return vec![line.to_string()];
+    }
+    let indent_len = line.len() - line.trim_start_matches(' ').len();
+    let indent = &line[..indent_len.min(width / 2)];
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
+    let mut used = 0;
+    for c in line.chars() {
+        let mut buf = [0; 4];
+        let w = cols(c.encode_utf8(&mut buf));
+        if used + w > width && !piece.is_empty() {
+            pieces.push(std::mem::take(&mut piece));
+            piece.push_str(indent);
+            used = indent.len();
+        }
+        piece.push(c);
+        used += w;
+    }
+    pieces.push(piece);
+    pieces
 }
 
 /// Help generated from the keymap and the prompt's command table.

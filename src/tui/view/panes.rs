@@ -12,6 +12,7 @@ use super::block;
 use super::layout::{inner_rows, list_offset};
 use crate::app::divergence::Class;
 use crate::tui::fields::Change;
+use crate::tui::format::count;
 use crate::tui::state::{App, Pane};
 use crate::tui::theme::Theme;
 
@@ -20,11 +21,12 @@ pub(super) fn short(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
 
-/// A badge per divergence class; in-sync orders get none.
-pub(super) fn badge(class: Class, behind: u64, t: &Theme) -> Span<'static> {
+/// A badge per divergence class; in-sync orders get none. A lagging row's badge counts
+/// the versions of its stream it has not applied yet ("lag" is said of rows only).
+pub(super) fn badge(class: Class, lag: u64, t: &Theme) -> Span<'static> {
     let text = match class {
         Class::InSync => return Span::raw(""),
-        Class::Lagging => format!("… lag {behind}"),
+        Class::Lagging => format!("… lag {lag}"),
         Class::Diverged => "⚠ diverged".into(),
         Class::Missing => "✗ missing".into(),
         Class::Orphan => "? orphan".into(),
@@ -144,7 +146,8 @@ pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
             if s.following {
                 t.push_str(" · follow");
             } else if s.cursor < s.head && s.cursor > 0 {
-                let _ = write!(t, " · {} behind", s.head - s.cursor);
+                // Events after the cursor: "newer", as "behind" is the projector's word.
+                let _ = write!(t, " · {} newer", s.head - s.cursor);
             }
             if !s.search.is_empty() {
                 let _ = write!(t, " · /{}", crate::text::printable(&s.search));
@@ -245,10 +248,11 @@ pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(Span::styled(e.clone(), t.error)));
     }
     if let Some(class) = d.class {
-        let verdict = if class == Class::InSync {
-            Span::styled("✓ in-sync", t.ok)
-        } else {
-            badge(class, d.behind, t)
+        let verdict = match class {
+            Class::InSync => Span::styled("✓ in-sync", t.ok),
+            // The pane has room for the unit the list's badge leaves out.
+            Class::Lagging => Span::styled(format!("… lag {}", count(d.behind, "version")), t.warn),
+            _ => badge(class, d.behind, t),
         };
         lines.push(Line::from(vec![Span::raw("class    "), verdict]));
         lines.push(Line::from(Span::styled(

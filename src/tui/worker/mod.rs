@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::action::{Action, Effect, Loaded};
 use super::request::Request;
 use crate::app::{AppError, Services};
-use crate::domain::{Order, OrderId};
+use crate::domain::{Currency, Order, OrderId};
 
 mod jobs;
 mod read;
@@ -50,6 +50,9 @@ pub struct Worker {
     deps: Deps,
     cache: HashMap<(OrderId, u64), Order>,
     cache_order: VecDeque<(OrderId, u64)>,
+    /// Each order's currency, once known: it is set at creation and never changes, and a
+    /// window that does not reach v1 would otherwise have to read it again.
+    currencies: HashMap<OrderId, Currency>,
 }
 
 impl Worker {
@@ -59,6 +62,7 @@ impl Worker {
             deps,
             cache: HashMap::new(),
             cache_order: VecDeque::new(),
+            currencies: HashMap::new(),
         }
     }
 
@@ -82,9 +86,7 @@ impl Worker {
         let result = match effect {
             Effect::SaveHistory(_) => return Vec::new(),
             Effect::LoadOrders { query, .. } => read::orders(&self.deps, &query).await,
-            Effect::LoadStream { order, around, .. } => {
-                read::stream(&self.deps, &order, around).await
-            }
+            Effect::LoadStream { order, around, .. } => self.stream(&order, around).await,
             Effect::LoadState { order, version, .. } => self.state(&order, version).await,
             Effect::LoadDivergence { order, .. } => read::divergence(&self.deps, &order).await,
             Effect::Poll { order, .. } => read::poll(&self.deps, order.as_deref()).await,
@@ -103,15 +105,9 @@ impl Worker {
                 order,
                 from,
                 needle,
-                forward,
+                direction,
                 ..
-            } => self
-                .deps
-                .services
-                .read
-                .find_in_stream(&order, from, &needle, forward)
-                .await
-                .map(Loaded::Jump),
+            } => read::search(&self.deps, &order, from, &needle, direction).await,
             Effect::VersionAt { order, at, .. } => read::version_at(&self.deps, &order, at).await,
             Effect::Complete { what, .. } => write::complete(&self.deps, what).await,
             Effect::Resolve { command, .. } => write::resolve(&self.deps, command).await,
@@ -128,6 +124,27 @@ impl Worker {
             }
         });
         vec![Action::Loaded(tag, loaded)]
+    }
+
+    /// A window of a stream, its amounts written in the order's currency: known from an
+    /// earlier window, else taken from this one when it holds the order's creation, else
+    /// from the state at v1.
+    async fn stream(&mut self, order: &str, around: Option<u64>) -> Result<Loaded, AppError> {
+        let w = read::stream_window(&self.deps, order, around).await?;
+        let id = parse_id(order)?;
+        let mut currency = self
+            .currencies
+            .get(&id)
+            .copied()
+            .or_else(|| read::created_currency(&w));
+        if currency.is_none() && !w.events.is_empty() {
+            // An order whose first event does not decode still shows, its amounts as stored.
+            currency = self.state_at(id, 1).await.ok().map(|o| o.currency);
+        }
+        if let Some(c) = currency {
+            self.currencies.insert(id, c);
+        }
+        Ok(read::stream(w, currency))
     }
 
     /// The state at `version` and at `version - 1`, diffed.

@@ -1,23 +1,34 @@
 //! The worker's reads: the read-side service's views, formatted for the panes.
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::Deps;
 use crate::app::AppError;
-use crate::app::read::{EventView, OrderListing};
+use crate::app::read::{EventView, OrderListing, StreamWindow as Window};
+use crate::domain::{Currency, OrderEvent};
 use crate::store::OrderPageQuery;
 use crate::text::printable;
-use crate::tui::action::{DivergenceView, Loaded, OrdersPage, StreamWindow};
+use crate::tui::action::{Direction, DivergenceView, Found, Hit, Loaded, OrdersPage, StreamWindow};
 use crate::tui::fields::event_summary;
+use crate::tui::format::money;
 use crate::tui::state::{EventRow, HeadInfo, OrderRow, STREAM_WINDOW};
 
 /// Correlated events shown at most.
 const CORRELATED_LIMIT: u32 = 500;
 
+/// A listed total in its currency's notation; as it came when it does not parse.
+fn listed_total(total: &str, currency: &str) -> String {
+    match (total.parse::<Decimal>(), currency.parse::<Currency>()) {
+        (Ok(t), Ok(c)) => format!("{} {currency}", money(t, Some(c))),
+        _ => format!("{total} {currency}"),
+    }
+}
+
 fn order_row(o: OrderListing) -> OrderRow {
     let total = match (&o.total, &o.currency) {
-        (Some(t), Some(c)) => format!("{t} {c}"),
+        (Some(t), Some(c)) => listed_total(t, c),
         _ => String::new(),
     };
     OrderRow {
@@ -40,9 +51,9 @@ pub(super) async fn orders(deps: &Deps, query: &OrderPageQuery) -> Result<Loaded
     }))
 }
 
-fn event_row(e: &EventView) -> EventRow {
+fn event_row(e: &EventView, currency: Option<Currency>) -> EventRow {
     let summary = match (&e.event, &e.error) {
-        (Some(ev), _) => printable(&event_summary(ev)),
+        (Some(ev), _) => printable(&event_summary(ev, currency)),
         // A corrupt event shows its error and the row as stored.
         (None, error) => printable(&format!(
             "⚠ {} · stored: {}",
@@ -60,21 +71,66 @@ fn event_row(e: &EventView) -> EventRow {
 }
 
 /// A window of `STREAM_WINDOW` events around `around` (the head when `None`).
-pub(super) async fn stream(
+pub(super) async fn stream_window(
     deps: &Deps,
     order: &str,
     around: Option<u64>,
-) -> Result<Loaded, AppError> {
-    let w = deps
-        .services
+) -> Result<Window, AppError> {
+    deps.services
         .read
         .stream_window(order, around, STREAM_WINDOW)
-        .await?;
-    Ok(Loaded::Stream(StreamWindow {
+        .await
+}
+
+/// The currency of the order a window shows, when the window holds its creation.
+pub(super) fn created_currency(w: &Window) -> Option<Currency> {
+    w.events.iter().find_map(|e| match &e.event {
+        Some(OrderEvent::Created(c)) => Some(c.currency),
+        _ => None,
+    })
+}
+
+/// A window as the stream pane's rows, amounts in the order's currency.
+pub(super) fn stream(w: Window, currency: Option<Currency>) -> Loaded {
+    Loaded::Stream(StreamWindow {
+        rows: w.events.iter().map(|e| event_row(e, currency)).collect(),
         order: w.order_id,
         head: w.head,
-        rows: w.events.iter().map(event_row).collect(),
         cursor: w.cursor,
+    })
+}
+
+/// The next event matching `needle` from `from` in `direction`; when none is left that
+/// way, the search goes on from the other end of the stream, so `n` past the last match
+/// comes round to the first instead of finding nothing.
+pub(super) async fn search(
+    deps: &Deps,
+    order: &str,
+    from: u64,
+    needle: &str,
+    direction: Direction,
+) -> Result<Loaded, AppError> {
+    let read = &deps.services.read;
+    let forward = direction == Direction::Forward;
+    let hit = if let Some(v) = read.find_in_stream(order, from, needle, forward).await? {
+        Hit::Next(v)
+    } else {
+        // After version 0 going forward, before any version going back.
+        let other_end = if forward { 0 } else { u64::MAX };
+        match read
+            .find_in_stream(order, other_end, needle, forward)
+            .await?
+        {
+            Some(v) => Hit::Wrapped(v),
+            None => Hit::Nothing,
+        }
+    };
+    Ok(Loaded::Found(Found {
+        order: order.to_string(),
+        needle: needle.to_string(),
+        from,
+        direction,
+        hit,
     }))
 }
 
@@ -142,6 +198,8 @@ pub(super) async fn poll(deps: &Deps, order: Option<&str>) -> Result<Loaded, App
     })
 }
 
+/// JSON pretty-printed, for the upcast payload, which the program wrote itself: its keys
+/// come out sorted.
 fn pretty(text: &str) -> Vec<String> {
     let shown = match serde_json::from_str::<Value>(text) {
         Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| text.to_string()),
@@ -152,6 +210,18 @@ fn pretty(text: &str) -> Vec<String> {
         .lines()
         .map(|l| format!("  {}", printable(l)))
         .collect()
+}
+
+/// Stored text exactly as stored, a line per stored line, escaped for the terminal. It is
+/// never parsed and written again: that would sort its keys and respace it, and how the
+/// event was stored is what this view is for. The overlay splits long lines at its edge.
+fn as_stored(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        lines.push(format!("  (not JSON: {})", printable(&e.to_string())));
+    }
+    lines.extend(text.split('\n').map(|l| format!("  {}", printable(l))));
+    lines
 }
 
 /// The W3C trace id in an event's metadata as stored; `—` when it carries none (or the
@@ -185,7 +255,7 @@ pub(super) async fn raw(deps: &Deps, order: &str, version: u64) -> Result<Loaded
         String::new(),
         "as stored:".into(),
     ];
-    lines.extend(pretty(&e.payload));
+    lines.extend(as_stored(&e.payload));
     lines.push(String::new());
     match (&e.upcast, &e.error) {
         (Some(u), _) => {
@@ -201,8 +271,8 @@ pub(super) async fn raw(deps: &Deps, order: &str, version: u64) -> Result<Loaded
         )),
     }
     lines.push(String::new());
-    lines.push("metadata:".into());
-    lines.extend(pretty(&e.metadata));
+    lines.push("metadata as stored:".into());
+    lines.extend(as_stored(&e.metadata));
     Ok(Loaded::Raw(lines))
 }
 

@@ -1,0 +1,63 @@
+//! How the debugger writes numbers for people: a count with its noun, and money in its
+//! currency's notation. One helper each, so every pane says them the same way.
+
+use rust_decimal::Decimal;
+
+use crate::domain::Currency;
+
+/// `n` and a noun with a regular plural, singular for one: `1 line`, `3 lines`, `0 events`.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// An amount as its currency writes it: padded to the currency's minor units (`8` reads
+/// `8.00` in EUR, beside `12.50`; `1200` stays `1200` in JPY), so the amounts of one order
+/// read alike. Digits the amount has beyond them are kept as stored, never rounded or
+/// trimmed: a debugger must show a stored `8.005` EUR or `41.19` JPY as it is. Without a
+/// currency (one not known yet) the amount is shown as it is.
+pub fn money(amount: Decimal, currency: Option<Currency>) -> String {
+    let mut shown = amount;
+    if let Some(units) = currency.map(|c| c.minor_units())
+        && shown.scale() < units
+    {
+        shown.rescale(units);
+    }
+    shown.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cur(code: &str) -> Option<Currency> {
+        code.parse().ok()
+    }
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    #[test]
+    fn counts_are_singular_for_one() {
+        assert_eq!(count(1, "line"), "1 line");
+        assert_eq!(count(0, "line"), "0 lines");
+        assert_eq!(count(12, "attempt"), "12 attempts");
+    }
+
+    #[test]
+    fn money_has_its_currencys_minor_units_and_never_loses_a_digit() {
+        assert_eq!(money(dec("8"), cur("EUR")), "8.00");
+        assert_eq!(money(dec("12.5"), cur("EUR")), "12.50");
+        assert_eq!(money(dec("12.500"), cur("EUR")), "12.500");
+        assert_eq!(money(dec("8.005"), cur("EUR")), "8.005");
+        assert_eq!(money(dec("1200"), cur("JPY")), "1200");
+        assert_eq!(money(dec("1200.00"), cur("JPY")), "1200.00");
+        assert_eq!(money(dec("41.19"), cur("JPY")), "41.19");
+        assert_eq!(money(dec("1.5"), cur("KWD")), "1.500");
+        assert_eq!(money(dec("8"), None), "8");
+    }
+}
