@@ -59,6 +59,8 @@ pub struct DivergenceView {
     pub behind: u64,
     /// Row version.
     pub row_version: Option<i64>,
+    /// The stream version the comparison replayed to (`None` when an event does not decode).
+    pub stream_version: Option<u64>,
     /// Differing fields.
     pub fields: Vec<FieldDiff>,
     /// What explain found.
@@ -98,6 +100,10 @@ pub enum Loaded {
         correlation_id: String,
         /// (stream, version, type, recorded).
         rows: Vec<(String, u64, String, DateTime<Utc>)>,
+        /// The event they were read for: (stream, version).
+        from: (String, u64),
+        /// Why they were read.
+        purpose: Correlate,
     },
     /// Dead letters.
     DeadLetters(Vec<DeadLetter>),
@@ -129,6 +135,9 @@ pub enum Effect {
         tag: u64,
         /// The page.
         query: OrderPageQuery,
+        /// The page a jump opened: this order, then the query's orders after it (the
+        /// query's own start key is not used).
+        lead: Option<String>,
     },
     /// A window of a stream around a version (`None`: the head).
     LoadStream {
@@ -179,6 +188,8 @@ pub enum Effect {
         order: String,
         /// Version.
         version: u64,
+        /// Opening the overlay, or refreshing the open one.
+        purpose: Correlate,
     },
     /// Dead letters.
     LoadDeadLetters {
@@ -235,6 +246,16 @@ pub enum Effect {
     },
     /// Append a line to the history file.
     SaveHistory(String),
+}
+
+/// Why correlated events are read: the answer opens the overlay, or refreshes the one open
+/// (and is dropped when the overlay was closed meanwhile, instead of opening it again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Correlate {
+    /// `c`: open the overlay on the event it was asked from.
+    Open,
+    /// New events arrived while the overlay is open: read the set again.
+    Refresh,
 }
 
 /// Which way a stream search goes from the cursor.

@@ -1,8 +1,10 @@
-//! How the debugger writes numbers for people: a count with its noun, and money in its
-//! currency's notation. One helper each, so every pane says them the same way.
+//! How the debugger writes numbers and text for people: a count with its noun, money in its
+//! currency's notation, and text cut to a width. One helper each, so every pane says them
+//! the same way.
 
 use rust_decimal::Decimal;
 
+use crate::app::divergence::Class;
 use crate::domain::Currency;
 
 /// `n` and a noun with a regular plural, singular for one: `1 line`, `3 lines`, `0 events`.
@@ -27,6 +29,51 @@ pub fn money(amount: Decimal, currency: Option<Currency>) -> String {
         shown.rescale(units);
     }
     shown.to_string()
+}
+
+/// Columns `s` takes on a terminal (wide characters count two, combining marks none), as
+/// the buffer lays it out.
+pub fn width(s: &str) -> usize {
+    ratatui::text::Span::raw(s).width()
+}
+
+/// `s` cut to at most `room` columns: text that does not fit ends in `…`, so a cut never
+/// reads as the whole value. A wide character that would straddle the edge is left out
+/// whole (the result may then be a column short). Width 0 is empty; width 1 is `…` alone.
+pub fn truncate(s: &str, room: usize) -> String {
+    if width(s) <= room {
+        return s.to_string();
+    }
+    if room == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let mut buf = [0; 4];
+    for c in s.chars() {
+        let w = width(c.encode_utf8(&mut buf));
+        if used + w > room - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// The text of a list row's divergence badge (empty when in sync): the same words in the
+/// list, its tests and anywhere a class is named in a row.
+pub fn badge_text(class: Class, lag: u64) -> String {
+    match class {
+        Class::InSync => String::new(),
+        Class::Lagging => format!("… lag {lag}"),
+        Class::Diverged => "⚠ diverged".into(),
+        Class::Missing => "✗ missing".into(),
+        Class::Orphan => "? orphan".into(),
+        Class::Parked => "⏸ parked".into(),
+        Class::Corrupt => "☠ corrupt".into(),
+    }
 }
 
 #[cfg(test)]

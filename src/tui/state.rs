@@ -88,6 +88,8 @@ pub struct OrdersPane {
     pub pages: Vec<Option<PageKey>>,
     /// Key of the last row, when a next page may exist.
     pub next: Option<PageKey>,
+    /// The page a jump opened, above `pages`: this order, then the orders after it.
+    pub lead: Option<String>,
     /// A page request is in flight.
     pub loading: bool,
     /// Open the selected order when the requested page arrives (filter, sort, paging).
@@ -164,6 +166,9 @@ pub struct DivergencePane {
     pub behind: u64,
     /// Row version, when there is a row.
     pub row_version: Option<i64>,
+    /// The stream version the comparison replayed to: the body's, which may differ from
+    /// the stream pane's head until the next comparison answers.
+    pub stream_version: Option<u64>,
     /// Differing fields.
     pub fields: Vec<FieldDiff>,
     /// What `explain` found, as lines.

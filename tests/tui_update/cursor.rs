@@ -1,6 +1,6 @@
 //! Normal mode in the Stream pane: the cursor, search, time, follow and the overlays it opens.
 
-use chronicle::tui::action::{Action, Direction, Effect};
+use chronicle::tui::action::{Action, Correlate, Direction, Effect};
 use chronicle::tui::request::Request;
 use chronicle::tui::state::{InputKind, Level, Mode, Pane};
 use ratatui::crossterm::event::KeyCode;
@@ -149,7 +149,7 @@ fn e_c_and_capital_d_ask_for_overlays() {
     );
     let fx = press(&mut app, c('c'));
     assert!(
-        matches!(fx.as_slice(), [Effect::LoadCorrelated { tag, order, version: 4 }] if *order == oid(0) && *tag == app.tags[Request::Overlay])
+        matches!(fx.as_slice(), [Effect::LoadCorrelated { tag, order, version: 4, purpose: Correlate::Open }] if *order == oid(0) && *tag == app.tags[Request::Overlay])
     );
     // Dead letters need no open order.
     let mut app = new_app(false);

@@ -212,7 +212,14 @@ fn every_effect_names_its_request_kind() {
         limit: 10,
     };
     let cases = [
-        (Effect::LoadOrders { tag: 1, query }, Some(Request::Orders)),
+        (
+            Effect::LoadOrders {
+                tag: 1,
+                query,
+                lead: None,
+            },
+            Some(Request::Orders),
+        ),
         (
             Effect::LoadStream {
                 tag: 1,

@@ -1,13 +1,12 @@
 //! Overlays: help, raw event, correlated events and dead letters.
 
-use chronicle::store::DeadLetter;
-use chronicle::tui::action::{Action, Effect, Loaded};
+use chronicle::tui::action::{Action, Correlate, Effect, Loaded};
 use chronicle::tui::request::Request;
 use chronicle::tui::state::{App, Back, Confirm, Level, Mode, Overlay, Pane, Pending};
 use ratatui::crossterm::event::KeyCode;
 
 use crate::support::{
-    at, c, error, k, kinds, message, new_app, oid, opened, press, send, stale, state_load,
+    at, c, error, k, kinds, letter, message, new_app, oid, opened, press, send, stale, state_load,
     stream_load, unasked,
 };
 
@@ -91,6 +90,8 @@ fn correlated(app: &mut App) {
             Loaded::Correlated {
                 correlation_id: "corr-1".into(),
                 rows,
+                from: (oid(0), 4),
+                purpose: Correlate::Open,
             },
         ),
     );
@@ -124,20 +125,6 @@ fn enter_on_the_open_order_only_moves_the_cursor() {
     let fx = press(&mut app, k(KeyCode::Enter));
     assert_eq!(kinds(&fx), ["LoadState"]);
     assert_eq!(app.stream.cursor, 4);
-}
-
-fn letter(i: usize, version: u64) -> DeadLetter {
-    DeadLetter {
-        global_position: 100 + i as i64,
-        stream_id: oid(i),
-        version,
-        event_type: "OrderPaid".into(),
-        error: "boom".into(),
-        attempts: 3,
-        first_failed_at: at(1),
-        last_failed_at: at(2),
-        next_retry_at: None,
-    }
 }
 
 fn dead_letters(read_only: bool) -> App {

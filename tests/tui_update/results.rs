@@ -149,6 +149,7 @@ fn divergence_results_apply_and_enter_jumps_to_where_they_parted() {
             class: Class::Diverged,
             behind: 0,
             row_version: Some(10),
+            stream_version: Some(10),
             fields: vec![],
             explain: vec!["a line".into()],
             parted_at,

@@ -104,6 +104,7 @@ fn with_divergence(class: Class, parted_at: Option<u64>) -> chronicle::tui::stat
         class,
         behind: 0,
         row_version: Some(10),
+        stream_version: Some(10),
         fields: vec![],
         explain: vec![],
         parted_at,

@@ -1,7 +1,7 @@
 //! Builders for the model, keys, mouse events and worker results, and accessors for effects.
 
 use chronicle::app::divergence::Class;
-use chronicle::store::{OrderPageQuery, PageKey};
+use chronicle::store::{DeadLetter, OrderPageQuery, PageKey};
 use chronicle::tui::action::{Action, Direction, Effect, Loaded, OrdersPage, StreamWindow};
 use chronicle::tui::fields::{Change, FieldRow};
 use chronicle::tui::keymap::Keymap;
@@ -280,4 +280,19 @@ pub fn shown(app: &App) -> Option<&str> {
 /// The error message, or a panic naming what the message was.
 pub fn error(app: &App) -> &str {
     message(app, Level::Error).unwrap_or_else(|| panic!("no error message: {:?}", shown(app)))
+}
+
+/// A dead letter for order `i` at `version`, failed three times.
+pub fn letter(i: usize, version: u64) -> DeadLetter {
+    DeadLetter {
+        global_position: 100 + i as i64,
+        stream_id: oid(i),
+        version,
+        event_type: "OrderPaid".into(),
+        error: "boom".into(),
+        attempts: 3,
+        first_failed_at: at(1),
+        last_failed_at: at(2),
+        next_retry_at: None,
+    }
 }

@@ -20,6 +20,10 @@ pub struct OrderDivergence {
     pub behind: u64,
     /// The row's version, when it has a row.
     pub row_version: Option<i64>,
+    /// The stream version the replay reached: the comparison is as of this version, which
+    /// may be past the head a caller saw before asking (`None` when an event does not
+    /// decode, so no replay reached the head).
+    pub stream_version: Option<u64>,
     /// Fields where the row and the replay differ (for lagging and parked rows too: what
     /// the row has not caught up on).
     pub fields: Vec<FieldDiff>,
@@ -48,6 +52,7 @@ impl ReadSide {
                     class: check.class,
                     behind: 0,
                     row_version: row.map(|r| r.version),
+                    stream_version: None,
                     fields: Vec::new(),
                     explanation: None,
                     corrupt: check.corrupt,
@@ -72,6 +77,7 @@ impl ReadSide {
             class: check.class,
             behind: check.behind,
             row_version: row.map(|r| r.version),
+            stream_version: Some(state.version),
             fields: check.fields,
             explanation,
             corrupt: None,

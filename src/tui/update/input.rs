@@ -3,7 +3,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::keys::{command, refresh};
-use super::{ask, jobs, load_orders, open_order, set_cursor};
+use super::{ask, jobs, load_orders, set_cursor};
 use crate::tui::action::{Completion, Effect};
 use crate::tui::format::count;
 use crate::tui::prompt::{
@@ -165,6 +165,7 @@ fn submit(app: &mut App, kind: InputKind, text: &str, fx: &mut Vec<Effect>) {
             app.orders.filter = text.trim().to_string();
             app.orders.open_selected = true;
             app.orders.pages = vec![None];
+            app.orders.lead = None;
             app.orders.selected = 0;
             load_orders(app, fx);
         }
@@ -268,8 +269,7 @@ fn overlay(app: &mut App, mut o: Overlay, k: KeyEvent, fx: &mut Vec<Effect>) {
                 *selected = selected.saturating_sub(1);
             } else if k.code == KeyCode::Enter {
                 if let Some((stream, version, ..)) = rows.get(*selected).cloned() {
-                    open_order(app, &stream, Some(version), fx);
-                    app.focus = crate::tui::state::Pane::Stream;
+                    super::select::jump(app, &stream, version, fx);
                 }
                 return;
             }
@@ -310,8 +310,7 @@ fn overlay(app: &mut App, mut o: Overlay, k: KeyEvent, fx: &mut Vec<Effect>) {
                 }
             } else if k.code == KeyCode::Enter {
                 if let Some(letter) = rows.get(*selected).cloned() {
-                    open_order(app, &letter.stream_id, Some(letter.version), fx);
-                    app.focus = crate::tui::state::Pane::Stream;
+                    super::select::jump(app, &letter.stream_id, letter.version, fx);
                 }
                 return;
             } else if k.code == KeyCode::Char('r') {

@@ -3,7 +3,7 @@
 use super::search::search;
 use super::{ask, load_orders, open_order, set_cursor};
 use crate::app::divergence::Class;
-use crate::tui::action::{Direction, Effect};
+use crate::tui::action::{Correlate, Direction, Effect};
 use crate::tui::keymap::Cmd;
 use crate::tui::state::{App, InputKind, Level, LineInput, Mode, Overlay, Pane};
 
@@ -82,6 +82,7 @@ pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
                         tag,
                         order,
                         version,
+                        purpose: Correlate::Open,
                     }
                 }
             });
@@ -91,6 +92,7 @@ pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             app.orders.open_selected = true;
             app.orders.sort = app.orders.sort.next();
             app.orders.pages = vec![None];
+            app.orders.lead = None;
             app.orders.selected = 0;
             load_orders(app, fx);
         }
@@ -109,8 +111,7 @@ pub(super) fn refresh(app: &mut App, fx: &mut Vec<Effect>) {
     if let Some(id) = app.stream.order.clone() {
         let following = app.stream.following;
         let at = Some(app.stream.cursor).filter(|v| *v > 0 && !following);
-        app.stream.order = None;
-        open_order(app, &id, at, fx);
+        super::select::reopen(app, &id, at, fx);
         app.stream.following = following;
     }
 }
@@ -191,7 +192,7 @@ pub(super) fn move_selection(app: &mut App, delta: i64, fx: &mut Vec<Effect>) {
         return;
     }
     if target < 0 {
-        if app.orders.pages.len() > 1 {
+        if app.orders.pages.len() > 1 || app.orders.lead.is_some() {
             page(app, false, fx);
             app.orders.selected = usize::MAX;
         } else {
@@ -212,7 +213,10 @@ pub(super) fn page(app: &mut App, forward: bool, fx: &mut Vec<Effect>) {
             return app.status.say(Level::Info, "last page: no more orders");
         };
         app.orders.pages.push(Some(next));
-    } else {
+        app.orders.lead = None;
+    } else if app.orders.lead.take().is_none() {
+        // Back from a jump's page is the first page (`lead` is above `pages`); else the
+        // page before this one.
         if app.orders.pages.len() <= 1 {
             if app.orders.selected == 0 {
                 app.status.say(Level::Info, "first page");

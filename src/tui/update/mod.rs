@@ -6,9 +6,11 @@ mod keys;
 mod mouse;
 mod results;
 mod search;
+mod select;
 
 use super::action::{Action, Effect};
 use super::prompt::parse_filter;
+use super::request::{Request, Tag};
 use super::state::{App, Level, ORDERS_PAGE, STREAM_WINDOW};
 use crate::store::OrderPageQuery;
 
@@ -66,7 +68,8 @@ pub(super) fn load_orders(app: &mut App, fx: &mut Vec<Effect>) {
         after: app.orders.pages.last().cloned().flatten(),
         limit: ORDERS_PAGE,
     };
-    ask(app, fx, |tag| Effect::LoadOrders { tag, query });
+    let lead = app.orders.lead.clone();
+    ask(app, fx, |tag| Effect::LoadOrders { tag, query, lead });
 }
 
 /// Opens an order in the stream pane, at `at` or at its head.
@@ -78,6 +81,9 @@ pub(super) fn open_order(app: &mut App, id: &str, at: Option<u64>, fx: &mut Vec<
         app.stream.head = 0;
         app.stream.cursor = 0;
         app.stream.following = false;
+        // A search is for the stream it was typed in; `n` in another order would look for
+        // it where nobody asked.
+        app.stream.search.clear();
         app.state.fields.clear();
         app.divergence = super::state::DivergencePane::default();
     }
@@ -106,6 +112,18 @@ pub(super) fn load_divergence(app: &mut App, fx: &mut Vec<Effect>) {
     };
     app.divergence.loading = true;
     ask(app, fx, |tag| Effect::LoadDivergence { tag, order });
+}
+
+/// The open stream's head moved to what the result of request `seen` read: asks for the
+/// comparison again unless one was asked for after `seen`. The worker runs requests in
+/// the order they were made, so a later comparison reads at least that head; an earlier
+/// one may have read the head before it (a window read just after a write sees the write
+/// before the next poll does), and without this would stay one event stale until the next
+/// write moved the head again.
+pub(super) fn head_moved(app: &mut App, seen: Tag, fx: &mut Vec<Effect>) {
+    if app.tags[Request::Divergence] < seen.seq {
+        load_divergence(app, fx);
+    }
 }
 
 fn load_state(app: &mut App, fx: &mut Vec<Effect>) {

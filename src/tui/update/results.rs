@@ -1,10 +1,13 @@
 //! Worker results: applied only when their tag is the latest of their kind.
 
-use super::{ask, jobs, load_divergence, load_orders, open_order, set_cursor};
-use crate::tui::action::{Effect, Loaded};
+use super::{ask, head_moved, jobs, load_divergence, load_orders, open_order, select, set_cursor};
+use crate::tui::action::{Correlate, Effect, Loaded, OrdersPage};
 use crate::tui::prompt::apply_completion;
 use crate::tui::request::{Request, Tag};
-use crate::tui::state::{App, Back, Confirm, InputKind, Level, Link, Mode, Overlay};
+use crate::tui::state::{App, Back, Confirm, HeadInfo, InputKind, Level, Link, Mode, Overlay};
+
+/// A correlated event: (stream, version, type, recorded).
+type Correlated = (String, u64, String, chrono::DateTime<chrono::Utc>);
 
 #[allow(clippy::too_many_lines)] // one arm per result kind
 pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effect>) {
@@ -12,34 +15,18 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
     let tags = app.tags;
     let latest = |request: Request| tag == tags.latest(request);
     match loaded {
-        Loaded::Orders(page) if latest(Request::Orders) => {
-            let keep = app.selected_order().map(|r| r.id.clone());
-            app.orders.loading = false;
-            app.orders.error = None;
-            app.orders.rows = page.rows;
-            app.orders.next = page.next;
-            // A reload keeps the selection on the same order when it is still listed.
-            let same = keep.and_then(|id| app.orders.rows.iter().position(|r| r.id == id));
-            app.orders.selected = same.unwrap_or_else(|| {
-                app.orders
-                    .selected
-                    .min(app.orders.rows.len().saturating_sub(1))
-            });
-            let open = std::mem::take(&mut app.orders.open_selected) || app.stream.order.is_none();
-            if let Some(id) = app.selected_order().map(|r| r.id.clone())
-                && open
-                && app.stream.order.as_deref() != Some(id.as_str())
-            {
-                open_order(app, &id, None, fx);
-            }
-        }
+        Loaded::Orders(page) if latest(Request::Orders) => orders(app, page, fx),
         Loaded::Stream(w) if latest(Request::Stream) => {
             if app.stream.order.as_deref() != Some(w.order.as_str()) {
                 return;
             }
             app.stream.loading = false;
             app.stream.window = w.rows;
+            let moved = app.stream.head != w.head;
             app.stream.head = w.head;
+            if moved {
+                head_moved(app, tag, fx);
+            }
             if app.stream.cursor == 0 || app.stream.cursor > w.head {
                 app.stream.cursor = w.cursor;
                 let v = app.stream.cursor;
@@ -60,6 +47,7 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
                 class: Some(d.class),
                 behind: d.behind,
                 row_version: d.row_version,
+                stream_version: d.stream_version,
                 fields: d.fields,
                 explain: d.explain,
                 parted_at: d.parted_at,
@@ -68,24 +56,7 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
             };
         }
         Loaded::Head { info, stream_head } if latest(Request::Head) => {
-            app.polling = false;
-            let seen = std::mem::replace(&mut app.seen_head, true);
-            let before = std::mem::replace(&mut app.head, info);
-            app.link = Link::Up;
-            let grown = stream_head.filter(|h| *h != app.stream.head && app.stream.head != 0);
-            if seen && info.moved(&before) {
-                load_orders(app, fx);
-            }
-            // The open order's comparison (and its explain, a replay) changes only when its
-            // stream or the read side moves, not with every write elsewhere in the log.
-            let read_side_moved =
-                info.projected != before.projected || info.dead_letters != before.dead_letters;
-            if seen && (read_side_moved || grown.is_some()) {
-                load_divergence(app, fx);
-            }
-            if let Some(h) = grown {
-                grew(app, h, fx);
-            }
+            head(app, tag, info, stream_head, fx);
         }
         Loaded::Raw(lines) if latest(Request::Overlay) => {
             app.mode = Mode::Overlay(Overlay::Raw { lines, scroll: 0 });
@@ -93,13 +64,9 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
         Loaded::Correlated {
             correlation_id,
             rows,
-        } if latest(Request::Overlay) => {
-            app.mode = Mode::Overlay(Overlay::Correlated {
-                correlation_id,
-                rows,
-                selected: 0,
-            });
-        }
+            from,
+            purpose,
+        } if latest(Request::Overlay) => correlated(app, correlation_id, rows, &from, purpose),
         Loaded::DeadLetters(rows) if latest(Request::Overlay) => {
             let selected = match &app.mode {
                 Mode::Overlay(Overlay::DeadLetters { selected, .. }) => *selected,
@@ -146,8 +113,7 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
             if let Some(id) = open {
                 // Show what the write did: the order at its new head.
                 load_orders(app, fx);
-                app.stream.order = None;
-                open_order(app, &id, None, fx);
+                select::reopen(app, &id, None, fx);
             } else {
                 super::keys::refresh(app, fx);
             }
@@ -166,6 +132,109 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
         // A stale result: a newer request of its kind is in flight.
         _ => {}
     }
+}
+
+/// An orders page: the selection stays on its order when listed; an empty page closes
+/// the open order.
+fn orders(app: &mut App, page: OrdersPage, fx: &mut Vec<Effect>) {
+    let keep = app.selected_order().map(|r| r.id.clone());
+    app.orders.loading = false;
+    app.orders.error = None;
+    app.orders.rows = page.rows;
+    app.orders.next = page.next;
+    // A reload keeps the selection on the same order when it is still listed.
+    let same = keep.and_then(|id| app.orders.rows.iter().position(|r| r.id == id));
+    app.orders.selected = same.unwrap_or_else(|| {
+        app.orders
+            .selected
+            .min(app.orders.rows.len().saturating_sub(1))
+    });
+    if app.orders.rows.is_empty() {
+        select::close_order(app);
+    }
+    let open = std::mem::take(&mut app.orders.open_selected) || app.stream.order.is_none();
+    if let Some(id) = app.selected_order().map(|r| r.id.clone())
+        && open
+        && app.stream.order.as_deref() != Some(id.as_str())
+    {
+        open_order(app, &id, None, fx);
+    }
+}
+
+/// A poll's answer: what moved reloads what shows it.
+fn head(app: &mut App, tag: Tag, info: HeadInfo, stream_head: Option<u64>, fx: &mut Vec<Effect>) {
+    app.polling = false;
+    let seen = std::mem::replace(&mut app.seen_head, true);
+    let before = std::mem::replace(&mut app.head, info);
+    app.link = Link::Up;
+    let grown = stream_head.filter(|h| *h != app.stream.head && app.stream.head != 0);
+    if seen && info.moved(&before) {
+        load_orders(app, fx);
+    }
+    // The open order's comparison (and its explain, a replay) changes only when its
+    // stream or the read side moves, not with every write elsewhere in the log.
+    let read_side_moved =
+        info.projected != before.projected || info.dead_letters != before.dead_letters;
+    if seen && read_side_moved {
+        load_divergence(app, fx);
+    }
+    if let Some(h) = grown {
+        grew(app, h, fx);
+        if seen {
+            head_moved(app, tag, fx);
+        }
+    }
+    if seen && info.moved(&before) {
+        refresh_correlated(app, fx);
+    }
+}
+
+/// Correlated events: a new overlay opens on the event it was asked from; a refresh keeps
+/// the selection on the same event, and is dropped when the overlay closed meanwhile.
+fn correlated(
+    app: &mut App,
+    id: String,
+    rows: Vec<Correlated>,
+    from: &(String, u64),
+    purpose: Correlate,
+) {
+    let on = match (purpose, &app.mode) {
+        (Correlate::Open, _) => Some(from.clone()),
+        (
+            Correlate::Refresh,
+            Mode::Overlay(Overlay::Correlated {
+                correlation_id,
+                rows: old,
+                selected,
+            }),
+        ) if *correlation_id == id => old.get(*selected).map(|r| (r.0.clone(), r.1)),
+        (Correlate::Refresh, _) => return,
+    };
+    let selected = on
+        .and_then(|(stream, version)| rows.iter().position(|r| r.0 == stream && r.1 == version))
+        .unwrap_or(0);
+    app.mode = Mode::Overlay(Overlay::Correlated {
+        correlation_id: id,
+        rows,
+        selected,
+    });
+}
+
+/// The log moved while the correlation overlay is open: reads its set again, so events
+/// that joined it since show. Any of its events names the set (they share the id).
+fn refresh_correlated(app: &mut App, fx: &mut Vec<Effect>) {
+    let Mode::Overlay(Overlay::Correlated { rows, selected, .. }) = &app.mode else {
+        return;
+    };
+    let Some((order, version, ..)) = rows.get(*selected).or(rows.first()).cloned() else {
+        return;
+    };
+    ask(app, fx, |tag| Effect::LoadCorrelated {
+        tag,
+        order,
+        version,
+        purpose: Correlate::Refresh,
+    });
 }
 
 /// New events arrived on the open stream.

@@ -6,6 +6,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 pub const MIN_WIDTH: u16 = 80;
 /// See [`MIN_WIDTH`].
 pub const MIN_HEIGHT: u16 = 16;
+/// Narrower than this the orders list spans the screen above the other panes (as lazygit
+/// stacks its panes), so its rows keep their badges and currencies whole; from this width
+/// on the four panes stand side by side.
+pub const SIDE_BY_SIDE: u16 = 100;
+/// The orders pane's width side by side on a screen under 120 columns: a row's marker,
+/// short id, status, a four-digit total with its currency and the widest badge, whole.
+const ORDERS_WIDTH: u16 = 46;
 
 /// The screen's regions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,12 +46,32 @@ pub fn areas(width: u16, height: u16) -> Option<Areas> {
         Constraint::Length(1),
     ])
     .areas(screen);
-    let [orders, stream, right] = Layout::horizontal([
-        Constraint::Percentage(38),
-        Constraint::Percentage(30),
-        Constraint::Percentage(32),
-    ])
-    .areas(body);
+    let (orders, stream, right) = if width < SIDE_BY_SIDE {
+        let [orders, rest] =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Min(4)]).areas(body);
+        let [stream, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(rest);
+        (orders, stream, right)
+    } else if width < 120 {
+        // The list keeps the width its rows need whole (ids, statuses, totals, badges);
+        // the other panes share the rest.
+        let [orders, stream, right] = Layout::horizontal([
+            Constraint::Length(ORDERS_WIDTH),
+            Constraint::Fill(30),
+            Constraint::Fill(32),
+        ])
+        .areas(body);
+        (orders, stream, right)
+    } else {
+        let [orders, stream, right] = Layout::horizontal([
+            Constraint::Percentage(38),
+            Constraint::Percentage(30),
+            Constraint::Percentage(32),
+        ])
+        .areas(body);
+        (orders, stream, right)
+    };
     let [state, divergence] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
     Some(Areas {

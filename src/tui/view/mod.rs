@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::format::count;
+use super::format::{count, truncate, width};
 use super::state::{App, InputKind, Level, Link, Mode, Pane};
 use layout::{MIN_HEIGHT, MIN_WIDTH, areas};
 
@@ -52,8 +52,9 @@ fn too_small(frame: &mut Frame, size: Rect) {
     );
 }
 
-/// A bordered pane block, highlighted when focused.
-pub(super) fn block<'a>(app: &App, pane: Pane, title: &str) -> Block<'a> {
+/// A bordered pane block `width` columns wide, highlighted when focused; a title longer
+/// than the top border ends in `…`.
+pub(super) fn block<'a>(app: &App, pane: Pane, title: &str, width: u16) -> Block<'a> {
     let style = if app.focus == pane {
         app.theme.focus
     } else {
@@ -62,7 +63,47 @@ pub(super) fn block<'a>(app: &App, pane: Pane, title: &str) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(style)
-        .title(Span::styled(format!(" {title} "), style))
+        .title(Span::styled(titled(title, width), style))
+}
+
+/// A title for a border `width` columns wide: between the corners, with a space either side,
+/// cut with `…` when longer.
+pub(super) fn titled(title: &str, width: u16) -> String {
+    let room = usize::from(width).saturating_sub(4);
+    format!(" {} ", truncate(title, room))
+}
+
+/// Spans cut to `room` columns: the span at the edge is cut and ends in `…`, the ones after
+/// it are left out, so a line too long for its pane never reads as whole.
+pub(super) fn fit(spans: Vec<Span<'_>>, room: usize) -> Vec<Span<'_>> {
+    if spans.iter().map(Span::width).sum::<usize>() <= room {
+        return spans;
+    }
+    let mut out = Vec::with_capacity(spans.len());
+    let mut used = 0;
+    for span in spans {
+        let w = span.width();
+        if used + w < room {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        // This span reaches the edge and more follows (the line is too long): cut it to
+        // leave a column for the `…`.
+        let mut cut = truncate(&span.content, room - used);
+        if !cut.ends_with('…') {
+            cut = truncate(&format!("{cut}…"), room - used);
+        }
+        out.push(Span::styled(cut, span.style));
+        break;
+    }
+    out
+}
+
+/// A line cut to `room` columns with [`fit`], keeping its style.
+pub(super) fn fit_line(line: Line<'_>, room: usize) -> Line<'_> {
+    let style = line.style;
+    Line::from(fit(line.spans, room)).style(style)
 }
 
 fn header(app: &App, frame: &mut Frame, area: Rect) {
@@ -114,8 +155,23 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
         let letters = count(app.head.dead_letters as u64, "dead letter");
         spans.push(Span::styled(format!(" · {letters} (D)"), t.warn));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    // The jobs take the right end; the rest is cut before them.
+    let room = usize::from(area.width).saturating_sub(jobs_width(app, area));
+    frame.render_widget(Paragraph::new(Line::from(fit(spans, room))), area);
     jobs(app, frame, area);
+}
+
+fn jobs_text(app: &App) -> String {
+    format!(" {} ", app.jobs.lines().collect::<Vec<_>>().join(" · "))
+}
+
+/// Columns the jobs take at the right end of the header (none when no job runs).
+fn jobs_width(app: &App, area: Rect) -> usize {
+    if app.jobs.any() {
+        width(&jobs_text(app)).min(usize::from(area.width))
+    } else {
+        0
+    }
 }
 
 /// Running jobs and their progress, at the right end of the header: drawn over the end of
@@ -125,11 +181,8 @@ fn jobs(app: &App, frame: &mut Frame, area: Rect) {
     if !app.jobs.any() {
         return;
     }
-    let text = format!(" {} ", app.jobs.lines().collect::<Vec<_>>().join(" · "));
-    let width = Span::raw(text.as_str())
-        .width()
-        .min(usize::from(area.width));
-    let width = u16::try_from(width).unwrap_or(area.width);
+    let text = truncate(&jobs_text(app), usize::from(area.width));
+    let width = u16::try_from(jobs_width(app, area)).unwrap_or(area.width);
     let right = Rect {
         x: area.right() - width,
         width,
@@ -165,11 +218,16 @@ fn prompt_line(app: &App, frame: &mut Frame, area: Rect) {
             frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
             Line::from(spans)
         }
-        Mode::Confirm(c) => Line::from(vec![
-            Span::styled("confirm: ", t.warn),
-            Span::raw(c.text.clone()),
-            Span::styled("  y = run, any other key = cancel", t.key),
-        ]),
+        // The keys first when the line is short of room: what to press must not be cut.
+        Mode::Confirm(c) => {
+            let keys = "  y = run, any other key = cancel";
+            let room = usize::from(area.width).saturating_sub(width("confirm: ") + width(keys));
+            Line::from(vec![
+                Span::styled("confirm: ", t.warn),
+                Span::raw(truncate(&c.text, room)),
+                Span::styled(keys, t.key),
+            ])
+        }
         _ => match app.status.current() {
             Some(message) => {
                 let style = match message.level {
@@ -177,7 +235,10 @@ fn prompt_line(app: &App, frame: &mut Frame, area: Rect) {
                     Level::Ok => t.ok,
                     Level::Error => t.error,
                 };
-                Line::from(Span::styled(message.text.clone(), style))
+                Line::from(Span::styled(
+                    truncate(&message.text, usize::from(area.width)),
+                    style,
+                ))
             }
             None => Line::default(),
         },
@@ -192,5 +253,8 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" {keys}"), app.theme.key));
         spans.push(Span::styled(format!(" {what}"), app.theme.dim));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(
+        Paragraph::new(Line::from(fit(spans, usize::from(area.width)))),
+        area,
+    );
 }

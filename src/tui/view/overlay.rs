@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::layout::list_offset;
 use super::panes::short;
+use super::{fit_line, titled};
 use crate::store::DeadLetter;
 use crate::tui::format::count;
 use crate::tui::keymap::Scope;
@@ -35,8 +36,13 @@ pub(super) fn render(app: &App, o: &Overlay, frame: &mut Frame, area: Rect) {
     let area = centered(area);
     let t = &app.theme;
     let visible = area.height.saturating_sub(2) as usize;
+    let room = usize::from(area.width.saturating_sub(2));
     let (title, lines, scroll): (String, Vec<Line>, u16) = match o {
-        Overlay::Help { scroll } => ("Keys · j/k scroll · Esc closes".into(), help(app), *scroll),
+        Overlay::Help { scroll } => (
+            "Keys · j/k scroll · Esc closes".into(),
+            help(app).into_iter().map(|l| fit_line(l, room)).collect(),
+            *scroll,
+        ),
         Overlay::Raw { lines, scroll } => {
             let width = usize::from(area.width.saturating_sub(2));
             (
@@ -59,12 +65,18 @@ pub(super) fn render(app: &App, o: &Overlay, frame: &mut Frame, area: Rect) {
                 correlation_id,
                 count(rows.len() as u64, "event")
             ),
-            correlated(rows, *selected, visible, t),
+            correlated(rows, *selected, visible, t)
+                .into_iter()
+                .map(|l| fit_line(l, room))
+                .collect(),
             0,
         ),
         Overlay::DeadLetters { rows, selected } => (
             "Dead letters · r retry · s skip · Enter opens · Esc closes".into(),
-            dead_letters(rows, *selected, visible, t),
+            dead_letters(rows, *selected, visible, t)
+                .into_iter()
+                .map(|l| fit_line(l, room))
+                .collect(),
             0,
         ),
     };
@@ -74,7 +86,7 @@ pub(super) fn render(app: &App, o: &Overlay, frame: &mut Frame, area: Rect) {
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(t.focus)
-                .title(Span::styled(format!(" {title} "), t.focus)),
+                .title(Span::styled(titled(&title, area.width), t.focus)),
         ),
         area,
     );

@@ -8,12 +8,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::block;
 use super::layout::{inner_rows, list_offset};
+use super::{block, fit_line};
 use crate::app::divergence::Class;
 use crate::tui::fields::Change;
-use crate::tui::format::count;
-use crate::tui::state::{App, Pane};
+use crate::tui::format::{count, truncate, width};
+use crate::tui::state::{App, OrderRow, Pane};
 use crate::tui::theme::Theme;
 
 /// The first 8 characters of an id: enough to tell orders apart on screen.
@@ -24,16 +24,10 @@ pub(super) fn short(id: &str) -> &str {
 /// A badge per divergence class; in-sync orders get none. A lagging row's badge counts
 /// the versions of its stream it has not applied yet ("lag" is said of rows only).
 pub(super) fn badge(class: Class, lag: u64, t: &Theme) -> Span<'static> {
-    let text = match class {
-        Class::InSync => return Span::raw(""),
-        Class::Lagging => format!("… lag {lag}"),
-        Class::Diverged => "⚠ diverged".into(),
-        Class::Missing => "✗ missing".into(),
-        Class::Orphan => "? orphan".into(),
-        Class::Parked => "⏸ parked".into(),
-        Class::Corrupt => "☠ corrupt".into(),
-    };
-    Span::styled(text, t.warn)
+    if class == Class::InSync {
+        return Span::raw("");
+    }
+    Span::styled(crate::tui::format::badge_text(class, lag), t.warn)
 }
 
 /// Read-model column names, shortened for a narrow pane.
@@ -60,14 +54,95 @@ fn tidy(v: &str) -> String {
     )
 }
 
-/// At most `room` characters: longer text ends in `…`.
-fn clip(s: &str, room: usize) -> String {
-    if s.chars().count() <= room {
-        return s.to_string();
+/// Columns inside a bordered pane.
+fn inner_width(area: Rect) -> usize {
+    usize::from(area.width.saturating_sub(2))
+}
+
+/// `s` padded with spaces to `cols` columns (display width, unlike `format!`'s padding).
+fn pad(s: &str, cols: usize) -> String {
+    let w = width(s);
+    format!("{s}{}", " ".repeat(cols.saturating_sub(w)))
+}
+
+/// `s` right-aligned in `cols` columns.
+fn pad_left(s: &str, cols: usize) -> String {
+    let w = width(s);
+    format!("{}{s}", " ".repeat(cols.saturating_sub(w)))
+}
+
+/// `s` cut into pieces of at most `cols` columns, none of its characters left out.
+fn fold(s: &str, cols: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
+    let mut used = 0;
+    let mut buf = [0; 4];
+    for c in s.chars() {
+        let w = width(c.encode_utf8(&mut buf));
+        if used + w > cols && !piece.is_empty() {
+            pieces.push(std::mem::take(&mut piece));
+            used = 0;
+        }
+        piece.push(c);
+        used += w;
     }
-    let mut out: String = s.chars().take(room.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    if !piece.is_empty() || pieces.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
+}
+
+/// The orders list's columns for a pane `room` columns wide. The badge and the total with
+/// its currency are what the list exists to show, so they and the status always get their
+/// width; the id gets what is left (cut with `…` when that is under 8 columns), and the
+/// customer and the version are shown when there is room for them too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Columns {
+    id: usize,
+    customer: usize,
+    version: usize,
+    status: usize,
+    total: usize,
+    badge: usize,
+}
+
+/// `Cancelled` and `Delivered`, the longest statuses.
+const STATUS_WIDTH: usize = 9;
+
+/// Lines a long state value takes at most: the field's line and two detail lines under it;
+/// a longer value ends in `…` on the last.
+const VALUE_LINES: usize = 3;
+
+impl Columns {
+    fn new(rows: &[&OrderRow], room: usize, t: &Theme) -> Columns {
+        let max = |f: &dyn Fn(&OrderRow) -> usize| rows.iter().map(|r| f(r)).max().unwrap_or(0);
+        // At least as wide as the longest status, so the columns stay put from page to page.
+        let status = max(&|r| width(r.status.as_deref().unwrap_or("-"))).max(STATUS_WIDTH);
+        let total = max(&|r| width(&r.total));
+        let badge = max(&|r| badge(r.class, r.behind, t).width());
+        let customer = max(&|r| width(&r.customer));
+        let version = max(&|r| width(&format!("v{}", r.version)));
+        // Marker, then each column after a space.
+        let fixed = 2 + status + 1 + total + if badge > 0 { 1 + badge } else { 0 };
+        let id = room.saturating_sub(fixed + 1).clamp(1, 8);
+        let mut c = Columns {
+            id,
+            customer: 0,
+            version: 0,
+            status,
+            total,
+            badge,
+        };
+        let mut used = fixed + id;
+        if customer > 0 && used + 1 + customer <= room {
+            c.customer = customer;
+            used += 1 + customer;
+        }
+        if c.customer > 0 && used + 1 + version <= room {
+            c.version = version;
+        }
+        c
+    }
 }
 
 fn with_error<'a>(
@@ -99,25 +174,32 @@ pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
     if o.rows.is_empty() && !o.loading && o.error.is_none() {
         lines.push(Line::from("no orders match"));
     }
-    // The totals column is as wide as this page needs, so the badges fit.
-    let total_width = o
-        .rows
-        .iter()
-        .map(|r| r.total.chars().count())
-        .max()
-        .unwrap_or(0);
+    // Columns as wide as this page needs, so the badges and totals fit and stay put while
+    // the list scrolls.
+    let room = inner_width(area);
+    let page = o.rows.iter().collect::<Vec<_>>();
+    let c = Columns::new(&page, room, &app.theme);
     for (i, r) in o.rows.iter().enumerate().skip(offset).take(visible) {
         let selected = i == o.selected;
         let marker = if selected { "▶ " } else { "  " };
-        let mut line = Line::from(vec![
-            Span::raw(format!(
-                "{marker}{} {:<9} {:>total_width$} ",
-                short(&r.id),
-                r.status.as_deref().unwrap_or("-"),
-                r.total
-            )),
-            badge(r.class, r.behind, &app.theme),
-        ]);
+        let mut text = format!("{marker}{}", pad(&truncate(short(&r.id), c.id), c.id));
+        if c.customer > 0 {
+            let _ = write!(text, " {}", pad(&r.customer, c.customer));
+        }
+        let _ = write!(
+            text,
+            " {}",
+            pad(r.status.as_deref().unwrap_or("-"), c.status)
+        );
+        if c.version > 0 {
+            let _ = write!(text, " {}", pad_left(&format!("v{}", r.version), c.version));
+        }
+        let _ = write!(text, " {}", pad_left(&r.total, c.total));
+        let badge = badge(r.class, r.behind, &app.theme);
+        if c.badge > 0 {
+            text.push(' ');
+        }
+        let mut line = fit_line(Line::from(vec![Span::raw(text), badge]), room);
         if selected {
             line = line.style(app.theme.selected);
         }
@@ -129,7 +211,7 @@ pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
     // Errors go on the bottom border: the rows stay where a click expects them.
     frame.render_widget(
         Paragraph::new(lines).block(with_error(
-            block(app, Pane::Orders, &title),
+            block(app, Pane::Orders, &title, area.width),
             o.error.as_deref(),
             &app.theme,
         )),
@@ -163,6 +245,7 @@ pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
         .unwrap_or(0);
     let offset = list_offset(cursor_index, s.window.len(), visible);
     let width = s.head.max(1).to_string().len();
+    let room = inner_width(area);
     let mut lines: Vec<Line> = Vec::with_capacity(visible);
     if s.order.is_none() {
         lines.push(Line::from("select an order (Enter)"));
@@ -172,13 +255,17 @@ pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
     for r in s.window.iter().skip(offset).take(visible) {
         let at = r.version == s.cursor;
         let marker = if at { "▶" } else { " " };
-        let mut line = Line::from(vec![
-            Span::raw(format!(
-                "{marker} {:>width$} {:<14} ",
-                r.version, r.event_type
-            )),
-            Span::styled(r.summary.clone(), app.theme.dim),
-        ]);
+        let mut line = fit_line(
+            Line::from(vec![
+                Span::raw(format!(
+                    "{marker} {:>width$} {} ",
+                    r.version,
+                    pad(&r.event_type, 14)
+                )),
+                Span::styled(r.summary.clone(), app.theme.dim),
+            ]),
+            room,
+        );
         if at {
             line = line.style(app.theme.selected);
         }
@@ -186,7 +273,7 @@ pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
     }
     frame.render_widget(
         Paragraph::new(lines).block(with_error(
-            block(app, Pane::Stream, &title),
+            block(app, Pane::Stream, &title, area.width),
             s.error.as_deref(),
             &app.theme,
         )),
@@ -204,6 +291,7 @@ pub(super) fn state(app: &App, frame: &mut Frame, area: Rect) {
     if st.loading {
         title.push_str(" · loading");
     }
+    let room = inner_width(area);
     let mut lines: Vec<Line> = Vec::new();
     if let Some(e) = &st.error {
         lines.push(Line::from(Span::styled(e.clone(), t.error)));
@@ -221,17 +309,62 @@ pub(super) fn state(app: &App, frame: &mut Frame, area: Rect) {
             Change::Added => ("+", t.added),
             Change::Removed => ("-", t.removed),
         };
-        let mut spans = vec![
-            Span::styled(format!("{mark} {:<12} ", f.name), style),
-            Span::styled(f.value.clone(), style),
-        ];
-        if let Some(old) = &f.old {
-            spans.push(Span::styled(format!("  (was {old})"), t.dim));
+        let head = format!("{mark} {:<12} ", f.name);
+        let was = f.old.as_ref().map(|old| format!("(was {old})"));
+        let whole = width(&head) + width(&f.value) + was.as_ref().map_or(0, |w| 2 + width(w));
+        if whole <= room {
+            let mut spans = vec![
+                Span::styled(head, style),
+                Span::styled(f.value.clone(), style),
+            ];
+            if let Some(was) = was {
+                spans.push(Span::styled(format!("  {was}"), t.dim));
+            }
+            lines.push(Line::from(spans));
+            continue;
         }
-        lines.push(Line::from(spans));
+        // Too long for one line: the value goes on in detail lines under itself, whole,
+        // and the old value below it, so nothing is cut.
+        let indent = width(&head).min(room / 2);
+        let cols = room.saturating_sub(indent).max(1);
+        let mut pieces = fold(&f.value, cols);
+        if pieces.len() > VALUE_LINES {
+            let rest = pieces.split_off(VALUE_LINES - 1).concat();
+            pieces.push(truncate(&rest, cols));
+        }
+        let mut pieces = pieces.into_iter();
+        if width(&head) <= indent {
+            let first = pieces.next().unwrap_or_default();
+            lines.push(Line::from(vec![
+                Span::styled(pad(&head, indent), style),
+                Span::styled(first, style),
+            ]));
+        } else {
+            // A name too long for the pane's half: on its own line.
+            lines.push(Line::from(Span::styled(truncate(&head, room), style)));
+        }
+        for piece in pieces {
+            lines.push(Line::from(vec![
+                Span::raw(" ".repeat(indent)),
+                Span::styled(piece, style),
+            ]));
+        }
+        if let Some(was) = was {
+            // Under the value, moved left as far as it needs to fit on one line.
+            let indent = indent.min(room.saturating_sub(width(&was))).max(2);
+            let cols = room.saturating_sub(indent).max(1);
+            for piece in fold(&was, cols) {
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(indent)),
+                    Span::styled(piece, t.dim),
+                ]));
+            }
+        }
     }
     frame.render_widget(
-        Paragraph::new(lines).block(block(app, Pane::State, &title)),
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(block(app, Pane::State, &title, area.width)),
         area,
     );
 }
@@ -259,7 +392,9 @@ pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
             format!(
                 "row {} · stream v{}",
                 d.row_version.map_or("none".into(), |v| format!("v{v}")),
-                app.stream.head
+                // The comparison's own version, so this line and the body below it always
+                // come from one result.
+                d.stream_version.unwrap_or(app.stream.head)
             ),
             t.dim,
         )));
@@ -281,7 +416,7 @@ pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
         for f in &d.fields {
             let (a, b) = (tidy(&f.read_model), tidy(&f.replay));
             let field = format!("{:<name$} ", short_field(f.field));
-            if name + 1 + a.chars().count() + 3 + b.chars().count() <= inner {
+            if name + 1 + width(&a) + 3 + width(&b) <= inner {
                 lines.push(Line::from(vec![
                     Span::raw(field),
                     Span::styled(a, t.removed),
@@ -292,11 +427,11 @@ pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
                 // Too wide for one line: the replay goes under the read model.
                 lines.push(Line::from(vec![
                     Span::raw(field),
-                    Span::styled(clip(&a, room), t.removed),
+                    Span::styled(truncate(&a, room), t.removed),
                 ]));
                 lines.push(Line::from(vec![
                     Span::raw(format!("{:>name$} ", "≠")),
-                    Span::styled(clip(&b, room), t.added),
+                    Span::styled(truncate(&b, room), t.added),
                 ]));
             }
         }
@@ -313,7 +448,7 @@ pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(ratatui::widgets::Wrap { trim: false })
-            .block(block(app, Pane::Divergence, &title)),
+            .block(block(app, Pane::Divergence, &title, area.width)),
         area,
     );
 }

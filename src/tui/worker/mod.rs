@@ -85,15 +85,20 @@ impl Worker {
         }
         let result = match effect {
             Effect::SaveHistory(_) => return Vec::new(),
-            Effect::LoadOrders { query, .. } => read::orders(&self.deps, &query).await,
+            Effect::LoadOrders { query, lead, .. } => {
+                read::orders(&self.deps, &query, lead.as_deref()).await
+            }
             Effect::LoadStream { order, around, .. } => self.stream(&order, around).await,
             Effect::LoadState { order, version, .. } => self.state(&order, version).await,
             Effect::LoadDivergence { order, .. } => read::divergence(&self.deps, &order).await,
             Effect::Poll { order, .. } => read::poll(&self.deps, order.as_deref()).await,
             Effect::LoadRaw { order, version, .. } => read::raw(&self.deps, &order, version).await,
-            Effect::LoadCorrelated { order, version, .. } => {
-                read::correlated(&self.deps, &order, version).await
-            }
+            Effect::LoadCorrelated {
+                order,
+                version,
+                purpose,
+                ..
+            } => read::correlated(&self.deps, &order, version, purpose).await,
             Effect::LoadDeadLetters { .. } => self
                 .deps
                 .services

@@ -8,9 +8,11 @@ use super::Deps;
 use crate::app::AppError;
 use crate::app::read::{EventView, OrderListing, StreamWindow as Window};
 use crate::domain::{Currency, OrderEvent};
-use crate::store::OrderPageQuery;
+use crate::store::{OrderFilter, OrderPageQuery};
 use crate::text::printable;
-use crate::tui::action::{Direction, DivergenceView, Found, Hit, Loaded, OrdersPage, StreamWindow};
+use crate::tui::action::{
+    Correlate, Direction, DivergenceView, Found, Hit, Loaded, OrdersPage, StreamWindow,
+};
 use crate::tui::fields::event_summary;
 use crate::tui::format::money;
 use crate::tui::state::{EventRow, HeadInfo, OrderRow, STREAM_WINDOW};
@@ -42,11 +44,47 @@ fn order_row(o: OrderListing) -> OrderRow {
     }
 }
 
-/// A page of orders, each classified against its replay.
-pub(super) async fn orders(deps: &Deps, query: &OrderPageQuery) -> Result<Loaded, AppError> {
-    let page = deps.services.read.orders_page(query).await?;
+/// A page of orders, each classified against its replay. With a `lead` (a jump's order),
+/// the page starts at that order and goes on with the query's orders after it in the
+/// query's sort, so the list shows where the jump landed and the next move continues from
+/// there. The lead is listed even when the filter would leave it out: it is what the
+/// operator is looking at.
+pub(super) async fn orders(
+    deps: &Deps,
+    query: &OrderPageQuery,
+    lead: Option<&str>,
+) -> Result<Loaded, AppError> {
+    let read = &deps.services.read;
+    let mut rows = Vec::new();
+    let mut query = query.clone();
+    if let Some(id) = lead {
+        let own = OrderPageQuery {
+            filter: OrderFilter::IdPrefix(id.to_string()),
+            after: None,
+            limit: 1,
+            ..query.clone()
+        };
+        let found = read.orders_page(&own).await?;
+        // A one-row page is full, so it carries the lead's own key, which the rest of the
+        // page starts after.
+        if let (Some(row), Some(key)) = (
+            found.rows.into_iter().find(|r| r.order_id == id),
+            found.next,
+        ) {
+            rows.push(order_row(row));
+            query.after = Some(key);
+            query.limit = query.limit.saturating_sub(1).max(1);
+        }
+    }
+    let page = read.orders_page(&query).await?;
+    rows.extend(
+        page.rows
+            .into_iter()
+            .filter(|r| Some(r.order_id.as_str()) != lead)
+            .map(order_row),
+    );
     Ok(Loaded::Orders(OrdersPage {
-        rows: page.rows.into_iter().map(order_row).collect(),
+        rows,
         next: page.next,
     }))
 }
@@ -175,6 +213,7 @@ pub(super) async fn divergence(deps: &Deps, order: &str) -> Result<Loaded, AppEr
         class: d.class,
         behind: d.behind,
         row_version: d.row_version,
+        stream_version: d.stream_version,
         fields: d
             .fields
             .into_iter()
@@ -277,7 +316,12 @@ pub(super) async fn raw(deps: &Deps, order: &str, version: u64) -> Result<Loaded
 }
 
 /// Events sharing the correlation id of one event, across orders.
-pub(super) async fn correlated(deps: &Deps, order: &str, version: u64) -> Result<Loaded, AppError> {
+pub(super) async fn correlated(
+    deps: &Deps,
+    order: &str,
+    version: u64,
+    purpose: Correlate,
+) -> Result<Loaded, AppError> {
     let c = deps
         .services
         .read
@@ -297,6 +341,8 @@ pub(super) async fn correlated(deps: &Deps, order: &str, version: u64) -> Result
                 )
             })
             .collect(),
+        from: (order.to_string(), version),
+        purpose,
     })
 }
 
