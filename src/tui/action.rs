@@ -113,6 +113,10 @@ pub enum Loaded {
     Found(Found),
     /// Completion candidates for the word being typed.
     Completions(Vec<String>),
+    /// The order an `open` prefix names: its whole id.
+    Opened(String),
+    /// Text to put on the clipboard, and what it is (for the message).
+    ToCopy(String, String),
     /// A write is ready for confirmation.
     Confirm(String, Pending),
     /// A write or a read-side command finished; the order to open, if any.
@@ -232,6 +236,22 @@ pub enum Effect {
         /// The parsed command.
         command: PromptCommand,
     },
+    /// The stored event at a version, as one JSON object to copy.
+    LoadRawCopy {
+        /// Request tag.
+        tag: u64,
+        /// Order id.
+        order: String,
+        /// Version.
+        version: u64,
+    },
+    /// Find the one order whose id starts with a prefix, to open it.
+    OpenPrefix {
+        /// Request tag.
+        tag: u64,
+        /// The prefix (lower case).
+        prefix: String,
+    },
     /// Run a confirmed write.
     Execute {
         /// Request tag.
@@ -246,6 +266,8 @@ pub enum Effect {
     },
     /// Append a line to the history file.
     SaveHistory(String),
+    /// Put text on the clipboard: the terminal layer writes it as OSC 52.
+    Copy(String),
 }
 
 /// Why correlated events are read: the answer opens the overlay, or refreshes the one open
@@ -325,8 +347,10 @@ impl Effect {
             | Effect::VersionAt { .. }
             | Effect::Complete { .. }
             | Effect::Resolve { .. }
+            | Effect::OpenPrefix { .. }
+            | Effect::LoadRawCopy { .. }
             | Effect::Execute { .. } => Request::Prompt,
-            Effect::SaveHistory(_) => return None,
+            Effect::SaveHistory(_) | Effect::Copy(_) => return None,
         })
     }
 
@@ -345,9 +369,11 @@ impl Effect {
             | Effect::VersionAt { tag, .. }
             | Effect::Complete { tag, .. }
             | Effect::Resolve { tag, .. }
+            | Effect::OpenPrefix { tag, .. }
+            | Effect::LoadRawCopy { tag, .. }
             | Effect::Execute { tag, .. }
             | Effect::Check { tag } => *tag,
-            Effect::SaveHistory(_) => return None,
+            Effect::SaveHistory(_) | Effect::Copy(_) => return None,
         };
         Some(Tag {
             request: self.request()?,

@@ -16,6 +16,23 @@ pub fn count(n: u64, noun: &str) -> String {
     }
 }
 
+/// How many orders the filter matched in the pages read so far, as far as that is known:
+/// the pages before this one were full (each had a next), so they add a page each; with
+/// more pages after this one the count is a floor (`50+`). `None` without a filter, or on
+/// a jump's page, whose place among the matches was never counted.
+pub fn matches_shown(o: &crate::tui::state::OrdersPane) -> Option<String> {
+    if o.filter.is_empty() || o.lead.is_some() || (o.loading && o.rows.is_empty()) {
+        return None;
+    }
+    let before = o.pages.len().saturating_sub(1) as u64 * u64::from(crate::tui::state::ORDERS_PAGE);
+    let n = before + o.rows.len() as u64;
+    Some(if o.next.is_some() {
+        format!("{n}+ shown")
+    } else {
+        format!("{n} shown")
+    })
+}
+
 /// An amount as its currency writes it: padded to the currency's minor units (`8` reads
 /// `8.00` in EUR, beside `12.50`; `1200` stays `1200` in JPY), so the amounts of one order
 /// read alike. Digits the amount has beyond them are kept as stored, never rounded or

@@ -5,6 +5,7 @@
 //! kinds of request, which the tags, the coalescing and the jobs all go by.
 
 pub mod action;
+pub mod clipboard;
 pub mod driver;
 pub mod fields;
 pub mod format;

@@ -28,6 +28,8 @@ pub enum PromptCommand {
     Version(u64),
     /// `t TIME`: move the cursor to a time.
     Time(DateTime<Utc>),
+    /// `open ID-PREFIX`: open the order whose id starts with it.
+    Open(String),
     /// `check`.
     Check,
     /// `rebuild`.
@@ -64,6 +66,7 @@ pub const PROMPT_COMMANDS: &[(&str, &str)] = &[
     ("ship", "ID TRACKING"),
     ("deliver", "ID"),
     ("cancel", "ID REASON"),
+    ("open", "ID-PREFIX"),
     ("v", "N"),
     ("t", "TIME"),
     ("check", ""),
@@ -73,6 +76,9 @@ pub const PROMPT_COMMANDS: &[(&str, &str)] = &[
     ("help", ""),
     ("quit", ""),
 ];
+
+/// Hex digits `open` needs: fewer would match too many orders to be worth a lookup.
+pub const OPEN_PREFIX: usize = 4;
 
 fn usage(name: &str) -> String {
     let args = PROMPT_COMMANDS
@@ -171,6 +177,7 @@ pub fn parse_prompt(line: &str) -> Result<PromptCommand, String> {
             }
         }
         "t" | "time" => parse_time(&args.join(" ")).map(PromptCommand::Time),
+        "open" | "o" => exact(1).and_then(|()| open(args[0])),
         "check" => exact(0).map(|()| PromptCommand::Check),
         "rebuild" => exact(0).map(|()| PromptCommand::Rebuild),
         "project" => exact(0).map(|()| PromptCommand::Project),
@@ -182,6 +189,17 @@ pub fn parse_prompt(line: &str) -> Result<PromptCommand, String> {
             crate::text::printable(other)
         )),
     }
+}
+
+/// `open`'s argument: an id prefix long enough to be worth a lookup.
+fn open(arg: &str) -> Result<PromptCommand, String> {
+    let prefix = id_prefix(arg)?;
+    if prefix.chars().filter(char::is_ascii_hexdigit).count() < OPEN_PREFIX {
+        return Err(format!(
+            "open needs at least {OPEN_PREFIX} hex digits of an order id"
+        ));
+    }
+    Ok(PromptCommand::Open(prefix))
 }
 
 fn id_prefix(s: &str) -> Result<String, String> {
@@ -311,7 +329,7 @@ pub fn completion_target(line: &str) -> CompletionTarget {
     }
     let takes_id = matches!(
         words[0],
-        "add-item" | "remove-item" | "pay" | "ship" | "deliver" | "cancel"
+        "add-item" | "remove-item" | "pay" | "ship" | "deliver" | "cancel" | "open"
     );
     match index {
         1 if takes_id => CompletionTarget::OrderId(current.to_string()),

@@ -17,7 +17,7 @@ use ratatui::crossterm::terminal::{
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::action::Action;
+use super::action::{Action, Effect};
 use super::keymap::Keymap;
 use super::state::{App, Level};
 use super::theme::Theme;
@@ -40,6 +40,15 @@ pub struct Options {
 
 /// History lines kept.
 const HISTORY: usize = 1000;
+
+/// Writes the clipboard sequence straight to the terminal, between frames. A terminal
+/// that does not support OSC 52 ignores it.
+fn copy(text: &str) {
+    use std::io::Write;
+    let mut out = stdout();
+    let _ = out.write_all(super::clipboard::osc52(text).as_bytes());
+    let _ = out.flush();
+}
 
 fn restore() {
     let _ = disable_raw_mode();
@@ -152,7 +161,11 @@ async fn event_loop(
     let mut fx = start(&mut app);
     let outcome = loop {
         for e in fx.drain(..) {
-            let _ = effect_tx.send(e);
+            if let Effect::Copy(text) = e {
+                copy(&text);
+            } else {
+                let _ = effect_tx.send(e);
+            }
         }
         if app.quit {
             break Ok(());

@@ -183,3 +183,36 @@ async fn read_only_refuses_writes() {
         &demo.scrub(&buf),
     );
 }
+
+#[tokio::test]
+async fn open_by_prefix_jumps_to_the_order_and_says_when_nothing_matches() {
+    let demo = Demo::new().await;
+    let mut d = demo.driver(false, Theme::monochrome()).await;
+    let id = d.app.orders.rows[3].id.clone();
+    prompt(&mut d, &format!("open {}", &id[..8])).await;
+    assert_eq!(d.app.stream.order.as_deref(), Some(id.as_str()));
+    assert_eq!(d.app.selected_order().map(|r| r.id.clone()), Some(id));
+
+    prompt(&mut d, "open 0000000000").await;
+    let shown = d.app.status.current().map(|m| (m.level, m.text.clone()));
+    assert!(
+        matches!(&shown, Some((Level::Error, t)) if t.contains("no order id starts with 0000000000")),
+        "{shown:?}"
+    );
+}
+
+#[tokio::test]
+async fn capital_y_reads_the_stored_event_for_the_clipboard() {
+    let demo = Demo::new().await;
+    let mut d = demo.driver(false, Theme::monochrome()).await;
+    let id = d.app.orders.rows[0].id.clone();
+    open(&mut d, &id).await;
+    d.send(key(KeyCode::Char('Y'))).await;
+    let shown = d.app.status.current().map(|m| m.text.clone());
+    assert!(
+        shown
+            .as_deref()
+            .is_some_and(|t| t.starts_with("copied event #") && t.ends_with(" as stored (OSC 52)")),
+        "{shown:?}"
+    );
+}

@@ -299,3 +299,56 @@ fn any_other_key_cancels_a_confirmation() {
         }]
     ));
 }
+
+#[test]
+fn esc_clears_an_active_filter_and_reloads_the_first_page() {
+    let mut app = with_orders(5, true);
+    press(&mut app, c('/'));
+    type_str(&mut app, "paid");
+    press(&mut app, k(KeyCode::Enter));
+    let tag = app.tags.latest(Request::Orders);
+    send(&mut app, Action::Loaded(tag, orders_page(3, 2, false)));
+    press(&mut app, k(KeyCode::PageDown));
+    let fx = press(&mut app, k(KeyCode::Esc));
+    assert_eq!(app.orders.filter, "");
+    assert_eq!(orders_query(&fx).filter, OrderFilter::All);
+    assert_eq!(orders_query(&fx).after, None);
+    assert_eq!(app.orders.pages, [None]);
+    assert_eq!(shown(&app), Some("filter cleared: paid"));
+
+    // Without a filter Esc reloads nothing.
+    assert!(press(&mut app, k(KeyCode::Esc)).is_empty());
+}
+
+#[test]
+fn esc_in_an_open_prompt_or_overlay_keeps_the_filter() {
+    let mut app = with_orders(5, false);
+    app.orders.filter = "paid".into();
+    press(&mut app, c(':'));
+    assert!(press(&mut app, k(KeyCode::Esc)).is_empty());
+    assert_eq!(app.orders.filter, "paid");
+    press(&mut app, c('?'));
+    assert!(press(&mut app, k(KeyCode::Esc)).is_empty());
+    assert_eq!(app.orders.filter, "paid");
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[test]
+fn the_match_count_claims_only_the_pages_read() {
+    use chronicle::tui::format::matches_shown;
+    let mut app = with_orders(5, false);
+    assert_eq!(matches_shown(&app.orders), None, "no filter, no count");
+    press(&mut app, c('/'));
+    type_str(&mut app, "paid");
+    press(&mut app, k(KeyCode::Enter));
+    let tag = app.tags.latest(Request::Orders);
+    send(&mut app, Action::Loaded(tag, orders_page(0, 37, false)));
+    assert_eq!(matches_shown(&app.orders).as_deref(), Some("37 shown"));
+    let tag = app.tags.latest(Request::Orders);
+    send(&mut app, Action::Loaded(tag, orders_page(0, 100, true)));
+    assert_eq!(matches_shown(&app.orders).as_deref(), Some("100+ shown"));
+    press(&mut app, k(KeyCode::PageDown));
+    let tag = app.tags.latest(Request::Orders);
+    send(&mut app, Action::Loaded(tag, orders_page(100, 7, false)));
+    assert_eq!(matches_shown(&app.orders).as_deref(), Some("107 shown"));
+}

@@ -287,3 +287,78 @@ fn esc_clears_the_message() {
     assert!(press(&mut app, k(KeyCode::Esc)).is_empty());
     assert_eq!(shown(&app), None);
 }
+
+#[test]
+fn y_copies_the_open_orders_id_through_the_terminal() {
+    let mut app = opened(10, 1, 10, 4);
+    let fx = press(&mut app, c('y'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Copy(id)] if *id == oid(0)),
+        "{fx:?}"
+    );
+    let short = &oid(0)[..8];
+    assert_eq!(
+        crate::support::shown(&app),
+        Some(format!("copied {short}… (OSC 52)").as_str())
+    );
+    // The help lists it.
+    assert!(
+        app.keymap
+            .help()
+            .iter()
+            .any(|(keys, text, _)| keys == "y" && text.contains("copy"))
+    );
+
+    // Nothing open: nothing to copy.
+    let mut app = new_app(false);
+    assert!(press(&mut app, c('y')).is_empty());
+    assert!(crate::support::shown(&app).is_some_and(|m| m.starts_with("open an order first")));
+}
+
+#[test]
+fn osc52_wraps_the_text_in_base64() {
+    use chronicle::tui::clipboard::osc52;
+    assert_eq!(osc52("hi"), "\u{1b}]52;c;aGk=\u{7}");
+    assert_eq!(
+        osc52("3f2a0000-0000-4000-8000-000000000000"),
+        "\u{1b}]52;c;M2YyYTAwMDAtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAw\u{7}"
+    );
+}
+
+#[test]
+fn capital_y_asks_for_the_event_at_the_cursor_and_copies_it_as_stored() {
+    use chronicle::tui::action::Loaded;
+    let mut app = opened(10, 1, 10, 4);
+    let fx = press(&mut app, c('Y'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadRawCopy { order, version: 4, .. }] if *order == oid(0)),
+        "{fx:?}"
+    );
+    let tag = app.tags.latest(Request::Prompt);
+    let json = r#"{"payload":{"a":1},"metadata":{}}"#.to_string();
+    // A stale answer copies nothing.
+    let old = crate::support::stale(tag);
+    let loaded = Loaded::ToCopy(json.clone(), "event #40 as stored".into());
+    assert!(send(&mut app, Action::Loaded(old, loaded.clone())).is_empty());
+    let fx = send(&mut app, Action::Loaded(tag, loaded));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Copy(t)] if *t == json),
+        "{fx:?}"
+    );
+    assert_eq!(shown(&app), Some("copied event #40 as stored (OSC 52)"));
+
+    let mut app = new_app(false);
+    assert!(press(&mut app, c('Y')).is_empty());
+}
+
+#[test]
+fn the_copied_event_keeps_the_stored_text_and_quotes_what_is_not_json() {
+    use chronicle::tui::clipboard::stored_event;
+    assert_eq!(
+        stored_event(r#"{"b": 2, "a": 1}"#, r#"{"actor":"x"}"#),
+        r#"{"payload":{"b": 2, "a": 1},"metadata":{"actor":"x"}}"#
+    );
+    let copied = stored_event("{not json", "{}");
+    assert_eq!(copied, r#"{"payload":"{not json","metadata":{}}"#);
+    assert!(serde_json::from_str::<serde_json::Value>(&copied).is_ok());
+}

@@ -129,3 +129,66 @@ fn opening_another_order_clears_the_stream_search_and_a_refresh_keeps_it() {
     assert_eq!(app.stream.order, Some(oid(1)));
     assert_eq!(app.stream.search, "");
 }
+
+/// The prefix `:open` sent to the worker.
+fn open_prefix(fx: &[Effect]) -> Option<String> {
+    fx.iter().find_map(|e| match e {
+        Effect::OpenPrefix { prefix, .. } => Some(prefix.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn open_by_prefix_asks_the_worker_then_jumps_to_the_order() {
+    let mut app = with_orders(5, true);
+    press(&mut app, c(':'));
+    type_str(&mut app, "open 0000003A");
+    let fx = press(&mut app, k(KeyCode::Enter));
+    assert_eq!(open_prefix(&fx).as_deref(), Some("0000003a"));
+    let tag = app.tags.latest(Request::Prompt);
+    let fx = send(&mut app, Action::Loaded(tag, Loaded::Opened(oid(0x3a))));
+    // Off the page: the page that starts at it is listed and selects it.
+    assert_eq!(leads(&fx), [Some(oid(0x3a))]);
+    assert_eq!(stream_load(&fx), Some((oid(0x3a), None)));
+    assert_eq!(app.focus, Pane::Stream);
+    let tag = app.tags.latest(Request::Orders);
+    send(&mut app, Action::Loaded(tag, orders_page(0x3a, 5, true)));
+    assert_eq!(selected_id(&app), Some(oid(0x3a)));
+
+    // On the page: selected where it is.
+    press(&mut app, c(':'));
+    type_str(&mut app, "open 0000003c");
+    press(&mut app, k(KeyCode::Enter));
+    let tag = app.tags.latest(Request::Prompt);
+    let fx = send(&mut app, Action::Loaded(tag, Loaded::Opened(oid(0x3c))));
+    assert!(leads(&fx).is_empty());
+    assert_eq!(selected_id(&app), Some(oid(0x3c)));
+    assert_eq!(app.stream.order, Some(oid(0x3c)));
+}
+
+#[test]
+fn open_refuses_short_prefixes_and_shows_what_the_worker_could_not_resolve() {
+    let mut app = with_orders(5, false);
+    for short in ["open 0a", "open 0-0-0", "open xyz1", "open"] {
+        press(&mut app, c(':'));
+        type_str(&mut app, short);
+        let fx = press(&mut app, k(KeyCode::Enter));
+        assert_eq!(open_prefix(&fx), None, "{short}");
+        assert!(message(&app, Level::Error).is_some(), "{short}");
+    }
+    press(&mut app, c(':'));
+    type_str(&mut app, "open abcd");
+    press(&mut app, k(KeyCode::Enter));
+    let tag = app.tags.latest(Request::Prompt);
+    let why = "2 orders start with abcd";
+    send(&mut app, Action::Loaded(tag, Loaded::Failed(why.into())));
+    assert_eq!(message(&app, Level::Error), Some(why));
+    assert_eq!(app.stream.order, Some(oid(0)), "the open order stays");
+
+    // A stale answer opens nothing.
+    send(
+        &mut app,
+        Action::Loaded(crate::support::stale(tag), Loaded::Opened(oid(3))),
+    );
+    assert_eq!(app.stream.order, Some(oid(0)));
+}

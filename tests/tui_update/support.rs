@@ -207,9 +207,12 @@ pub fn kind(e: &Effect) -> &'static str {
         Effect::VersionAt { .. } => "VersionAt",
         Effect::Complete { .. } => "Complete",
         Effect::Resolve { .. } => "Resolve",
+        Effect::OpenPrefix { .. } => "OpenPrefix",
+        Effect::LoadRawCopy { .. } => "LoadRawCopy",
         Effect::Execute { .. } => "Execute",
         Effect::Check { .. } => "Check",
         Effect::SaveHistory(_) => "SaveHistory",
+        Effect::Copy(_) => "Copy",
     }
 }
 

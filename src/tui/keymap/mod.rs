@@ -62,6 +62,10 @@ pub enum Cmd {
     Refresh,
     /// Open the selected order.
     Select,
+    /// Copy the open order's id to the clipboard.
+    CopyId,
+    /// Copy the event at the cursor as stored (payload and metadata) to the clipboard.
+    CopyRaw,
 }
 
 /// Where a command does something; the help groups the commands by it.
@@ -134,6 +138,18 @@ pub const COMMANDS: &[(Cmd, &[&str], Scope, &str)] = &[
         "same correlation id",
     ),
     (Cmd::DeadLetters, &["D"], Scope::Global, "dead letters"),
+    (
+        Cmd::CopyId,
+        &["y"],
+        Scope::Global,
+        "copy the open order's id (OSC 52)",
+    ),
+    (
+        Cmd::CopyRaw,
+        &["Y"],
+        Scope::Stream,
+        "copy the event as stored: payload and metadata (OSC 52)",
+    ),
     (Cmd::Refresh, &["r", "ctrl-r"], Scope::Global, "reload"),
     (Cmd::Quit, &["q", "ctrl-c"], Scope::Global, "quit"),
 ];

@@ -22,7 +22,7 @@ pub(super) fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     match mode {
         Mode::Normal => {
             if k.code == KeyCode::Esc {
-                escape(app);
+                escape(app, fx);
             } else if let Some(cmd) = app.keymap.lookup(&k) {
                 app.status.begin_action();
                 command(app, cmd, fx);
@@ -43,13 +43,25 @@ pub(super) fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     }
 }
 
-/// Esc in normal mode closes the message; with none showing there is nothing to close,
-/// and it says so rather than nothing.
-fn escape(app: &mut App) {
+/// Esc in normal mode clears an orders filter (listing every order again from the first
+/// page), else closes the message; with neither there is nothing to close, and it says so
+/// rather than nothing.
+fn escape(app: &mut App, fx: &mut Vec<Effect>) {
     let showing = app.status.current().is_some();
     app.status.begin_action();
     app.completions.clear();
-    if !showing {
+    if !app.orders.filter.is_empty() {
+        let was = std::mem::take(&mut app.orders.filter);
+        app.orders.open_selected = true;
+        app.orders.pages = vec![None];
+        app.orders.lead = None;
+        app.orders.selected = 0;
+        load_orders(app, fx);
+        app.status.say(
+            Level::Info,
+            format!("filter cleared: {}", crate::text::printable(&was)),
+        );
+    } else if !showing {
         app.status.say(
             Level::Info,
             "nothing to close (Esc closes overlays, prompts and messages)",
@@ -231,6 +243,10 @@ fn prompt(app: &mut App, text: &str, fx: &mut Vec<Effect>) {
             }
         }
         PromptCommand::Time(at) => time_jump(app, at, fx),
+        PromptCommand::Open(prefix) => {
+            app.status.say(Level::Info, format!("finding {prefix}…"));
+            ask(app, fx, |tag| Effect::OpenPrefix { tag, prefix });
+        }
         PromptCommand::Check => jobs::check(app, fx),
         PromptCommand::DeadLetters => command(app, crate::tui::keymap::Cmd::DeadLetters, fx),
         PromptCommand::Rebuild => jobs::confirm_projector(app, Pending::Rebuild),

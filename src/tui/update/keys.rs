@@ -10,6 +10,9 @@ use crate::tui::state::{App, InputKind, Level, LineInput, Mode, Overlay, Pane};
 /// Steps of PageUp / PageDown in the stream.
 const STREAM_PAGE: u64 = 20;
 
+/// Characters of a copied id the message shows.
+const COPIED_SHOWN: usize = 8;
+
 /// Runs one normal-mode command.
 pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
     let in_orders = app.focus == Pane::Orders;
@@ -97,7 +100,36 @@ pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             load_orders(app, fx);
         }
         Cmd::Refresh => refresh(app, fx),
+        Cmd::CopyId => copy_id(app, fx),
+        Cmd::CopyRaw => copy_raw(app, fx),
     }
+}
+
+/// `y`: the open order's id to the clipboard (the terminal layer writes it).
+fn copy_id(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(id) = app.stream.order.clone() else {
+        return no_order(app);
+    };
+    let short: String = id.chars().take(COPIED_SHOWN).collect();
+    app.status
+        .say(Level::Info, format!("copied {short}… (OSC 52)"));
+    fx.push(Effect::Copy(id));
+}
+
+/// `Y`: the event at the cursor as stored, read by the worker, then to the clipboard.
+fn copy_raw(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(order) = app.stream.order.clone() else {
+        return no_order(app);
+    };
+    let version = app.stream.cursor;
+    if version == 0 {
+        return app.status.say(Level::Info, "the stream is still loading");
+    }
+    ask(app, fx, |tag| Effect::LoadRawCopy {
+        tag,
+        order,
+        version,
+    });
 }
 
 pub(super) fn no_order(app: &mut App) {

@@ -92,6 +92,16 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
                 }
             }
         }
+        Loaded::Opened(id) if latest(Request::Prompt) => {
+            // "finding…" is answered: the order on screen says the rest.
+            app.status.clear();
+            select::open(app, &id, fx);
+        }
+        Loaded::ToCopy(text, what) if latest(Request::Prompt) => {
+            app.status
+                .say(Level::Info, format!("copied {what} (OSC 52)"));
+            fx.push(Effect::Copy(text));
+        }
         Loaded::Confirm(text, pending) if latest(Request::Prompt) => {
             // "resolving…" is answered: the confirmation takes the line.
             app.status.clear();

@@ -14,6 +14,14 @@ pub(super) fn jump(app: &mut App, id: &str, version: u64, fx: &mut Vec<Effect>) 
     app.focus = Pane::Stream;
 }
 
+/// Opens `id` at its head from the prompt (`open ID-PREFIX`), as a jump: the list's
+/// selection moves to it.
+pub(super) fn open(app: &mut App, id: &str, fx: &mut Vec<Effect>) {
+    locate(app, id, fx);
+    open_order(app, id, None, fx);
+    app.focus = Pane::Stream;
+}
+
 /// Selects `id` in the list: on the current page when it is there; else the list shows
 /// the page that starts at it (then the orders after it in the list's order), with the
 /// pages before it one `PgUp` back at the first page.

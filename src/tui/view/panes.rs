@@ -161,6 +161,9 @@ pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
     let mut title = format!("Orders · sort {}", o.sort.as_str());
     if !o.filter.is_empty() {
         let _ = write!(title, " · filter {}", crate::text::printable(&o.filter));
+        if let Some(n) = crate::tui::format::matches_shown(o) {
+            let _ = write!(title, " · {n}");
+        }
     }
     if o.pages.len() > 1 {
         let _ = write!(title, " · p{}", o.pages.len());

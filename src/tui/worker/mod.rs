@@ -84,7 +84,7 @@ impl Worker {
             return out;
         }
         let result = match effect {
-            Effect::SaveHistory(_) => return Vec::new(),
+            Effect::SaveHistory(_) | Effect::Copy(_) => return Vec::new(),
             Effect::LoadOrders { query, lead, .. } => {
                 read::orders(&self.deps, &query, lead.as_deref()).await
             }
@@ -116,6 +116,16 @@ impl Worker {
             Effect::VersionAt { order, at, .. } => read::version_at(&self.deps, &order, at).await,
             Effect::Complete { what, .. } => write::complete(&self.deps, what).await,
             Effect::Resolve { command, .. } => write::resolve(&self.deps, command).await,
+            Effect::LoadRawCopy { order, version, .. } => {
+                read::raw_copy(&self.deps, &order, version).await
+            }
+            Effect::OpenPrefix { prefix, .. } => self
+                .deps
+                .services
+                .read
+                .resolve_id(&prefix)
+                .await
+                .map(Loaded::Opened),
             Effect::Execute { pending, .. } => write::execute(&self.deps, pending).await,
             Effect::Check { .. } => Err(AppError::BadInput("check runs as a job".into())),
         };

@@ -315,6 +315,15 @@ pub(super) async fn raw(deps: &Deps, order: &str, version: u64) -> Result<Loaded
     Ok(Loaded::Raw(lines))
 }
 
+/// The stored event at a version as one JSON object, for the clipboard.
+pub(super) async fn raw_copy(deps: &Deps, order: &str, version: u64) -> Result<Loaded, AppError> {
+    let e = deps.services.read.raw_event(order, version).await?;
+    Ok(Loaded::ToCopy(
+        crate::tui::clipboard::stored_event(&e.payload, &e.metadata),
+        format!("event #{} as stored", e.global_position),
+    ))
+}
+
 /// Events sharing the correlation id of one event, across orders.
 pub(super) async fn correlated(
     deps: &Deps,
