@@ -99,13 +99,29 @@ impl Client {
 
 const BODY: &str = r#"{"customer_id":"alice","items":[{"sku":"MUG","quantity":2,"unit_price":"12.50"}],"currency":"EUR"}"#;
 
-/// `each` creates, one after another, on one hyper connection; each request's latency.
-async fn lean(addr: std::net::SocketAddr, each: usize) -> Vec<Duration> {
-    use http_body_util::{BodyExt as _, Full};
+/// One keep-alive HTTP/1.1 connection to `addr`, without Nagle: its request half and the
+/// connection future the caller drives.
+async fn connect<B>(
+    addr: std::net::SocketAddr,
+) -> (
+    hyper::client::conn::http1::SendRequest<B>,
+    hyper::client::conn::http1::Connection<hyper_util::rt::TokioIo<tokio::net::TcpStream>, B>,
+)
+where
+    B: hyper::body::Body + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     tcp.set_nodelay(true).unwrap();
     let io = hyper_util::rt::TokioIo::new(tcp);
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+    hyper::client::conn::http1::handshake(io).await.unwrap()
+}
+
+/// `each` creates, one after another, on one hyper connection; each request's latency.
+async fn lean(addr: std::net::SocketAddr, each: usize) -> Vec<Duration> {
+    use http_body_util::{BodyExt as _, Full};
+    let (mut sender, conn) = connect(addr).await;
     let (host, auth) = (addr.to_string(), format!("Bearer {TOKEN}"));
     let body = axum::body::Bytes::from_static(BODY.as_bytes());
     let requests = async move {
@@ -286,10 +302,7 @@ async fn healthz_round_trips(services: Services, n: usize) {
             .build()
             .unwrap();
         rt.block_on(async move {
-            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-            tcp.set_nodelay(true).unwrap();
-            let io = hyper_util::rt::TokioIo::new(tcp);
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+            let (mut sender, conn) = connect(addr).await;
             let host = addr.to_string();
             let trips = async move {
                 let mut l = Vec::with_capacity(n);

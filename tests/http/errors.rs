@@ -5,15 +5,11 @@ use serde_json::json;
 
 use crate::support::{Backend, OPS, answer, server_on, server_with};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_or_invalid_bodies_are_400_naming_the_field() {
-    malformed_or_invalid_bodies_are_400_naming_the_field_on(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_or_invalid_bodies_are_400_naming_the_field_on_postgres() {
-    malformed_or_invalid_bodies_are_400_naming_the_field_on(Backend::Postgres).await;
-}
+on_both_backends!(
+    malformed_or_invalid_bodies_are_400_naming_the_field,
+    malformed_or_invalid_bodies_are_400_naming_the_field_on_postgres,
+    malformed_or_invalid_bodies_are_400_naming_the_field_on
+);
 
 async fn malformed_or_invalid_bodies_are_400_naming_the_field_on(backend: Backend) {
     let s = server_on(backend).await;
@@ -66,15 +62,11 @@ async fn malformed_or_invalid_bodies_are_400_naming_the_field_on(backend: Backen
     assert_eq!(s.services.read.head(None).await.unwrap().position, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_orders_are_404_and_bad_ids_400() {
-    unknown_orders_are_404_and_bad_ids_400_on(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_orders_are_404_and_bad_ids_400_on_postgres() {
-    unknown_orders_are_404_and_bad_ids_400_on(Backend::Postgres).await;
-}
+on_both_backends!(
+    unknown_orders_are_404_and_bad_ids_400,
+    unknown_orders_are_404_and_bad_ids_400_on_postgres,
+    unknown_orders_are_404_and_bad_ids_400_on
+);
 
 async fn unknown_orders_are_404_and_bad_ids_400_on(backend: Backend) {
     let s = server_on(backend).await;
@@ -108,15 +100,11 @@ async fn unknown_orders_are_404_and_bad_ids_400_on(backend: Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_domain_rejection_is_422_and_appends_nothing() {
-    a_domain_rejection_is_422_and_appends_nothing_on(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_domain_rejection_is_422_and_appends_nothing_on_postgres() {
-    a_domain_rejection_is_422_and_appends_nothing_on(Backend::Postgres).await;
-}
+on_both_backends!(
+    a_domain_rejection_is_422_and_appends_nothing,
+    a_domain_rejection_is_422_and_appends_nothing_on_postgres,
+    a_domain_rejection_is_422_and_appends_nothing_on
+);
 
 async fn a_domain_rejection_is_422_and_appends_nothing_on(backend: Backend) {
     let s = server_on(backend).await;
@@ -143,15 +131,11 @@ async fn a_domain_rejection_is_422_and_appends_nothing_on(backend: Backend) {
     assert_eq!(s.metadata(&id).await.len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_over_the_limit_is_413() {
-    a_body_over_the_limit_is_413_on(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_over_the_limit_is_413_on_postgres() {
-    a_body_over_the_limit_is_413_on(Backend::Postgres).await;
-}
+on_both_backends!(
+    a_body_over_the_limit_is_413,
+    a_body_over_the_limit_is_413_on_postgres,
+    a_body_over_the_limit_is_413_on
+);
 
 async fn a_body_over_the_limit_is_413_on(backend: Backend) {
     let s = server_on(backend).await;

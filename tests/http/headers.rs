@@ -68,15 +68,12 @@ async fn an_idempotent_retry_gets_the_first_answer_and_another_body_is_refused()
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_concurrent_identical_requests_have_one_effect_and_one_answer() {
-    fifty_identical(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_concurrent_identical_requests_have_one_effect_on_postgres() {
-    fifty_identical(Backend::Postgres).await;
-}
+on_both_backends!(
+    fifty_concurrent_identical_requests_have_one_effect_and_one_answer,
+    fifty_concurrent_identical_requests_have_one_effect_on_postgres,
+    fifty_identical,
+    4
+);
 
 async fn fifty_identical(backend: Backend) {
     let s = server_on(backend).await;

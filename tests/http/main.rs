@@ -3,6 +3,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+#[macro_use]
+mod support;
 mod errors;
 mod headers;
 mod metrics;
@@ -11,6 +13,5 @@ mod orders;
 mod process;
 mod reads_access;
 mod served;
-mod support;
 mod tracing;
 mod unavailable;

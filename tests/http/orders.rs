@@ -4,15 +4,11 @@ use serde_json::json;
 
 use crate::support::{Backend, mug_order, server, server_on, written};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_order_lives_its_whole_life_over_http() {
-    whole_life(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_order_lives_its_whole_life_over_http_on_postgres() {
-    whole_life(Backend::Postgres).await;
-}
+on_both_backends!(
+    an_order_lives_its_whole_life_over_http,
+    an_order_lives_its_whole_life_over_http_on_postgres,
+    whole_life
+);
 
 async fn whole_life(backend: Backend) {
     let s = server_on(backend).await;
@@ -104,15 +100,11 @@ async fn whole_life(backend: Backend) {
     assert_eq!(d.status, 200, "{}", d.body);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_order_list_pages_by_cursor_and_filters_by_status_and_customer() {
-    the_order_list_pages_by_cursor_and_filters_by_status_and_customer_on(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_order_list_pages_by_cursor_and_filters_by_status_and_customer_on_postgres() {
-    the_order_list_pages_by_cursor_and_filters_by_status_and_customer_on(Backend::Postgres).await;
-}
+on_both_backends!(
+    the_order_list_pages_by_cursor_and_filters_by_status_and_customer,
+    the_order_list_pages_by_cursor_and_filters_by_status_and_customer_on_postgres,
+    the_order_list_pages_by_cursor_and_filters_by_status_and_customer_on
+);
 
 async fn the_order_list_pages_by_cursor_and_filters_by_status_and_customer_on(backend: Backend) {
     let s = server_on(backend).await;

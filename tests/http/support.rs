@@ -31,6 +31,25 @@ impl Drop for Server {
     }
 }
 
+/// One test body run twice, as `$sqlite` on a SQLite file and as `$postgres` on the test
+/// run's PostgreSQL cluster: `$body` is an `async fn(Backend)`.
+macro_rules! on_both_backends {
+    ($sqlite:ident, $postgres:ident, $body:ident) => {
+        on_both_backends!($sqlite, $postgres, $body, 2);
+    };
+    ($sqlite:ident, $postgres:ident, $body:ident, $threads:literal) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = $threads)]
+        async fn $sqlite() {
+            $body($crate::support::Backend::Sqlite).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = $threads)]
+        async fn $postgres() {
+            $body($crate::support::Backend::Postgres).await;
+        }
+    };
+}
+
 /// Which database a server runs on.
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
