@@ -13,10 +13,14 @@
 
 #[path = "tui/drive.rs"]
 mod drive;
+#[path = "common/paired.rs"]
+mod paired;
 #[path = "tui/probe.rs"]
 mod probe;
 #[path = "tui/seed.rs"]
 mod seed;
+#[path = "tui/trouble.rs"]
+mod trouble;
 
 use std::path::Path;
 use std::process::Command;
@@ -243,6 +247,46 @@ async fn run() {
         );
     }
 
+    // 4. `]` to the next out-of-sync order, large log against small, in paired rounds.
+    trouble::plant(&path("small.db")).await;
+    trouble::plant(&path("big.db")).await;
+    let mut jumps = Vec::new();
+    for checked in [false, true] {
+        let (mut small_t, mut big_t) = (Vec::new(), Vec::new());
+        for round in 0..frame_rounds {
+            for which in 0..2 {
+                let large = (round + which) % 2 == 1;
+                let db = if large { "big.db" } else { "small.db" };
+                let t = median(&trouble::presses(&path(db), 9, checked).await);
+                if large {
+                    big_t.push(t);
+                } else {
+                    small_t.push(t);
+                }
+            }
+        }
+        jumps.push((
+            checked,
+            median(&small_t),
+            median(&big_t),
+            paired::paired(&small_t, &big_t),
+        ));
+    }
+    let (mut small_at, mut big_at) = (Vec::new(), Vec::new());
+    for round in 0..frame_rounds {
+        for which in 0..2 {
+            let large = (round + which) % 2 == 1;
+            let db = if large { "big.db" } else { "small.db" };
+            let t = median(&trouble::at_points(&path(db), 9).await);
+            if large {
+                big_at.push(t);
+            } else {
+                small_at.push(t);
+            }
+        }
+    }
+    let at_pair = paired::paired(&small_at, &big_at);
+
     // 3. Peak memory, in child processes.
     let small_rss = peak_rss(&path("small.db"), &small.long_order);
     let big_rss = peak_rss(&path("big.db"), &big.long_order);
@@ -290,6 +334,35 @@ async fn run() {
         mb(small_rss),
         mb(big_rss),
         verdict(growth < 50.0)
+    );
+    for (checked, small_t, big_t, p) in &jumps {
+        let case = if *checked {
+            "after :check (diverged rows known)"
+        } else {
+            "fresh session (parked, unprojected)"
+        };
+        println!(
+            "| `]` to the next out-of-sync order, {case}, median of 9 presses | {} | {} | {:.2}x (min {:.2}, max {:.2}, {} paired rounds) | < 100 ms at {} events | {} |",
+            ms(*small_t),
+            ms(*big_t),
+            p.median,
+            p.min,
+            p.max,
+            p.rounds,
+            big.events,
+            verdict(*big_t < Duration::from_millis(100))
+        );
+    }
+    println!(
+        "| `:at #P`, 9 points spread over the log, median | {} | {} | {:.2}x (min {:.2}, max {:.2}, {} paired rounds) | < 100 ms at {} events | {} |",
+        ms(median(&small_at)),
+        ms(median(&big_at)),
+        at_pair.median,
+        at_pair.min,
+        at_pair.max,
+        at_pair.rounds,
+        big.events,
+        verdict(median(&big_at) < Duration::from_millis(100))
     );
     println!(
         "total {:.1}s{}",

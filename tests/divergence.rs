@@ -3,10 +3,11 @@
 
 mod common;
 
-use chronicle::app::AppError;
+use chronicle::app::config::Config;
 use chronicle::app::divergence::FieldDiff;
 use chronicle::app::divergence::{self, CheckReport, Class, Explanation, OrderCheck};
 use chronicle::app::projection::{Projection, Rejected, project};
+use chronicle::app::{AppError, Services};
 use chronicle::domain::{OrderEvent, OrderId, OrderStatus};
 use chronicle::store::{Stored, StoredEvent, SummaryRow};
 use common::{Db, Shop, failing_projection, new_id, planted_error, settings};
@@ -179,6 +180,71 @@ async fn a_row_ahead_of_its_stream_is_diverged_on_its_version() {
         (c.class, c.fields),
         (Class::Diverged, vec![diff("version", "5", "2")])
     );
+}
+
+#[tokio::test]
+async fn a_lagging_row_is_compared_at_its_own_version_and_its_unapplied_events_listed() {
+    let db = Db::new();
+    let shop = db.shop().await;
+    let id = shop.create("lagging", &["A:1:1.00"]).await;
+    shop.add(id, "B:1:1.00").await;
+    shop.projector(settings(10)).catch_up(|_| {}).await.unwrap();
+    shop.add(id, "C:2:1.00").await;
+    shop.pay(id).await;
+    let services = Services::new(db.open_store().await, &Config::default());
+    let read = &services.read;
+
+    let d = read.divergence(&id.to_stream_id()).await.unwrap();
+    assert_eq!(
+        (d.class, d.behind, d.row_version),
+        (Class::Lagging, 2, Some(2))
+    );
+    let lag = d
+        .lag
+        .clone()
+        .expect("a lagging row is compared at its own version");
+    assert_eq!(lag.compared_at, 2);
+    assert_eq!(lag.fields, vec![], "right as far as it goes: only behind");
+    let unapplied: Vec<_> = lag
+        .unapplied
+        .iter()
+        .map(|e| (e.version, e.event_type.as_str()))
+        .collect();
+    assert_eq!(unapplied, [(3, "ItemAdded"), (4, "OrderPaid")]);
+    // The head comparison stays, for the JSON's readers: what the row has not caught up on.
+    assert!(
+        d.fields.iter().any(|f| f.field == "status"),
+        "{:?}",
+        d.fields
+    );
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["lag"]["compared_at"], 2);
+    assert_eq!(json["lag"]["unapplied"][1]["event_type"], "OrderPaid");
+    assert!(
+        json["fields"].is_array() && json["explanation"].is_null(),
+        "{json}"
+    );
+
+    // A row that is also wrong as of its own version names the field, and nothing that is
+    // only not applied yet.
+    let mut row = shop.row(id).await.unwrap();
+    row.customer_id = "someone-else".into();
+    shop.put_row(&row).await;
+    let d = read.divergence(&id.to_stream_id()).await.unwrap();
+    let lag = d.lag.expect("still lagging");
+    assert_eq!(
+        lag.fields,
+        vec![diff("customer_id", "someone-else", "lagging")]
+    );
+
+    // In sync once caught up: nothing to compare at another version.
+    shop.projector(settings(10))
+        .rebuild(None, |_| {})
+        .await
+        .unwrap();
+    let d = read.divergence(&id.to_stream_id()).await.unwrap();
+    assert_eq!((d.class, &d.lag), (Class::InSync, &None));
+    assert!(serde_json::to_value(&d).unwrap().get("lag").is_none());
 }
 
 /// The real projection, with a planted bug: an item removed leaves the lines as they were.

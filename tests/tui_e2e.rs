@@ -372,3 +372,147 @@ fn missing_database_names_the_demo_and_leaves_the_terminal_alone() {
     );
     assert!(!sandbox.path("NOPE").exists(), "no database created");
 }
+
+/// `ctrl-o` and `ctrl-n` reach the debugger through tmux (vim's `ctrl-i` would arrive as
+/// `Tab`, the pane key), and so do a mark's `m` and `'`.
+#[test]
+fn ctrl_o_and_ctrl_n_walk_the_jump_list_through_tmux() {
+    let sandbox = Sandbox::seeded();
+    let tui = Tmux::start(&sandbox, &["tui"]);
+    let screen = tui.wait_for("the first order open at its head", |s| {
+        stream_title(s).is_some_and(|(_, cursor, head)| cursor == head && head >= 2)
+    });
+    let (prefix, _, head) = stream_title(&screen).unwrap();
+    let at = |v: u64| {
+        let want = Some((prefix.clone(), v, head));
+        move |s: &str| stream_title(s) == want
+    };
+    tui.type_text("ma");
+    tui.key("g");
+    tui.wait_for("the cursor at v1", at(1));
+    tui.key("C-o");
+    tui.wait_for("ctrl-o: back at the head", at(head));
+    tui.key("C-n");
+    tui.wait_for("ctrl-n: forward at v1 again", at(1));
+    tui.type_text("'a");
+    tui.wait_for("'a: at the mark, the head", at(head));
+    assert_eq!(tui.quit(&sandbox), 0);
+}
+
+/// The message line: the line above the footer.
+fn message_line(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    let n = lines
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .unwrap_or(0);
+    lines
+        .get(n.saturating_sub(1))
+        .unwrap_or(&"")
+        .trim()
+        .to_string()
+}
+
+/// The version `parted at vN` names in the divergence pane.
+fn parted_at(screen: &str) -> Option<u64> {
+    let rest = line_with(screen, "parted at v")?.strip_prefix("parted at v")?;
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The walk an operator takes: `]` to the first out-of-sync order with a parting event (the
+/// demo's diverged row was edited behind the projector, so it has none; its parked order
+/// parts where the projection failed), that event, a mark, back, a diff against the mark,
+/// then a what-if pay on a pending order that shows the would-be event, cancelled: nothing
+/// is written.
+#[test]
+fn walk_find_a_diverged_order_compare_two_versions_and_try_a_pay_without_writing() {
+    let sandbox = Sandbox::seeded();
+    let log = sandbox.log_len();
+    let (pending, pending_version) = sandbox.pending_order();
+    let tui = Tmux::start(&sandbox, &["tui"]);
+    tui.wait_ready();
+
+    // `]` until the order it lands on has a parting event; each press names the class it
+    // found and the order, whose comparison then loads.
+    let mut last = String::new();
+    let mut found = None;
+    for _ in 0..8 {
+        tui.key("]");
+        let screen = tui.wait_for("] to answer", |s| {
+            let m = message_line(s);
+            m.contains("out of sync") && m != last
+        });
+        last = message_line(&screen);
+        let (_, rest) = last.split_once(' ').expect("class then id");
+        let prefix = rest[..8].to_string();
+        tui.wait_for("the order's stream", |s| {
+            stream_title(s).is_some_and(|(p, _, _)| p == prefix)
+        });
+        let screen = tui.wait_stable();
+        if parted_at(&screen).is_some() {
+            found = Some(prefix);
+            break;
+        }
+    }
+    let prefix = found.expect("] reaches an order whose projection parted from its replay");
+    let screen = tui.screen();
+    let (_, _, head) = stream_title(&screen).unwrap();
+    let parted = parted_at(&screen).unwrap();
+    assert!(parted <= head, "{screen}");
+
+    // Enter in the divergence pane jumps to the parting event; mark it.
+    for _ in 0..3 {
+        tui.key("Tab");
+    }
+    tui.key("Enter");
+    tui.wait_for("the cursor on the parting event", |s| {
+        stream_title(s) == Some((prefix.clone(), parted, head))
+    });
+    tui.type_text("ma");
+    // Back to where the jump left from (the head), then the state against the mark.
+    tui.key("C-o");
+    tui.wait_for("ctrl-o back at the head", |s| {
+        stream_title(s) == Some((prefix.clone(), head, head))
+    });
+    tui.type_text("da");
+    tui.wait_for("the state against mark a", |s| {
+        s.contains(&format!("State v{head} vs mark a v{parted}"))
+    });
+
+    // A what-if pay on a pending order: Tab takes the suggested id and the exact total.
+    tui.command_open(&pending[..8]);
+    tui.wait_for("the pending order open", |s| {
+        stream_title(s) == Some((pending[..8].to_string(), pending_version, pending_version))
+    });
+    tui.key(":");
+    tui.type_text("pay ");
+    tui.wait_for("the open order's id suggested", |s| {
+        line_with(s, ":pay ").is_some_and(|l| l.contains(&pending) && l.contains("Tab"))
+    });
+    tui.key("Tab");
+    tui.type_text("card ");
+    tui.key("Tab");
+    tui.wait_for("the exact total filled in", |s| {
+        line_with(s, ":pay ").is_some_and(|l| {
+            l.split_whitespace()
+                .nth(3)
+                .is_some_and(|a| a.parse::<f64>().is_ok())
+        })
+    });
+    tui.key("Enter");
+    let screen = tui.wait_for("the what-if box", |s| {
+        s.contains("what-if · not stored") && s.contains("would append:")
+    });
+    assert!(
+        line_with(&screen, &format!("v{} OrderPaid", pending_version + 1)).is_some(),
+        "the would-be event:\n{screen}"
+    );
+    assert!(screen.contains("~ status       Paid"), "{screen}");
+    tui.key("n");
+    tui.wait_for("cancelled", |s| line_with(s, "cancelled: pay").is_some());
+    assert_eq!(tui.quit(&sandbox), 0);
+    assert_eq!(sandbox.log_len(), log, "nothing was written");
+}

@@ -1,5 +1,6 @@
 //! Queries the debugger browses with: pages of orders, search within a stream, events that
-//! share a correlation id, and id-prefix lookups. Each is one statement.
+//! share a correlation id, a search across the whole log, and id-prefix lookups. Each is
+//! one statement.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -115,6 +116,17 @@ pub struct ListedOrder {
     pub key: PageKey,
 }
 
+/// What a search across every order looks for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EventSearch {
+    /// The event at this global position.
+    Position(i64),
+    /// Events whose metadata's `event_id` or `correlation_id` is exactly this.
+    Id(String),
+    /// Events whose type or payload contains this, ignoring ASCII case.
+    Text(String),
+}
+
 /// Browsing queries over the event log and the read model together.
 #[async_trait]
 pub trait BrowseStore: Send + Sync {
@@ -139,12 +151,33 @@ pub trait BrowseStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError>;
 
+    /// Up to `limit` events, across streams, that `search` finds, newest (highest global
+    /// position) first: a bounded search of a long log shows the latest matches.
+    async fn find_events(
+        &self,
+        search: &EventSearch,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
     /// Up to `limit` stream ids starting with `prefix`, in id order.
     async fn streams_with_prefix(
         &self,
         prefix: &str,
         limit: u32,
     ) -> Result<Vec<String>, StoreError>;
+
+    /// The log as of `position`: up to `limit` streams that had events at or before it,
+    /// starting with `prefix`, in id order after `after`, each with its version then.
+    async fn streams_at(
+        &self,
+        position: i64,
+        prefix: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// A stream's version as of `position` (0 when it had no events yet).
+    async fn version_at_position(&self, stream_id: &str, position: i64) -> Result<u64, StoreError>;
 }
 
 /// The smallest string greater than every string that starts with `prefix`, in byte order

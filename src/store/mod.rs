@@ -41,6 +41,9 @@
 //!   back byte for byte (key order, whitespace, unicode escapes); the store never
 //!   re-serialises them. A read-model field whose text does not parse reads back as
 //!   [`Stored::Invalid`] with that text.
+//! - **Searches match alike on every backend.** [`BrowseStore::find_in_stream`] and
+//!   [`BrowseStore::find_events`] fold ASCII case only, never by a locale, and an id search
+//!   reads the parsed metadata, however it is spaced or escaped.
 //! - **Read-only writes nothing.** A handle opened [`Access::ReadOnly`] refuses every write
 //!   (append, snapshot, import, projection transaction) with [`StoreError::ReadOnly`] before
 //!   any check, and leaves the database unchanged. `ReadOnly` and `ReadWrite` on a missing
@@ -65,7 +68,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-pub use browse::{BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey};
+pub use browse::{
+    BrowseStore, EventSearch, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, PageKey,
+};
 pub use error::{Source, StoreError};
 pub use read_model::{DeadLetter, ProjectionTx, ProjectorState, ReadModel, Stored, SummaryRow};
 pub use records::{

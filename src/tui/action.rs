@@ -4,12 +4,15 @@ use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use super::fields::FieldRow;
+use super::jumps::Base;
 use super::prompt::PromptCommand;
 use super::request::{JobKind, Request, Tag};
 use super::state::{EventRow, HeadInfo, OrderRow, Pending};
+use super::take::{Export, OutPath};
 use crate::app::divergence::Class;
-use crate::app::divergence::FieldDiff;
-use crate::store::{DeadLetter, OrderPageQuery, PageKey};
+use crate::app::divergence::{EventRef, FieldDiff};
+use crate::app::read::{ClassFilter, ListSource, NextOutOfSync, Towards};
+use crate::store::{DeadLetter, EventSearch, OrderPageQuery, OrderSort, PageKey};
 
 /// An input or a result.
 #[derive(Debug, Clone)]
@@ -33,6 +36,8 @@ pub struct OrdersPage {
     pub rows: Vec<OrderRow>,
     /// Key of the last row when the page was full.
     pub next: Option<PageKey>,
+    /// What the filter and sort were true to.
+    pub source: ListSource,
 }
 
 /// A window of a stream.
@@ -63,6 +68,10 @@ pub struct DivergenceView {
     pub stream_version: Option<u64>,
     /// Differing fields.
     pub fields: Vec<FieldDiff>,
+    /// The version the fields' replay is at, when not the stream's: a lagging row's own.
+    pub compared_at: Option<u64>,
+    /// A lagging row's first unapplied events, oldest first.
+    pub unapplied: Vec<EventRef>,
     /// What explain found.
     pub explain: Vec<String>,
     /// Version where projection and replay parted.
@@ -80,6 +89,8 @@ pub enum Loaded {
     State {
         /// The version.
         version: u64,
+        /// What the fields are compared with, when not the version before.
+        base: Option<Base>,
         /// Its fields.
         fields: Vec<FieldRow>,
     },
@@ -105,8 +116,21 @@ pub enum Loaded {
         /// Why they were read.
         purpose: Correlate,
     },
+    /// What `:find` found across orders, newest first.
+    Matches {
+        /// What was searched for.
+        search: EventSearch,
+        /// (stream, version, type, recorded).
+        rows: Vec<(String, u64, String, DateTime<Utc>)>,
+        /// More events matched than the rows hold.
+        cut: bool,
+        /// Why they were read.
+        purpose: Correlate,
+    },
     /// Dead letters.
     DeadLetters(Vec<DeadLetter>),
+    /// A file was written (`:export`, `:report`): the line saying what and where.
+    Saved(String),
     /// A version to move the cursor to (a time jump).
     Jump(Option<u64>),
     /// Where a stream search landed.
@@ -115,12 +139,21 @@ pub enum Loaded {
     Completions(Vec<String>),
     /// The order an `open` prefix names: its whole id.
     Opened(String),
+    /// The point `:at` named.
+    AsOf(crate::app::read::AsOf),
+    /// A fork, ready to step through.
+    Forked(Box<crate::tui::fork::ForkView>),
+    /// Where `]` or `[` landed (`None`: every order is in sync).
+    OutOfSync(Option<NextOutOfSync>, Towards),
     /// Text to put on the clipboard, and what it is (for the message).
     ToCopy(String, String),
-    /// A write is ready for confirmation.
-    Confirm(String, Pending),
+    /// A write is ready for confirmation: its exact text, the write, and what an order
+    /// command would do.
+    Confirm(String, Pending, Option<crate::tui::whatif::WhatIf>),
     /// A write or a read-side command finished; the order to open, if any.
     Done(String, Option<String>),
+    /// The check is done: its line, and how many orders it found out of sync.
+    Checked(String, usize),
     /// A background job's progress, as the line the header shows while it runs.
     Progress(String),
     /// A request failed; shown on the message line.
@@ -139,6 +172,10 @@ pub enum Effect {
         tag: u64,
         /// The page.
         query: OrderPageQuery,
+        /// Only orders of these classes.
+        class: Option<ClassFilter>,
+        /// The log as of this global position (`None`: now).
+        as_of: Option<i64>,
         /// The page a jump opened: this order, then the query's orders after it (the
         /// query's own start key is not used).
         lead: Option<String>,
@@ -151,8 +188,10 @@ pub enum Effect {
         order: String,
         /// Centre of the window.
         around: Option<u64>,
+        /// The stream as of this global position (`None`: now).
+        as_of: Option<i64>,
     },
-    /// The state at a version and what its event changed.
+    /// The state at a version and what its event changed, or what changed since `base`.
     LoadState {
         /// Request tag.
         tag: u64,
@@ -160,6 +199,8 @@ pub enum Effect {
         order: String,
         /// The version.
         version: u64,
+        /// Compare with the state at this mark instead of the version before.
+        base: Option<Base>,
     },
     /// Read model vs replay.
     LoadDivergence {
@@ -174,6 +215,8 @@ pub enum Effect {
         tag: u64,
         /// The open order.
         order: Option<String>,
+        /// The open stream's head as of this global position (`None`: now).
+        as_of: Option<i64>,
     },
     /// The raw stored event.
     LoadRaw {
@@ -195,10 +238,37 @@ pub enum Effect {
         /// Opening the overlay, or refreshing the open one.
         purpose: Correlate,
     },
+    /// Events across orders a `:find` asks for.
+    FindEvents {
+        /// Request tag.
+        tag: u64,
+        /// What to look for.
+        search: EventSearch,
+        /// Opening the overlay, or refreshing the open one.
+        purpose: Correlate,
+    },
     /// Dead letters.
     LoadDeadLetters {
         /// Request tag.
         tag: u64,
+    },
+    /// Write a stream or an event set to a file as JSON lines.
+    Export {
+        /// Request tag.
+        tag: u64,
+        /// Which events.
+        what: Export,
+        /// Where.
+        to: OutPath,
+    },
+    /// Write an order's divergence to a file as a Markdown incident note.
+    Report {
+        /// Request tag.
+        tag: u64,
+        /// Order id.
+        order: String,
+        /// Where.
+        to: OutPath,
     },
     /// The next (or previous) event matching a search.
     Search {
@@ -258,6 +328,37 @@ pub enum Effect {
         tag: u64,
         /// The write.
         pending: Pending,
+    },
+    /// A fork of the open order, computed from its events, never stored.
+    Fork {
+        /// Request tag.
+        tag: u64,
+        /// The order.
+        order: String,
+        /// The version it forks at.
+        at: u64,
+        /// What it changes there.
+        change: crate::app::read::ForkChange,
+        /// How the fork's title says it.
+        what: String,
+    },
+    /// The point in the log `:at` names.
+    ResolveAt {
+        /// Request tag.
+        tag: u64,
+        /// Where.
+        target: crate::tui::prompt::AtTarget,
+    },
+    /// The next (or previous) out-of-sync order in the list's sort, across every order.
+    NextOutOfSync {
+        /// Request tag.
+        tag: u64,
+        /// The list's sort.
+        sort: OrderSort,
+        /// The order to go on from (the selected one).
+        from: Option<String>,
+        /// Which way.
+        towards: Towards,
     },
     /// Run the divergence check over every order.
     Check {
@@ -323,6 +424,8 @@ pub enum Completion {
     OrderId(String),
     /// SKUs of the order with this id prefix, starting with the second string.
     Sku(String, String),
+    /// The exact total of the order with this id prefix (a payment's amount).
+    Amount(String),
 }
 
 impl Effect {
@@ -337,6 +440,7 @@ impl Effect {
             Effect::Poll { .. } => Request::Head,
             Effect::LoadRaw { .. }
             | Effect::LoadCorrelated { .. }
+            | Effect::FindEvents { .. }
             | Effect::LoadDeadLetters { .. } => Request::Overlay,
             Effect::Check { .. } => Request::Job(JobKind::Check),
             Effect::Execute {
@@ -348,7 +452,12 @@ impl Effect {
             | Effect::Complete { .. }
             | Effect::Resolve { .. }
             | Effect::OpenPrefix { .. }
+            | Effect::NextOutOfSync { .. }
+            | Effect::ResolveAt { .. }
+            | Effect::Fork { .. }
             | Effect::LoadRawCopy { .. }
+            | Effect::Export { .. }
+            | Effect::Report { .. }
             | Effect::Execute { .. } => Request::Prompt,
             Effect::SaveHistory(_) | Effect::Copy(_) => return None,
         })
@@ -364,12 +473,18 @@ impl Effect {
             | Effect::Poll { tag, .. }
             | Effect::LoadRaw { tag, .. }
             | Effect::LoadCorrelated { tag, .. }
+            | Effect::FindEvents { tag, .. }
+            | Effect::Export { tag, .. }
+            | Effect::Report { tag, .. }
             | Effect::LoadDeadLetters { tag }
             | Effect::Search { tag, .. }
             | Effect::VersionAt { tag, .. }
             | Effect::Complete { tag, .. }
             | Effect::Resolve { tag, .. }
             | Effect::OpenPrefix { tag, .. }
+            | Effect::NextOutOfSync { tag, .. }
+            | Effect::ResolveAt { tag, .. }
+            | Effect::Fork { tag, .. }
             | Effect::LoadRawCopy { tag, .. }
             | Effect::Execute { tag, .. }
             | Effect::Check { tag } => *tag,

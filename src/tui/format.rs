@@ -7,6 +7,29 @@ use rust_decimal::Decimal;
 use crate::app::divergence::Class;
 use crate::domain::Currency;
 
+/// The first 8 characters of an id: enough to tell orders apart on screen.
+pub fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+/// A sparkline of counts, one block per count, scaled to the largest: `▁` for none.
+pub fn sparkline(values: &std::collections::VecDeque<u64>) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    values
+        .iter()
+        .map(|&v| {
+            if v == 0 {
+                return BARS[0];
+            }
+            // 1..=7 of the eight heights, rounded up: any event at all shows above none,
+            // the largest count is a full bar.
+            let level = (u128::from(v) * 7).div_ceil(u128::from(max)) as usize;
+            BARS[level.clamp(1, 7)]
+        })
+        .collect()
+}
+
 /// `n` and a noun with a regular plural, singular for one: `1 line`, `3 lines`, `0 events`.
 pub fn count(n: u64, noun: &str) -> String {
     if n == 1 {

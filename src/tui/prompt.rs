@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
+use crate::app::read::ClassFilter;
 use crate::domain::{Currency, LineItem, OrderCommand, OrderStatus, Sku, parse_amount};
 use crate::store::OrderFilter;
 
@@ -38,10 +39,42 @@ pub enum PromptCommand {
     Project,
     /// `dlq`: the dead letters.
     DeadLetters,
+    /// `find TEXT`: events across every order, by position, id or text.
+    Find(crate::store::EventSearch),
+    /// `export [PATH[!]]`: the open stream, or the events overlay's events, as JSON lines.
+    Export(super::take::OutPath),
+    /// `report [PATH[!]]`: the open order's divergence as a Markdown incident note.
+    Report(super::take::OutPath),
+    /// `at #P | TIME | now`: show the system as of a point in the log.
+    At(AtTarget),
+    /// `fork skip | fork COMMAND ARGS | fork off`: an alternative history of the open order.
+    Fork(ForkArg),
     /// `help`.
     Help,
     /// `quit`.
     Quit,
+}
+
+/// What `:fork` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForkArg {
+    /// Leave out the event at the cursor.
+    Skip,
+    /// Apply an order command (typed without the id) after the cursor.
+    Command(String),
+    /// Leave the fork.
+    Off,
+}
+
+/// Where `:at` goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtTarget {
+    /// Everything at or before this global position.
+    Position(i64),
+    /// Everything recorded at or before this time.
+    Time(DateTime<Utc>),
+    /// Back to the live log.
+    Now,
 }
 
 impl PromptCommand {
@@ -73,6 +106,14 @@ pub const PROMPT_COMMANDS: &[(&str, &str)] = &[
     ("rebuild", ""),
     ("project", ""),
     ("dlq", ""),
+    ("at", "#POSITION | TIME | now"),
+    ("fork", "skip | COMMAND ARGS (no id) | off"),
+    (
+        "find",
+        "#POSITION | EVENT-OR-CORRELATION-UUID | id:ID | TEXT",
+    ),
+    ("export", "[PATH[!]]"),
+    ("report", "[PATH[!]]"),
     ("help", ""),
     ("quit", ""),
 ];
@@ -184,6 +225,49 @@ pub fn parse_prompt(line: &str) -> Result<PromptCommand, String> {
         "dlq" => exact(0).map(|()| PromptCommand::DeadLetters),
         "help" => Ok(PromptCommand::Help),
         "quit" | "q" => exact(0).map(|()| PromptCommand::Quit),
+        other => whole_line(other, line),
+    }
+}
+
+/// `at`'s argument: `#P` (a global position), `now`, or a time as `t` takes it.
+fn parse_at(arg: &str) -> Result<AtTarget, String> {
+    let arg = arg.trim();
+    if arg.is_empty() {
+        return Err(usage("at"));
+    }
+    if arg == "now" {
+        return Ok(AtTarget::Now);
+    }
+    if let Some(p) = arg.strip_prefix('#') {
+        return match p.parse::<i64>() {
+            Ok(p) if p >= 1 => Ok(AtTarget::Position(p)),
+            _ => Err(format!(
+                "{:?} is not a global position (#1, #2, …)",
+                crate::text::printable(&arg.chars().take(24).collect::<String>())
+            )),
+        };
+    }
+    parse_time(arg).map(AtTarget::Time)
+}
+
+/// The commands whose argument is the rest of the line, spaces and all (a search, a path);
+/// any other name is no command.
+fn whole_line(name: &str, line: &str) -> Result<PromptCommand, String> {
+    use super::take::parse_out_path;
+    let rest = super::take::rest_of_line(line, name);
+    match name {
+        "find" | "f" => crate::app::read::parse_search(rest)
+            .map(PromptCommand::Find)
+            .map_err(|e| e.to_string()),
+        "export" => parse_out_path(name, rest).map(PromptCommand::Export),
+        "report" => parse_out_path(name, rest).map(PromptCommand::Report),
+        "at" => parse_at(rest).map(PromptCommand::At),
+        "fork" => Ok(PromptCommand::Fork(match rest {
+            "" => return Err(usage(name)),
+            "skip" => ForkArg::Skip,
+            "off" => ForkArg::Off,
+            command => ForkArg::Command(command.split_whitespace().collect::<Vec<_>>().join(" ")),
+        })),
         other => Err(format!(
             "unknown command {:?} (Tab completes; help lists them)",
             crate::text::printable(other)
@@ -259,6 +343,37 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     ))
 }
 
+/// The orders filter as typed: which orders, and which divergence classes of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListFilter {
+    /// Which orders, by their replayed values.
+    pub orders: OrderFilter,
+    /// Which classes (`class:diverged`, `class:out-of-sync`), when limited.
+    pub class: Option<ClassFilter>,
+}
+
+/// Parses the whole orders filter: a `class:NAME` word (`k:` for short) beside what
+/// [`parse_filter`] reads in the rest, e.g. `class:lagging customer:c-1`.
+pub fn parse_list_filter(s: &str) -> Result<ListFilter, String> {
+    let mut class = None;
+    let mut rest = Vec::new();
+    for word in s.split_whitespace() {
+        match word.split_once(':') {
+            Some(("class" | "k", name)) => {
+                if class.is_some() {
+                    return Err("one class: at a time".into());
+                }
+                class = Some(name.parse::<ClassFilter>()?);
+            }
+            _ => rest.push(word),
+        }
+    }
+    Ok(ListFilter {
+        orders: parse_filter(&rest.join(" "))?,
+        class,
+    })
+}
+
 /// Parses the orders filter: `status:paid`, `customer:c-1`, `id:3f2a`, or a bare word (a
 /// status name, else an id prefix when it is hex, else a customer prefix).
 pub fn parse_filter(s: &str) -> Result<OrderFilter, String> {
@@ -277,7 +392,7 @@ pub fn parse_filter(s: &str) -> Result<OrderFilter, String> {
             "customer" | "c" => Ok(OrderFilter::Customer(value.to_string())),
             "id" => id_prefix(value).map(OrderFilter::IdPrefix),
             _ => Err(format!(
-                "unknown filter {key:?}: use status:, customer: or id:"
+                "unknown filter {key:?}: use status:, customer:, id: or class:"
             )),
         };
     }
@@ -299,6 +414,8 @@ pub enum CompletionTarget {
     OrderId(String),
     /// A SKU of the order named by the id prefix.
     Sku(String, String),
+    /// The amount of a payment: the exact total of the order named by the id prefix.
+    Amount(String),
     /// Nothing to complete here.
     None,
 }
@@ -336,8 +453,24 @@ pub fn completion_target(line: &str) -> CompletionTarget {
         2 if matches!(words[0], "remove-item" | "add-item") => {
             CompletionTarget::Sku(words[1].to_string(), current.to_string())
         }
+        3 if words[0] == "pay" && current.is_empty() => {
+            CompletionTarget::Amount(words[1].to_string())
+        }
         _ => CompletionTarget::None,
     }
+}
+
+/// The id an order command would act on when none is typed yet: the open order's, shown
+/// dimmed after `pay ` (and the other order commands) and taken by Tab. Typing anything
+/// else ignores it, so a line typed in full is never changed.
+pub fn id_suggestion<'a>(line: &str, open: Option<&'a str>) -> Option<&'a str> {
+    let open = open?;
+    let word = line.strip_suffix(' ')?;
+    let acts_on_one = matches!(
+        word,
+        "add-item" | "remove-item" | "pay" | "ship" | "deliver" | "cancel"
+    );
+    acts_on_one.then_some(open)
 }
 
 /// Applies candidates to the last word: one fills it (and a space); several fill their

@@ -4,12 +4,13 @@ pub use super::head::{HeadInfo, Held, Link};
 use chrono::{DateTime, Utc};
 
 use super::fields::FieldRow;
+pub use super::jumps::{Base, Jumps, Mark, MarkOp, Marks, Place};
 use super::keymap::Keymap;
 pub use super::request::{Jobs, Tags};
 pub use super::status::{Level, Message, Status};
 use super::theme::Theme;
 use crate::app::divergence::Class;
-use crate::app::divergence::FieldDiff;
+use crate::app::divergence::{EventRef, FieldDiff};
 use crate::store::{DeadLetter, OrderSort, PageKey};
 
 /// Rows of an orders page.
@@ -96,6 +97,8 @@ pub struct OrdersPane {
     pub open_selected: bool,
     /// Why the last page could not be loaded.
     pub error: Option<String>,
+    /// What the last page's filter and sort were true to.
+    pub source: crate::app::read::ListSource,
 }
 
 /// One line of the stream pane.
@@ -147,8 +150,12 @@ impl StreamPane {
 pub struct StatePane {
     /// The version shown.
     pub version: u64,
-    /// Fields with what the version's event changed.
+    /// Fields with what the version's event changed (or what changed since `base`).
     pub fields: Vec<FieldRow>,
+    /// What the fields are compared with, when not the version before (a mark).
+    pub base: Option<Base>,
+    /// The mark `d` compares the cursor with (`None`: what each event changed).
+    pub against: Option<Mark>,
     /// A state request is in flight (the fields are of the previous cursor).
     pub loading: bool,
     /// Why the state could not be built.
@@ -171,6 +178,10 @@ pub struct DivergencePane {
     pub stream_version: Option<u64>,
     /// Differing fields.
     pub fields: Vec<FieldDiff>,
+    /// The version the fields' replay is at, when not the stream's: a lagging row's own.
+    pub compared_at: Option<u64>,
+    /// A lagging row's first unapplied events, oldest first (`behind` counts them all).
+    pub unapplied: Vec<EventRef>,
     /// What `explain` found, as lines.
     pub explain: Vec<String>,
     /// The version where projection and replay parted, to jump to.
@@ -236,12 +247,14 @@ pub enum Overlay {
         /// Scroll offset.
         scroll: u16,
     },
-    /// Events sharing a correlation id.
+    /// Events across orders: those sharing a correlation id (`c`), or what `:find` found.
     Correlated {
-        /// The id.
-        correlation_id: String,
+        /// Which events: the title says what was searched for, and `:export` writes them.
+        set: crate::app::read::EventSet,
         /// The events: (stream, version, type, recorded).
         rows: Vec<(String, u64, String, DateTime<Utc>)>,
+        /// More events belong to the set than are shown.
+        cut: bool,
         /// Selected row.
         selected: usize,
     },
@@ -263,6 +276,8 @@ pub struct Confirm {
     pub pending: Pending,
     /// Where `y` or any other key returns to.
     pub back: Back,
+    /// What an order command would do, run on a copy of the state it expects.
+    pub what_if: Option<crate::tui::whatif::WhatIf>,
 }
 
 /// The mode a confirmation returns to.
@@ -296,6 +311,8 @@ pub enum Mode {
     Confirm(Confirm),
     /// An overlay has the keys.
     Overlay(Overlay),
+    /// A mark key (`m`, `'`, `d`) waits for its letter.
+    Mark(MarkOp),
 }
 
 /// The whole model.
@@ -346,8 +363,21 @@ pub struct App {
     pub next_tag: u64,
     /// Background jobs running, with their progress.
     pub jobs: Jobs,
+    /// Where jumps left from (`ctrl-o` goes back).
+    pub jumps: Jumps,
+    /// Marks on versions (`m` sets, `'` jumps).
+    pub marks: Marks,
+    /// The events overlay the prompt was opened over: it comes back when the line is done,
+    /// and `:export` writes its events instead of the open stream.
+    pub under_prompt: Option<Overlay>,
     /// Set by quit; the loop ends.
     pub quit: bool,
+    /// The point in the log every pane shows (`:at`); `None`: live.
+    pub as_of: Option<crate::app::read::AsOf>,
+    /// Events per poll over the last polls, newest last: the header's sparkline.
+    pub rate: std::collections::VecDeque<u64>,
+    /// A fork of the open order being stepped through (never stored).
+    pub fork: Option<crate::tui::fork::ForkView>,
 }
 
 impl App {
@@ -379,8 +409,19 @@ impl App {
             tags: Tags::default(),
             next_tag: 0,
             jobs: Jobs::default(),
+            jumps: Jumps::default(),
+            marks: Marks::default(),
+            under_prompt: None,
             quit: false,
+            as_of: None,
+            rate: std::collections::VecDeque::new(),
+            fork: None,
         }
+    }
+
+    /// The global position the panes show the log as of, when historical.
+    pub fn as_of_position(&self) -> Option<i64> {
+        self.as_of.map(|a| a.position)
     }
 
     /// The selected order row.

@@ -14,6 +14,8 @@ mod access;
 mod browse;
 mod concurrency;
 mod events;
+mod find;
+mod history;
 mod isolation;
 mod ordering;
 mod postgres_only;
@@ -66,6 +68,10 @@ macro_rules! conformance_tests {
             browse::correlated_reads_the_metadata_not_its_spelling,
             browse::id_prefixes_resolve_to_streams_in_id_order,
             browse::the_loader_trail_holds_every_state_from_the_snapshot_to_the_version,
+            find::events_are_found_by_position_id_and_text_newest_first,
+            find::a_search_takes_its_text_literally,
+            find::an_id_search_reads_the_metadata_not_its_spelling,
+            history::streams_and_versions_as_of_a_position,
         );
     };
     (@each $backend:ident, $factory:ty; $($module:ident :: $check:ident),+ $(,)?) => {

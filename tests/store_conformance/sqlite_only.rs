@@ -104,3 +104,33 @@ async fn destroy_removes_the_file_and_its_companions() {
         assert!(!p.exists(), "{} is left", p.display());
     }
 }
+
+/// SQLite keeps whatever text it is given as metadata: a search by id (or by correlation
+/// id, the `c` overlay's) passes over a row
+/// whose metadata is no JSON instead of failing the whole search (PostgreSQL's `json`
+/// column refuses such a row when it is written).
+#[tokio::test]
+async fn an_id_search_passes_over_metadata_that_is_no_json() {
+    use chronicle::store::{EventSearch, NewEvent};
+    let db = Db::new();
+    let store = db.open_store().await;
+    for (stream, metadata) in [
+        ("broken", r#"{"event_id":"id-1""#),
+        ("whole", r#"{"event_id":"id-1"}"#),
+    ] {
+        let e = NewEvent {
+            metadata: metadata.into(),
+            ..event(1)
+        };
+        store.events().append(req(stream, 0, &[e])).await.unwrap();
+    }
+    let browse = store.browse();
+    let found = browse
+        .find_events(&EventSearch::Id("id-1".into()), 10)
+        .await
+        .unwrap();
+    let streams: Vec<&str> = found.iter().map(|e| e.stream_id.as_str()).collect();
+    assert_eq!(streams, ["whole"]);
+    let correlated = browse.correlated("id-1", 10).await.unwrap();
+    assert!(correlated.is_empty(), "{correlated:?}");
+}

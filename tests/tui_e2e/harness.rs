@@ -496,6 +496,31 @@ impl Tmux {
         line_with(&screen, "confirm: ").unwrap().to_string()
     }
 
+    /// The screen once it stops changing (the same in three captures 100 ms apart), so
+    /// every pane a key asked for has answered; at most the usual wait.
+    pub(crate) fn wait_stable(&self) -> String {
+        let deadline = Instant::now() + WAIT;
+        let (mut last, mut same) = (self.screen(), 0);
+        while same < 2 {
+            assert!(
+                Instant::now() < deadline,
+                "the screen kept changing:\n{last}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+            let now = self.screen();
+            same = if now == last { same + 1 } else { 0 };
+            last = now;
+        }
+        last
+    }
+
+    /// `:open PREFIX` + Enter.
+    pub(crate) fn command_open(&self, prefix: &str) {
+        self.key(":");
+        self.type_text(&format!("open {prefix}"));
+        self.key("Enter");
+    }
+
     /// `q`, then the exit code.
     pub(crate) fn quit(&self, sandbox: &Sandbox) -> i32 {
         self.key("q");

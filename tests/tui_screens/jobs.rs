@@ -114,15 +114,18 @@ fn browse(s: &Session, order: &str, first: u64) -> [Tag; 3] {
         tag: first,
         order: order.into(),
         version: 1,
+        base: None,
     });
     s.send(Effect::LoadStream {
         tag: first + 1,
         order: order.into(),
         around: None,
+        as_of: None,
     });
     s.send(Effect::Poll {
         tag: first + 2,
         order: Some(order.into()),
+        as_of: None,
     });
     [
         tag(Request::State, first),
@@ -166,7 +169,7 @@ async fn a_check_runs_beside_the_worker_which_keeps_answering() {
     let done = s.answer(tag(CHECK, 1)).await;
 
     answered_before(&s, &reads, done);
-    let Loaded::Done(text, None) = &s.log[done].1 else {
+    let Loaded::Checked(text, _) = &s.log[done].1 else {
         panic!("the check did not finish: {:?}", s.log[done].1);
     };
     assert!(text.contains(&format!("{ORDERS} orders")), "{text}");
@@ -191,7 +194,7 @@ async fn a_check_runs_beside_the_worker_which_keeps_answering() {
     s.send(Effect::Check { tag: 6 });
     let again = s.answer(tag(CHECK, 6)).await;
     assert!(
-        matches!(&s.log[again].1, Loaded::Done(..)),
+        matches!(&s.log[again].1, Loaded::Checked(..)),
         "{:?}",
         s.log[again].1
     );
@@ -241,7 +244,7 @@ async fn a_rebuild_refuses_a_catch_up_but_not_a_check_or_the_panes() {
     for t in [tag(CHECK, 6), tag(PROJECTOR, 7)] {
         let i = s.answer(t).await;
         assert!(
-            matches!(&s.log[i].1, Loaded::Done(..)),
+            matches!(&s.log[i].1, Loaded::Done(..) | Loaded::Checked(..)),
             "{t:?}: {:?}",
             s.log[i].1
         );

@@ -5,14 +5,19 @@
 mod browse;
 mod corrupt;
 mod fit;
+mod fork;
+mod history;
 mod jobs;
 mod jumps;
 mod keys;
 mod layout;
+mod marks;
 mod prompt;
 mod raw;
 mod robust;
 mod scrub;
+mod take;
+mod whatif;
 
 use chronicle::app::Services;
 use chronicle::app::config::Config;
@@ -152,6 +157,25 @@ async fn keys(driver: &mut Driver, text: &str) {
     for c in text.chars() {
         driver.send(key(KeyCode::Char(c))).await;
     }
+}
+
+/// Types a `:` prompt line and submits it.
+async fn prompt(driver: &mut Driver, line: &str) {
+    driver.send(key(KeyCode::Char(':'))).await;
+    keys(driver, line).await;
+    driver.send(key(KeyCode::Enter)).await;
+}
+
+/// A pending order of the first page, by its replayed status.
+fn pending_row(driver: &Driver) -> chronicle::tui::state::OrderRow {
+    driver
+        .app
+        .orders
+        .rows
+        .iter()
+        .find(|r| r.status.as_deref() == Some("Pending"))
+        .expect("the demo has a pending order")
+        .clone()
 }
 
 /// Opens an order as a user would: focus the orders list, filter it by the id's first 8

@@ -5,13 +5,6 @@ use chronicle::tui::state::{Level, Message, Mode};
 
 use super::*;
 
-/// Types a prompt line and submits it.
-async fn prompt(driver: &mut Driver, line: &str) {
-    driver.send(key(KeyCode::Char(':'))).await;
-    keys(driver, line).await;
-    driver.send(key(KeyCode::Enter)).await;
-}
-
 /// A pending order the read model agrees on: one the domain lets us pay.
 fn pending_order(driver: &Driver) -> (String, String) {
     let row = driver

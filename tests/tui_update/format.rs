@@ -124,3 +124,14 @@ fn each_pane_has_a_footer_of_its_own() {
         "{divergence:?}"
     );
 }
+
+#[test]
+fn the_sparkline_scales_to_the_largest_count_and_shows_any_event_above_none() {
+    use chronicle::tui::format::sparkline;
+    let rates = |v: &[u64]| sparkline(&v.iter().copied().collect());
+    assert_eq!(rates(&[0, 1]), "▁█");
+    assert_eq!(rates(&[0, 1, 7, 14]), "▁▂▅█");
+    assert_eq!(rates(&[1, 1000]), "▂█");
+    assert_eq!(rates(&[0, 0]), "▁▁");
+    assert_eq!(rates(&[]), "");
+}

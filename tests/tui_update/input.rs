@@ -253,17 +253,20 @@ fn a_confirm_result_enters_confirm_mode_and_y_executes() {
     // A stale confirmation is dropped.
     send(
         &mut app,
-        Action::Loaded(stale(tag), Loaded::Confirm("old".into(), deliver(&oid(1)))),
+        Action::Loaded(
+            stale(tag),
+            Loaded::Confirm("old".into(), deliver(&oid(1)), None),
+        ),
     );
     assert!(matches!(app.mode, Mode::Normal));
     let text = format!("deliver {} (at v3)", oid(0));
     send(
         &mut app,
-        Action::Loaded(tag, Loaded::Confirm(text.clone(), deliver(&oid(0)))),
+        Action::Loaded(tag, Loaded::Confirm(text.clone(), deliver(&oid(0)), None)),
     );
     assert!(matches!(
         &app.mode,
-        Mode::Confirm(Confirm { text: t, pending: Pending::Command(_), back: Back::Normal }) if *t == text
+        Mode::Confirm(Confirm { text: t, pending: Pending::Command(_), back: Back::Normal, .. }) if *t == text
     ));
     assert_eq!(shown(&app), None);
     let fx = press(&mut app, c('y'));

@@ -72,7 +72,7 @@ fn a_check_shows_its_progress_in_the_header_until_its_result_arrives() {
         &mut app,
         Action::Loaded(
             tag,
-            Loaded::Done("✓ check: all 5 orders in sync".into(), None),
+            Loaded::Checked("✓ check: all 5 orders in sync".into(), 0),
         ),
     );
     assert_eq!(app.jobs[JobKind::Check], None);
@@ -113,7 +113,7 @@ fn a_second_check_while_one_runs_is_refused_and_sends_nothing() {
     // Once it is done, a check starts again.
     send(
         &mut app,
-        Action::Loaded(tag, Loaded::Done("✓ check".into(), None)),
+        Action::Loaded(tag, Loaded::Checked("✓ check".into(), 0)),
     );
     let again = start_check(&mut app);
     assert!(again.seq > tag.seq);
@@ -203,6 +203,7 @@ fn a_refusal_from_the_worker_leaves_the_running_job_shown() {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one case per effect
 fn every_effect_names_its_request_kind() {
     let order = oid(0);
     let query = OrderPageQuery {
@@ -216,6 +217,8 @@ fn every_effect_names_its_request_kind() {
             Effect::LoadOrders {
                 tag: 1,
                 query,
+                class: None,
+                as_of: None,
                 lead: None,
             },
             Some(Request::Orders),
@@ -225,6 +228,7 @@ fn every_effect_names_its_request_kind() {
                 tag: 1,
                 order: order.clone(),
                 around: None,
+                as_of: None,
             },
             Some(Request::Stream),
         ),
@@ -233,6 +237,7 @@ fn every_effect_names_its_request_kind() {
                 tag: 1,
                 order: order.clone(),
                 version: 1,
+                base: None,
             },
             Some(Request::State),
         ),
@@ -247,6 +252,7 @@ fn every_effect_names_its_request_kind() {
             Effect::Poll {
                 tag: 1,
                 order: None,
+                as_of: None,
             },
             Some(Request::Head),
         ),

@@ -41,6 +41,8 @@ fn compared_at(version: u64) -> Loaded {
         row_version: Some(40),
         stream_version: Some(version),
         fields: vec![],
+        compared_at: None,
+        unapplied: vec![],
         explain: vec![],
         parted_at: None,
     }))

@@ -2,8 +2,12 @@
 //! `update`; the model and the effects it asks the worker for come out. No database, no
 //! terminal. Worker results are built by hand, tagged like the request they answer.
 
+mod asof;
 mod cursor;
+mod find;
+mod fork;
 mod format;
+mod history;
 mod input;
 mod jobs;
 mod live;
@@ -17,3 +21,4 @@ mod search;
 mod selection;
 mod status;
 mod support;
+mod trouble;

@@ -320,7 +320,10 @@ fn a_confirmation_arriving_over_an_overlay_returns_to_it() {
     press(&mut app, c('?'));
     send(
         &mut app,
-        Action::Loaded(tag, Loaded::Confirm("deliver it".into(), Pending::Project)),
+        Action::Loaded(
+            tag,
+            Loaded::Confirm("deliver it".into(), Pending::Project, None),
+        ),
     );
     assert!(matches!(
         &app.mode,

@@ -312,9 +312,10 @@ fn tab(app: &mut App, typed: &str) -> Vec<Effect> {
 fn tab_on_the_first_word_completes_command_names_locally() {
     for (typed, text, candidates) in [
         ("cr", "create ", vec![]),
-        ("a", "add-item ", vec![]),
+        ("ad", "add-item ", vec![]),
+        ("a", "a", vec!["add-item", "at"]),
         ("c", "c", vec!["create", "cancel", "check"]),
-        ("re", "re", vec!["remove-item", "rebuild"]),
+        ("re", "re", vec!["remove-item", "rebuild", "report"]),
         ("zz", "zz", vec![]),
     ] {
         let mut app = new_app(false);

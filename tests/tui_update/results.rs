@@ -37,7 +37,7 @@ fn answer_first_poll(app: &mut chronicle::tui::state::App) {
 /// Ticks, checks the poll, and answers it.
 fn poll(app: &mut chronicle::tui::state::App, answer: Loaded) -> Vec<Effect> {
     let fx = send(app, Action::Tick);
-    let [Effect::Poll { tag, order }] = fx.as_slice() else {
+    let [Effect::Poll { tag, order, .. }] = fx.as_slice() else {
         panic!("no poll: {fx:?}");
     };
     assert_eq!((*tag, order), (app.tags[Request::Head], &app.stream.order));
@@ -151,6 +151,8 @@ fn divergence_results_apply_and_enter_jumps_to_where_they_parted() {
             row_version: Some(10),
             stream_version: Some(10),
             fields: vec![],
+            compared_at: None,
+            unapplied: vec![],
             explain: vec!["a line".into()],
             parted_at,
         }))
@@ -340,6 +342,6 @@ fn done_reports_success_reloads_and_opens_the_order() {
     assert!(kinds(&fx).contains(&"LoadOrders"));
     assert_eq!(app.stream.order, Some(oid(9)));
     assert!(fx.iter().any(
-        |e| matches!(e, Effect::LoadStream { order, around: None, tag } if *order == oid(9) && *tag == app.tags[Request::Stream])
+        |e| matches!(e, Effect::LoadStream { order, around: None, tag, .. } if *order == oid(9) && *tag == app.tags[Request::Stream])
     ));
 }

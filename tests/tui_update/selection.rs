@@ -104,6 +104,7 @@ fn a_filter_that_matches_nothing_leaves_no_order_on_screen() {
     let empty = Loaded::Orders(OrdersPage {
         rows: vec![],
         next: None,
+        source: chronicle::app::read::ListSource::Replay,
     });
     send(&mut app, Action::Loaded(tag, empty));
     assert_eq!(app.stream.order, None);

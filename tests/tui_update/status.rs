@@ -106,6 +106,8 @@ fn with_divergence(class: Class, parted_at: Option<u64>) -> chronicle::tui::stat
         row_version: Some(10),
         stream_version: Some(10),
         fields: vec![],
+        compared_at: None,
+        unapplied: vec![],
         explain: vec![],
         parted_at,
     };

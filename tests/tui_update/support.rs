@@ -1,6 +1,7 @@
 //! Builders for the model, keys, mouse events and worker results, and accessors for effects.
 
 use chronicle::app::divergence::Class;
+use chronicle::app::read::ListSource;
 use chronicle::store::{DeadLetter, OrderPageQuery, PageKey};
 use chronicle::tui::action::{Action, Direction, Effect, Loaded, OrdersPage, StreamWindow};
 use chronicle::tui::fields::{Change, FieldRow};
@@ -54,6 +55,7 @@ pub fn orders_page(from: usize, n: usize, more: bool) -> Loaded {
     Loaded::Orders(OrdersPage {
         rows: rows(from, n),
         next: more.then(|| key_after(from + n - 1)),
+        source: ListSource::Replay,
     })
 }
 
@@ -86,6 +88,7 @@ pub fn window(order: &str, head: u64, first: u64, last: u64, cursor: u64) -> Loa
 pub fn state_at(version: u64) -> Loaded {
     Loaded::State {
         version,
+        base: None,
         fields: vec![FieldRow {
             name: "version".into(),
             value: version.to_string(),
@@ -203,11 +206,17 @@ pub fn kind(e: &Effect) -> &'static str {
         Effect::LoadRaw { .. } => "LoadRaw",
         Effect::LoadCorrelated { .. } => "LoadCorrelated",
         Effect::LoadDeadLetters { .. } => "LoadDeadLetters",
+        Effect::FindEvents { .. } => "FindEvents",
+        Effect::Export { .. } => "Export",
+        Effect::Report { .. } => "Report",
         Effect::Search { .. } => "Search",
         Effect::VersionAt { .. } => "VersionAt",
         Effect::Complete { .. } => "Complete",
         Effect::Resolve { .. } => "Resolve",
         Effect::OpenPrefix { .. } => "OpenPrefix",
+        Effect::NextOutOfSync { .. } => "NextOutOfSync",
+        Effect::ResolveAt { .. } => "ResolveAt",
+        Effect::Fork { .. } => "Fork",
         Effect::LoadRawCopy { .. } => "LoadRawCopy",
         Effect::Execute { .. } => "Execute",
         Effect::Check { .. } => "Check",

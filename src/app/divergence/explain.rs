@@ -157,27 +157,37 @@ async fn walk(
 
 /// The stream's version, how far the row is behind it, and the first events it lacks.
 async fn lag(loader: &Loader, out: &mut Explanation) -> Result<(), AppError> {
-    let store = loader.store();
     // A walk that went to the end read the whole stream; one that stopped early did not.
     out.stream_version = if out.first_divergence.is_none() {
         out.events
     } else {
-        store.stream_version(&out.order_id).await?
+        loader.store().stream_version(&out.order_id).await?
     };
     let applied = out.row_version.map_or(0, |v| v.max(0) as u64);
     out.behind = out.stream_version.saturating_sub(applied);
     if out.behind > 0 {
-        let events = store
-            .read_stream(&out.order_id, applied + 1, u64::MAX, MAX_UNAPPLIED)
-            .await?;
-        out.unapplied = events
-            .into_iter()
-            .map(|e| EventRef {
-                version: e.version,
-                event_type: e.event_type,
-                global_position: e.global_position,
-            })
-            .collect();
+        out.unapplied = unapplied(loader, &out.order_id, applied).await?;
     }
     Ok(())
+}
+
+/// The first events of a stream after version `applied`, oldest first (at most
+/// [`MAX_UNAPPLIED`]): what a row at that version has not applied yet.
+pub async fn unapplied(
+    loader: &Loader,
+    stream: &str,
+    applied: u64,
+) -> Result<Vec<EventRef>, AppError> {
+    let events = loader
+        .store()
+        .read_stream(stream, applied + 1, u64::MAX, MAX_UNAPPLIED)
+        .await?;
+    Ok(events
+        .into_iter()
+        .map(|e| EventRef {
+            version: e.version,
+            event_type: e.event_type,
+            global_position: e.global_position,
+        })
+        .collect())
 }

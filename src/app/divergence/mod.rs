@@ -9,7 +9,7 @@ mod diff;
 mod explain;
 
 pub use diff::{FieldDiff, diff, diff_rows};
-pub use explain::{EventRef, Explanation, MAX_UNAPPLIED, Parting, explain};
+pub use explain::{EventRef, Explanation, MAX_UNAPPLIED, Parting, explain, unapplied};
 
 use super::error::AppError;
 use super::loader::Loader;

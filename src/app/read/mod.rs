@@ -8,18 +8,26 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 mod divergence;
+mod find;
+mod fork;
+mod history;
 mod orders;
 mod replay;
 mod stream;
+mod truth;
 mod views;
 
-pub use divergence::OrderDivergence;
-pub use orders::{ListEntry, OrderListing, OrdersPage};
+pub use divergence::{Lag, OrderDivergence};
+pub use find::{EventSet, MAX_SEARCH, SetEvents, parse_search};
+pub use fork::{FORK_TAIL, Fork, ForkChange, ForkStep, Origin};
+pub use history::AsOf;
+pub use orders::{ClassFilter, ListEntry, NextOutOfSync, OrderListing, OrdersPage, Towards};
 pub use replay::At;
 pub use stream::{Correlated, CorrelatedEvent, EventView, RawEvent, StreamWindow, Upcast};
+pub use truth::ListSource;
 pub use views::{OrderView, OutcomeView, PaymentView};
 
-use super::divergence::{CheckReport, Explanation};
+use super::divergence::{CheckReport, Class, Explanation};
 use super::error::AppError;
 use super::loader::Loader;
 use super::projection::Projection;
@@ -146,6 +154,7 @@ pub struct ReadSide {
     read_model: Arc<dyn ReadModel>,
     browse: Arc<dyn BrowseStore>,
     projection: Projection,
+    findings: Arc<truth::Findings>,
 }
 
 impl ReadSide {
@@ -162,6 +171,7 @@ impl ReadSide {
             read_model,
             browse,
             projection,
+            findings: Arc::default(),
         }
     }
 
@@ -190,7 +200,17 @@ impl ReadSide {
         order: Option<OrderId>,
         progress: impl FnMut(usize),
     ) -> Result<CheckReport, AppError> {
-        super::divergence::check(&self.loader, self.read_model.as_ref(), order, progress).await
+        let report =
+            super::divergence::check(&self.loader, self.read_model.as_ref(), order, progress)
+                .await?;
+        match order {
+            None => self.findings.replace(&report),
+            Some(id) => {
+                let verdict = report.divergent.first().map_or(Class::InSync, |c| c.class);
+                self.findings.note(&id.to_stream_id(), verdict);
+            }
+        }
+        Ok(report)
     }
 
     /// Where the projection and the replay part for one order.

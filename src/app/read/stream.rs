@@ -129,10 +129,28 @@ impl ReadSide {
         around: Option<u64>,
         size: u32,
     ) -> Result<StreamWindow, AppError> {
+        self.stream_window_at(order, around, size, None).await
+    }
+
+    /// A window of the stream as of global position `as_of` (now when `None`): its head is
+    /// the last version at or before that position.
+    pub async fn stream_window_at(
+        &self,
+        order: &str,
+        around: Option<u64>,
+        size: u32,
+        as_of: Option<i64>,
+    ) -> Result<StreamWindow, AppError> {
         let store = self.loader.store();
-        let head = store.stream_version(order).await?;
+        let head = match as_of {
+            None => store.stream_version(order).await?,
+            Some(p) => self.browse.version_at_position(order, p).await?,
+        };
         if head == 0 {
-            return Err(AppError::NotFound(format!("order {order} has no events")));
+            return Err(AppError::NotFound(match as_of {
+                None => format!("order {order} has no events"),
+                Some(p) => format!("order {order} has no events at or before #{p}"),
+            }));
         }
         let centre = around.unwrap_or(head).clamp(1, head);
         let window = u64::from(size.max(1));
@@ -140,7 +158,7 @@ impl ReadSide {
             .saturating_sub(window / 2)
             .min(head.saturating_sub(window - 1))
             .max(1);
-        let events = store.read_stream(order, from, u64::MAX, size).await?;
+        let events = store.read_stream(order, from, head, size).await?;
         Ok(StreamWindow {
             order_id: order.to_string(),
             head,

@@ -1,4 +1,5 @@
-//! Export of the log as JSON lines, and import that validates and appends whole streams.
+//! Export of the log as JSON lines, import that validates and appends whole streams, and
+//! the Markdown incident note of one order's divergence.
 
 use std::io::Write;
 
@@ -56,11 +57,32 @@ impl EventLine {
     }
 }
 
+/// One event as the JSON line `export` writes (without the newline).
+pub fn event_line(e: &StoredEvent) -> Result<String, AppError> {
+    serde_json::to_string(&EventLine::from_stored(e)?)
+        .map_err(|err| AppError::BadInput(err.to_string()))
+}
+
+/// Writes events as JSON lines, in the order given; how many.
+pub fn write_lines<'a, W: Write + ?Sized>(
+    events: impl IntoIterator<Item = &'a StoredEvent>,
+    out: &mut W,
+) -> Result<u64, AppError> {
+    let mut written = 0;
+    for e in events {
+        writeln!(out, "{}", event_line(e)?).map_err(AppError::Output)?;
+        written += 1;
+    }
+    Ok(written)
+}
+
 /// Writes events as JSON lines: one stream when given, else the whole log in global order.
-pub async fn export(
+/// Generic over the output so that the future is `Send` when the output is (the debugger's
+/// worker writes into a buffer from its task).
+pub async fn export<W: Write + ?Sized>(
     loader: &Loader,
     stream: Option<OrderId>,
-    out: &mut dyn Write,
+    out: &mut W,
 ) -> Result<u64, AppError> {
     const PAGE: u32 = 2000;
     let store = loader.store();
@@ -76,12 +98,7 @@ pub async fn export(
             }
             None => store.read_all(after_pos, PAGE).await?,
         };
-        for e in &page {
-            let line = serde_json::to_string(&EventLine::from_stored(e)?)
-                .map_err(|err| AppError::BadInput(err.to_string()))?;
-            writeln!(out, "{line}").map_err(AppError::Output)?;
-            written += 1;
-        }
+        written += write_lines(&page, out)?;
         match page.last() {
             Some(last) if page.len() == PAGE as usize => {
                 after_pos = last.global_position;
@@ -99,5 +116,7 @@ pub async fn export(
 }
 
 mod import;
+mod report;
 
 pub use import::{ImportReport, import};
+pub use report::{Incident, incident_markdown, markdown_text};

@@ -9,7 +9,7 @@ use sqlx::postgres::PgRow;
 use super::PgStore;
 use super::sql::{EVENT_COLS, big, event_from_row};
 use crate::store::browse::{
-    BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, prefix_end,
+    BrowseStore, EventSearch, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, prefix_end,
 };
 use crate::store::codec::{key_text, page_key};
 use crate::store::{StoreError, StoredEvent};
@@ -18,6 +18,12 @@ use crate::store::{StoreError, StoredEvent};
 enum Bind {
     Text(String),
     Int(i64),
+}
+
+/// `text` folded to lower case in ASCII only, as on every backend: `lower()` would follow
+/// the database's locale.
+fn ascii_lower(text: &str) -> String {
+    format!("translate({text}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')")
 }
 
 /// Appends a bound value and returns its placeholder.
@@ -197,6 +203,39 @@ impl BrowseStore for PgStore {
             .map_err(StoreError::from)
     }
 
+    async fn find_events(
+        &self,
+        search: &EventSearch,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let select = |filter: &str| {
+            AssertSqlSafe(format!(
+                "SELECT {EVENT_COLS} FROM events WHERE {filter} \
+                 ORDER BY global_position DESC LIMIT $2"
+            ))
+        };
+        let q = match search {
+            EventSearch::Position(p) => sqlx::query(select("global_position = $1")).bind(*p),
+            // As `correlated`: the stored text rules rows out, the parsed metadata decides.
+            EventSearch::Id(id) => sqlx::query(select(
+                "(strpos(metadata::text, $1) > 0 OR strpos(metadata::text, '\\') > 0) \
+                 AND (metadata ->> 'event_id' = $1 OR metadata ->> 'correlation_id' = $1)",
+            ))
+            .bind(id.clone()),
+            EventSearch::Text(text) => sqlx::query(select(&format!(
+                "(strpos({}, $1) > 0 OR strpos({}, $1) > 0)",
+                ascii_lower("event_type"),
+                ascii_lower("payload::text")
+            )))
+            .bind(text.to_ascii_lowercase()),
+        };
+        q.bind(i64::from(limit))
+            .try_map(|row: PgRow| event_from_row(&row))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::from)
+    }
+
     async fn streams_with_prefix(
         &self,
         prefix: &str,
@@ -223,5 +262,44 @@ impl BrowseStore for PgStore {
             .await
             .map_err(StoreError::from)?;
         Ok(rows)
+    }
+
+    async fn streams_at(
+        &self,
+        position: i64,
+        prefix: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT stream_id, MAX(version)::bigint FROM events \
+             WHERE stream_id > $1 AND stream_id >= $2 \
+             AND ($3::text IS NULL OR stream_id < $3) AND global_position <= $4 \
+             GROUP BY stream_id ORDER BY stream_id LIMIT $5",
+        )
+        .bind(after)
+        .bind(prefix)
+        .bind(prefix_end(prefix))
+        .bind(position)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|(s, v)| (s, v.max(0) as u64))
+            .collect())
+    }
+
+    async fn version_at_position(&self, stream_id: &str, position: i64) -> Result<u64, StoreError> {
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(version)::bigint FROM events WHERE stream_id = $1 AND global_position <= $2",
+        )
+        .bind(stream_id)
+        .bind(position)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::from)?;
+        Ok(v.unwrap_or(0).max(0) as u64)
     }
 }

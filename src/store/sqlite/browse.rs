@@ -8,7 +8,7 @@ use sqlx::AssertSqlSafe;
 use super::SqliteStore;
 use super::sql::{EVENT_COLS, EventRow, rows_to_events};
 use crate::store::browse::{
-    BrowseStore, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, prefix_end,
+    BrowseStore, EventSearch, ListedOrder, OrderFilter, OrderPageQuery, OrderSort, prefix_end,
 };
 use crate::store::codec::{key_text, page_key};
 use crate::store::{StoreError, StoredEvent};
@@ -155,16 +155,57 @@ impl BrowseStore for SqliteStore {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         // instr() rejects most rows cheaply, json_extract decides. Metadata is stored as written
         // (an import keeps its spacing and escapes), so the filter only asks for the id's text,
-        // and lets through any row with an escape, where the id may be spelled differently.
+        // and lets through any row with an escape, where the id may be spelled differently. A
+        // row whose metadata is no JSON is passed over, not an error for the whole query.
         let sql = format!(
             "SELECT {EVENT_COLS} FROM events \
              WHERE (instr(metadata, ?) > 0 OR instr(metadata, '\\') > 0) \
-             AND json_extract(metadata, '$.correlation_id') = ? ORDER BY global_position LIMIT ?"
+             AND CASE WHEN json_valid(metadata) \
+             THEN json_extract(metadata, '$.correlation_id') = ? END \
+             ORDER BY global_position LIMIT ?"
         );
         let rows: Vec<EventRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(correlation_id)
             .bind(correlation_id)
             .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(StoreError::from)?;
+        rows_to_events(rows)
+    }
+
+    async fn find_events(
+        &self,
+        search: &EventSearch,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let limit = i64::from(limit);
+        let q = match search {
+            EventSearch::Position(p) => sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT {EVENT_COLS} FROM events WHERE global_position = ? LIMIT ?"
+            )))
+            .bind(*p),
+            // As `correlated`: instr() rules rows out, the parsed metadata decides. A row
+            // whose metadata someone broke is passed over, not an error for the whole log.
+            EventSearch::Id(id) => sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT {EVENT_COLS} FROM events \
+                 WHERE (instr(metadata, ?1) > 0 OR instr(metadata, '\\') > 0) \
+                 AND CASE WHEN json_valid(metadata) THEN \
+                 json_extract(metadata, '$.event_id') = ?1 \
+                 OR json_extract(metadata, '$.correlation_id') = ?1 END \
+                 ORDER BY global_position DESC LIMIT ?2"
+            )))
+            .bind(id.as_str()),
+            // SQLite's lower() folds ASCII only, as `find_in_stream` relies on too.
+            EventSearch::Text(text) => sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT {EVENT_COLS} FROM events \
+                 WHERE instr(lower(event_type), ?1) > 0 OR instr(lower(payload), ?1) > 0 \
+                 ORDER BY global_position DESC LIMIT ?2"
+            )))
+            .bind(text.to_ascii_lowercase()),
+        };
+        let rows: Vec<EventRow> = q
+            .bind(limit)
             .fetch_all(&self.reader)
             .await
             .map_err(StoreError::from)?;
@@ -196,5 +237,46 @@ impl BrowseStore for SqliteStore {
             .await
             .map_err(StoreError::from)?;
         Ok(rows.into_iter().map(|(s,)| s).collect())
+    }
+
+    async fn streams_at(
+        &self,
+        position: i64,
+        prefix: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        // The (stream_id, version) index holds the rowid, which is the position: the scan
+        // never reads the table.
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT stream_id, MAX(version) FROM events \
+             WHERE stream_id > ?1 AND stream_id >= ?2 AND (?3 IS NULL OR stream_id < ?3) \
+             AND global_position <= ?4 \
+             GROUP BY stream_id ORDER BY stream_id LIMIT ?5",
+        )
+        .bind(after)
+        .bind(prefix)
+        .bind(prefix_end(prefix))
+        .bind(position)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(StoreError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|(s, v)| (s, v.max(0) as u64))
+            .collect())
+    }
+
+    async fn version_at_position(&self, stream_id: &str, position: i64) -> Result<u64, StoreError> {
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(version) FROM events WHERE stream_id = ? AND global_position <= ?",
+        )
+        .bind(stream_id)
+        .bind(position)
+        .fetch_one(&self.reader)
+        .await
+        .map_err(StoreError::from)?;
+        Ok(v.unwrap_or(0).max(0) as u64)
     }
 }

@@ -66,6 +66,20 @@ pub enum Cmd {
     CopyId,
     /// Copy the event at the cursor as stored (payload and metadata) to the clipboard.
     CopyRaw,
+    /// Back to where the last jump left from.
+    JumpBack,
+    /// Forward again after going back.
+    JumpForward,
+    /// Mark the cursor's version (a letter follows).
+    SetMark,
+    /// Jump to a mark (a letter follows).
+    GoToMark,
+    /// Compare the state with a mark's (a letter follows), or back to each event's change.
+    DiffMark,
+    /// The next out-of-sync order, across every order.
+    NextTrouble,
+    /// The previous out-of-sync order, across every order.
+    PrevTrouble,
 }
 
 /// Where a command does something; the help groups the commands by it.
@@ -77,6 +91,8 @@ pub enum Scope {
     Orders,
     /// The stream and state panes (the cursor).
     Stream,
+    /// The jump list and the marks.
+    Jumps,
 }
 
 /// Every command with its default keys, scope and help text, in help order.
@@ -137,6 +153,18 @@ pub const COMMANDS: &[(Cmd, &[&str], Scope, &str)] = &[
         Scope::Stream,
         "same correlation id",
     ),
+    (
+        Cmd::NextTrouble,
+        &["]"],
+        Scope::Global,
+        "next out-of-sync order, across every order",
+    ),
+    (
+        Cmd::PrevTrouble,
+        &["["],
+        Scope::Global,
+        "previous out-of-sync order",
+    ),
     (Cmd::DeadLetters, &["D"], Scope::Global, "dead letters"),
     (
         Cmd::CopyId,
@@ -151,6 +179,37 @@ pub const COMMANDS: &[(Cmd, &[&str], Scope, &str)] = &[
         "copy the event as stored: payload and metadata (OSC 52)",
     ),
     (Cmd::Refresh, &["r", "ctrl-r"], Scope::Global, "reload"),
+    // Vim's ctrl-i comes from the terminal as Tab (the same byte), which is the pane key.
+    (
+        Cmd::JumpBack,
+        &["ctrl-o"],
+        Scope::Jumps,
+        "back to where the last jump left from (Enter, g/G, t, n/N, :open, ')",
+    ),
+    (
+        Cmd::JumpForward,
+        &["ctrl-n"],
+        Scope::Jumps,
+        "forward again (vim's ctrl-i: terminals send it as Tab)",
+    ),
+    (
+        Cmd::SetMark,
+        &["m"],
+        Scope::Jumps,
+        "mark the cursor's version: m then a letter a-z",
+    ),
+    (
+        Cmd::GoToMark,
+        &["'"],
+        Scope::Jumps,
+        "jump to a mark: ' then its letter",
+    ),
+    (
+        Cmd::DiffMark,
+        &["d"],
+        Scope::Jumps,
+        "state vs a mark: d then its letter; d again shows each event's change",
+    ),
     (Cmd::Quit, &["q", "ctrl-c"], Scope::Global, "quit"),
 ];
 
@@ -165,6 +224,7 @@ const FOOTERS: &[(Pane, &[(Cmd, &str)])] = &[
             (Cmd::Select, "open"),
             (Cmd::Filter, "filter"),
             (Cmd::Sort, "sort"),
+            (Cmd::NextTrouble, "out of sync"),
         ],
     ),
     (
@@ -192,6 +252,8 @@ const FOOTERS: &[(Pane, &[(Cmd, &str)])] = &[
             (Cmd::Last, "last"),
             (Cmd::Time, "time"),
             (Cmd::Raw, "raw"),
+            (Cmd::SetMark, "mark"),
+            (Cmd::DiffMark, "diff vs mark"),
         ],
     ),
     (

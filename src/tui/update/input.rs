@@ -21,6 +21,9 @@ pub(super) fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     let mode = std::mem::replace(&mut app.mode, Mode::Normal);
     match mode {
         Mode::Normal => {
+            if super::fork::key(app, k) {
+                return;
+            }
             if k.code == KeyCode::Esc {
                 escape(app, fx);
             } else if let Some(cmd) = app.keymap.lookup(&k) {
@@ -31,6 +34,7 @@ pub(super) fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Input(kind, line) => {
             app.status.begin_action();
             input(app, kind, line, k, fx);
+            super::take::line_done(app);
         }
         Mode::Confirm(confirm) => {
             app.status.begin_action();
@@ -39,6 +43,10 @@ pub(super) fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         Mode::Overlay(o) => {
             app.status.begin_action();
             overlay(app, o, k, fx);
+        }
+        Mode::Mark(op) => {
+            app.status.begin_action();
+            super::history::letter(app, op, k, fx);
         }
     }
 }
@@ -76,6 +84,7 @@ fn answer(app: &mut App, confirm: Confirm, k: KeyEvent, fx: &mut Vec<Effect>) {
         text,
         pending,
         back,
+        ..
     } = confirm;
     app.mode = back.mode();
     if k.code == KeyCode::Char('y') && k.modifiers.difference(KeyModifiers::SHIFT).is_empty() {
@@ -150,6 +159,11 @@ fn history(app: &mut App, line: &mut LineInput, back: bool) {
 
 fn complete(app: &mut App, line: &mut LineInput, fx: &mut Vec<Effect>) {
     line.cursor = line.text.chars().count();
+    if let Some(id) = crate::tui::prompt::id_suggestion(&line.text, app.stream.order.as_deref()) {
+        line.text = format!("{}{id} ", line.text);
+        line.cursor = line.text.chars().count();
+        return;
+    }
     let what = match completion_target(&line.text) {
         CompletionTarget::Command(c) => {
             line.text = apply_completion(&line.text, &c);
@@ -159,6 +173,7 @@ fn complete(app: &mut App, line: &mut LineInput, fx: &mut Vec<Effect>) {
         }
         CompletionTarget::OrderId(p) => Completion::OrderId(p),
         CompletionTarget::Sku(id, p) => Completion::Sku(id, p),
+        CompletionTarget::Amount(id) => Completion::Amount(id),
         CompletionTarget::None => return,
     };
     ask(app, fx, |tag| Effect::Complete { tag, what });
@@ -170,7 +185,7 @@ fn submit(app: &mut App, kind: InputKind, text: &str, fx: &mut Vec<Effect>) {
     match kind {
         InputKind::Filter => {
             // A filter that does not parse is refused; the working one stays.
-            if let Err(e) = crate::tui::prompt::parse_filter(text) {
+            if let Err(e) = crate::tui::prompt::parse_list_filter(text) {
                 app.status.say(Level::Error, e);
                 return;
             }
@@ -239,6 +254,7 @@ fn prompt(app: &mut App, text: &str, fx: &mut Vec<Effect>) {
                     format!("the order has {events}; there is no version {v}"),
                 );
             } else {
+                super::history::record(app);
                 set_cursor(app, v, fx);
             }
         }
@@ -247,8 +263,13 @@ fn prompt(app: &mut App, text: &str, fx: &mut Vec<Effect>) {
             app.status.say(Level::Info, format!("finding {prefix}…"));
             ask(app, fx, |tag| Effect::OpenPrefix { tag, prefix });
         }
+        PromptCommand::At(target) => super::asof::at(app, target, fx),
+        PromptCommand::Fork(arg) => super::fork::start(app, arg, fx),
         PromptCommand::Check => jobs::check(app, fx),
         PromptCommand::DeadLetters => command(app, crate::tui::keymap::Cmd::DeadLetters, fx),
+        PromptCommand::Find(search) => super::take::find(app, search, fx),
+        PromptCommand::Export(to) => super::take::export(app, to, fx),
+        PromptCommand::Report(to) => super::take::report(app, to, fx),
         PromptCommand::Rebuild => jobs::confirm_projector(app, Pending::Rebuild),
         PromptCommand::Project => jobs::confirm_projector(app, Pending::Project),
         command @ (PromptCommand::Create { .. } | PromptCommand::Write { .. }) => {
@@ -263,6 +284,11 @@ fn overlay(app: &mut App, mut o: Overlay, k: KeyEvent, fx: &mut Vec<Effect>) {
     let close = matches!(k.code, KeyCode::Esc | KeyCode::Char('q' | '?'));
     if close {
         return;
+    }
+    if matches!(o, Overlay::Correlated { .. })
+        && app.keymap.lookup(&k) == Some(crate::tui::keymap::Cmd::Prompt)
+    {
+        return super::take::prompt_over(app, o);
     }
     let down = matches!(k.code, KeyCode::Down | KeyCode::Char('j'));
     let up = matches!(k.code, KeyCode::Up | KeyCode::Char('k'));
@@ -285,6 +311,7 @@ fn overlay(app: &mut App, mut o: Overlay, k: KeyEvent, fx: &mut Vec<Effect>) {
                 *selected = selected.saturating_sub(1);
             } else if k.code == KeyCode::Enter {
                 if let Some((stream, version, ..)) = rows.get(*selected).cloned() {
+                    super::history::record(app);
                     super::select::jump(app, &stream, version, fx);
                 }
                 return;
@@ -321,11 +348,13 @@ fn overlay(app: &mut App, mut o: Overlay, k: KeyEvent, fx: &mut Vec<Effect>) {
                         text,
                         pending,
                         back: Back::Overlay(o),
+                        what_if: None,
                     });
                     return;
                 }
             } else if k.code == KeyCode::Enter {
                 if let Some(letter) = rows.get(*selected).cloned() {
+                    super::history::record(app);
                     super::select::jump(app, &letter.stream_id, letter.version, fx);
                 }
                 return;

@@ -33,6 +33,7 @@ pub(super) fn confirm_projector(app: &mut App, pending: Pending) {
         text: text.into(),
         pending,
         back: Back::Normal,
+        what_if: None,
     });
 }
 

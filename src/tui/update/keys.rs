@@ -3,6 +3,7 @@
 use super::search::search;
 use super::{ask, load_orders, open_order, set_cursor};
 use crate::app::divergence::Class;
+use crate::app::read::Towards;
 use crate::tui::action::{Correlate, Direction, Effect};
 use crate::tui::keymap::Cmd;
 use crate::tui::state::{App, InputKind, Level, LineInput, Mode, Overlay, Pane};
@@ -29,10 +30,17 @@ pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         Cmd::Down | Cmd::StepForward => step(app, 1, fx),
         Cmd::PageUp => step(app, -(STREAM_PAGE as i64), fx),
         Cmd::PageDown => step(app, STREAM_PAGE as i64, fx),
-        Cmd::First => move_to(app, 1, fx),
+        Cmd::First => {
+            super::history::record(app);
+            move_to(app, 1, fx);
+        }
         Cmd::Last => {
+            super::history::record(app);
             let head = app.stream.head;
             move_to(app, head, fx);
+        }
+        Cmd::JumpBack | Cmd::JumpForward | Cmd::SetMark | Cmd::GoToMark | Cmd::DiffMark => {
+            super::history::command(app, cmd, fx);
         }
         Cmd::Select => select(app, fx),
         Cmd::Filter => {
@@ -44,6 +52,8 @@ pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             let cursor = text.chars().count();
             app.mode = Mode::Input(kind, LineInput { text, cursor });
         }
+        Cmd::NextTrouble => super::trouble::ask_next(app, Towards::Next, fx),
+        Cmd::PrevTrouble => super::trouble::ask_next(app, Towards::Previous, fx),
         Cmd::SearchNext => search(app, Direction::Forward, fx),
         Cmd::SearchPrev => search(app, Direction::Backward, fx),
         Cmd::Prompt => {
@@ -172,6 +182,7 @@ fn select(app: &mut App, fx: &mut Vec<Effect>) {
     match app.focus {
         Pane::Orders => match app.selected_order().map(|r| r.id.clone()) {
             Some(id) => {
+                super::history::record(app);
                 open_order(app, &id, None, fx);
                 app.focus = Pane::Stream;
             }
@@ -179,6 +190,7 @@ fn select(app: &mut App, fx: &mut Vec<Effect>) {
         },
         Pane::Divergence => match app.divergence.parted_at {
             Some(v) => {
+                super::history::record(app);
                 set_cursor(app, v, fx);
                 app.focus = Pane::Stream;
             }

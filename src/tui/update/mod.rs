@@ -1,5 +1,8 @@
 //! `update`: an action changes the model and yields effects for the worker. No IO here.
 
+mod asof;
+mod fork;
+mod history;
 mod input;
 mod jobs;
 mod keys;
@@ -7,9 +10,11 @@ mod mouse;
 mod results;
 mod search;
 mod select;
+mod take;
+mod trouble;
 
 use super::action::{Action, Effect};
-use super::prompt::parse_filter;
+use super::prompt::{ListFilter, parse_list_filter};
 use super::request::{Request, Tag};
 use super::state::{App, Level, ORDERS_PAGE, STREAM_WINDOW};
 use crate::store::OrderPageQuery;
@@ -25,7 +30,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if !app.polling {
                 app.polling = true;
                 let order = app.stream.order.clone();
-                ask(app, &mut fx, |tag| Effect::Poll { tag, order });
+                let as_of = app.as_of_position();
+                ask(app, &mut fx, |tag| Effect::Poll { tag, order, as_of });
             }
         }
         Action::Loaded(tag, loaded) => results::loaded(app, tag, loaded, &mut fx),
@@ -54,7 +60,10 @@ pub(super) fn ask(app: &mut App, fx: &mut Vec<Effect>, make: impl FnOnce(u64) ->
 
 /// Asks for the current orders page (the last start key) with the current filter and sort.
 pub(super) fn load_orders(app: &mut App, fx: &mut Vec<Effect>) {
-    let filter = match parse_filter(&app.orders.filter) {
+    let ListFilter {
+        orders: filter,
+        class,
+    } = match parse_list_filter(&app.orders.filter) {
         Ok(f) => f,
         Err(e) => {
             app.status.say(Level::Error, e);
@@ -69,7 +78,14 @@ pub(super) fn load_orders(app: &mut App, fx: &mut Vec<Effect>) {
         limit: ORDERS_PAGE,
     };
     let lead = app.orders.lead.clone();
-    ask(app, fx, |tag| Effect::LoadOrders { tag, query, lead });
+    let as_of = app.as_of_position();
+    ask(app, fx, |tag| Effect::LoadOrders {
+        tag,
+        query,
+        class,
+        as_of,
+        lead,
+    });
 }
 
 /// Opens an order in the stream pane, at `at` or at its head.
@@ -85,6 +101,9 @@ pub(super) fn open_order(app: &mut App, id: &str, at: Option<u64>, fx: &mut Vec<
         // it where nobody asked.
         app.stream.search.clear();
         app.state.fields.clear();
+        app.state.base = None;
+        // A fork is of the order it was made on.
+        app.fork = None;
         app.divergence = super::state::DivergencePane::default();
     }
     app.stream.error = None;
@@ -94,10 +113,12 @@ pub(super) fn open_order(app: &mut App, id: &str, at: Option<u64>, fx: &mut Vec<
     }
     app.stream.loading = true;
     let order = id.to_string();
+    let as_of = app.as_of_position();
     ask(app, fx, |tag| Effect::LoadStream {
         tag,
         order,
         around: at,
+        as_of,
     });
     if let Some(v) = at {
         app.stream.cursor = v;
@@ -107,6 +128,9 @@ pub(super) fn open_order(app: &mut App, id: &str, at: Option<u64>, fx: &mut Vec<
 }
 
 pub(super) fn load_divergence(app: &mut App, fx: &mut Vec<Effect>) {
+    if asof::no_comparison(app) {
+        return;
+    }
     let Some(order) = app.stream.order.clone() else {
         return;
     };
@@ -126,16 +150,18 @@ pub(super) fn head_moved(app: &mut App, seen: Tag, fx: &mut Vec<Effect>) {
     }
 }
 
-fn load_state(app: &mut App, fx: &mut Vec<Effect>) {
+pub(super) fn load_state(app: &mut App, fx: &mut Vec<Effect>) {
     let Some(order) = app.stream.order.clone() else {
         return;
     };
     app.state.loading = true;
     let version = app.stream.cursor;
+    let base = history::base(app);
     ask(app, fx, |tag| Effect::LoadState {
         tag,
         order,
         version,
+        base,
     });
 }
 
@@ -166,10 +192,12 @@ pub(super) fn set_cursor(app: &mut App, v: u64, fx: &mut Vec<Effect>) {
     let near_end = v + margin > last && last < app.stream.head;
     if app.stream.window.is_empty() || v < first || v > last || near_start || near_end {
         app.stream.loading = true;
+        let as_of = app.as_of_position();
         ask(app, fx, |tag| Effect::LoadStream {
             tag,
             order,
             around: Some(v),
+            as_of,
         });
     }
 }

@@ -1,10 +1,14 @@
 //! Worker results: applied only when their tag is the latest of their kind.
 
 use super::{ask, head_moved, jobs, load_divergence, load_orders, open_order, select, set_cursor};
+use crate::app::read::EventSet;
 use crate::tui::action::{Correlate, Effect, Loaded, OrdersPage};
 use crate::tui::prompt::apply_completion;
 use crate::tui::request::{Request, Tag};
 use crate::tui::state::{App, Back, Confirm, HeadInfo, InputKind, Level, Link, Mode, Overlay};
+
+/// Polls the header's event-rate sparkline spans.
+const RATE_POLLS: usize = 24;
 
 /// A correlated event: (stream, version, type, recorded).
 type Correlated = (String, u64, String, chrono::DateTime<chrono::Utc>);
@@ -34,10 +38,15 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
                 set_cursor(app, v, fx);
             }
         }
-        Loaded::State { version, fields } if latest(Request::State) => {
+        Loaded::State {
+            version,
+            base,
+            fields,
+        } if latest(Request::State) => {
             app.state.loading = false;
             app.state.error = None;
             app.state.version = version;
+            app.state.base = base;
             app.state.fields = fields;
         }
         Loaded::Divergence(d) if latest(Request::Divergence) => {
@@ -49,6 +58,8 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
                 row_version: d.row_version,
                 stream_version: d.stream_version,
                 fields: d.fields,
+                compared_at: d.compared_at,
+                unapplied: d.unapplied,
                 explain: d.explain,
                 parted_at: d.parted_at,
                 loading: false,
@@ -67,6 +78,12 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
             from,
             purpose,
         } if latest(Request::Overlay) => correlated(app, correlation_id, rows, &from, purpose),
+        Loaded::Matches {
+            search,
+            rows,
+            cut,
+            purpose,
+        } if latest(Request::Overlay) => super::take::found(app, search, rows, cut, purpose),
         Loaded::DeadLetters(rows) if latest(Request::Overlay) => {
             let selected = match &app.mode {
                 Mode::Overlay(Overlay::DeadLetters { selected, .. }) => *selected,
@@ -76,7 +93,10 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
             app.mode = Mode::Overlay(Overlay::DeadLetters { rows, selected });
         }
         Loaded::Jump(v) if latest(Request::Prompt) => match v {
-            Some(v) => set_cursor(app, v, fx),
+            Some(v) => {
+                super::history::record(app);
+                set_cursor(app, v, fx);
+            }
             None => app
                 .status
                 .say(Level::Info, "no event at or before that time"),
@@ -92,9 +112,15 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
                 }
             }
         }
+        Loaded::AsOf(at) if latest(Request::Prompt) => super::asof::arrived(app, at, fx),
+        Loaded::Forked(view) if latest(Request::Prompt) => super::fork::arrived(app, *view),
+        Loaded::OutOfSync(found, towards) if latest(Request::Prompt) => {
+            super::trouble::landed(app, found, towards, fx);
+        }
         Loaded::Opened(id) if latest(Request::Prompt) => {
             // "finding…" is answered: the order on screen says the rest.
             app.status.clear();
+            super::history::record(app);
             select::open(app, &id, fx);
         }
         Loaded::ToCopy(text, what) if latest(Request::Prompt) => {
@@ -102,7 +128,7 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
                 .say(Level::Info, format!("copied {what} (OSC 52)"));
             fx.push(Effect::Copy(text));
         }
-        Loaded::Confirm(text, pending) if latest(Request::Prompt) => {
+        Loaded::Confirm(text, pending, what_if) if latest(Request::Prompt) => {
             // "resolving…" is answered: the confirmation takes the line.
             app.status.clear();
             // An overlay opened while the write resolved is where the answer returns to.
@@ -114,9 +140,14 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
                 text,
                 pending,
                 back,
+                what_if,
             });
         }
         Loaded::Progress(text) => jobs::progress(app, tag, text),
+        Loaded::Checked(text, out_of_sync) => {
+            jobs::finished(app, tag);
+            super::trouble::checked(app, text, out_of_sync, fx);
+        }
         Loaded::Done(text, open) => {
             jobs::finished(app, tag);
             app.status.say(Level::Ok, text);
@@ -132,6 +163,8 @@ pub(super) fn loaded(app: &mut App, tag: Tag, loaded: Loaded, fx: &mut Vec<Effec
                 ask(app, fx, |tag| Effect::LoadDeadLetters { tag });
             }
         }
+        // Written whatever was asked since: the file is there, and the line says where.
+        Loaded::Saved(text) => app.status.say(Level::Ok, text),
         Loaded::Failed(e) => failed(app, tag, e),
         Loaded::Unavailable(e) => {
             if tag.request == Request::Head {
@@ -152,6 +185,7 @@ fn orders(app: &mut App, page: OrdersPage, fx: &mut Vec<Effect>) {
     app.orders.error = None;
     app.orders.rows = page.rows;
     app.orders.next = page.next;
+    app.orders.source = page.source;
     // A reload keeps the selection on the same order when it is still listed.
     let same = keep.and_then(|id| app.orders.rows.iter().position(|r| r.id == id));
     app.orders.selected = same.unwrap_or_else(|| {
@@ -176,9 +210,18 @@ fn head(app: &mut App, tag: Tag, info: HeadInfo, stream_head: Option<u64>, fx: &
     app.polling = false;
     let seen = std::mem::replace(&mut app.seen_head, true);
     let before = std::mem::replace(&mut app.head, info);
+    if seen {
+        // Positions may skip (a rolled-back sequence value): a rate, not an exact count.
+        let grown = info.position.saturating_sub(before.position).max(0) as u64;
+        app.rate.push_back(grown);
+        while app.rate.len() > RATE_POLLS {
+            app.rate.pop_front();
+        }
+    }
     app.link = Link::Up;
     let grown = stream_head.filter(|h| *h != app.stream.head && app.stream.head != 0);
-    if seen && info.moved(&before) {
+    // A historical list is fixed at its point; the live one follows the log.
+    if seen && info.moved(&before) && app.as_of.is_none() {
         load_orders(app, fx);
     }
     // The open order's comparison (and its explain, a replay) changes only when its
@@ -213,19 +256,21 @@ fn correlated(
         (
             Correlate::Refresh,
             Mode::Overlay(Overlay::Correlated {
-                correlation_id,
+                set: EventSet::Correlation(open),
                 rows: old,
                 selected,
+                ..
             }),
-        ) if *correlation_id == id => old.get(*selected).map(|r| (r.0.clone(), r.1)),
+        ) if *open == id => old.get(*selected).map(|r| (r.0.clone(), r.1)),
         (Correlate::Refresh, _) => return,
     };
     let selected = on
         .and_then(|(stream, version)| rows.iter().position(|r| r.0 == stream && r.1 == version))
         .unwrap_or(0);
     app.mode = Mode::Overlay(Overlay::Correlated {
-        correlation_id: id,
+        set: EventSet::Correlation(id),
         rows,
+        cut: false,
         selected,
     });
 }
@@ -233,6 +278,9 @@ fn correlated(
 /// The log moved while the correlation overlay is open: reads its set again, so events
 /// that joined it since show. Any of its events names the set (they share the id).
 fn refresh_correlated(app: &mut App, fx: &mut Vec<Effect>) {
+    if super::take::refresh(app, fx) {
+        return;
+    }
     let Mode::Overlay(Overlay::Correlated { rows, selected, .. }) = &app.mode else {
         return;
     };
@@ -264,10 +312,12 @@ fn grew(app: &mut App, head: u64, fx: &mut Vec<Effect>) {
         let (Some(order), cursor) = (app.stream.order.clone(), app.stream.cursor) else {
             return;
         };
+        let as_of = app.as_of_position();
         ask(app, fx, |tag| Effect::LoadStream {
             tag,
             order,
             around: Some(cursor.min(head)),
+            as_of,
         });
     }
 }

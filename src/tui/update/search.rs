@@ -37,12 +37,16 @@ pub(super) fn found(app: &mut App, found: &Found, fx: &mut Vec<Effect>) {
     }
     let needle = printable(&found.needle);
     match found.hit {
-        Hit::Next(v) => set_cursor(app, v, fx),
+        Hit::Next(v) => {
+            super::history::record(app);
+            set_cursor(app, v, fx);
+        }
         Hit::Wrapped(v) if v == found.from => app.status.say(
             Level::Info,
             format!("only match: v{v} is the one event with /{needle}"),
         ),
         Hit::Wrapped(v) => {
+            super::history::record(app);
             set_cursor(app, v, fx);
             let wrapped = match found.direction {
                 Direction::Forward => "search wrapped to the top",

@@ -22,6 +22,13 @@ pub(super) fn open(app: &mut App, id: &str, fx: &mut Vec<Effect>) {
     app.focus = Pane::Stream;
 }
 
+/// Opens `id` at its head and selects it in the list, leaving the focus where it is: `]`
+/// from the list goes on from the order it reached.
+pub(super) fn reach(app: &mut App, id: &str, fx: &mut Vec<Effect>) {
+    locate(app, id, fx);
+    open_order(app, id, None, fx);
+}
+
 /// Selects `id` in the list: on the current page when it is there; else the list shows
 /// the page that starts at it (then the orders after it in the list's order), with the
 /// pages before it one `PgUp` back at the first page.

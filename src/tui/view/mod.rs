@@ -1,8 +1,11 @@
 //! Views: render the model and nothing else.
 
+mod fork;
+mod lag;
 pub mod layout;
 mod overlay;
 mod panes;
+mod whatif;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -23,13 +26,25 @@ pub fn render(app: &App, frame: &mut Frame) {
     };
     header(app, frame, a.header);
     panes::orders(app, frame, a.orders);
-    panes::stream(app, frame, a.stream);
-    panes::state(app, frame, a.state);
-    panes::divergence(app, frame, a.divergence);
+    if let Some(f) = &app.fork {
+        fork::stream(app, f, frame, a.stream);
+        fork::state(app, f, frame, a.state);
+        fork::divergence(app, f, frame, a.divergence);
+    } else {
+        panes::stream(app, frame, a.stream);
+        panes::state(app, frame, a.state);
+        panes::divergence(app, frame, a.divergence);
+    }
     prompt_line(app, frame, a.prompt);
     footer(app, frame, a.footer);
-    if let Mode::Overlay(o) = &app.mode {
-        overlay::render(app, o, frame, size);
+    match &app.mode {
+        Mode::Overlay(o) => overlay::render(app, o, frame, size),
+        Mode::Confirm(c) => {
+            if let Some(w) = &c.what_if {
+                whatif::render(app, w, frame, size, a.prompt.y);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -115,6 +130,19 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
     if app.read_only {
         spans.push(Span::styled(" · READ-ONLY", t.warn));
     }
+    if app.fork.is_some() {
+        spans.push(Span::styled(" · FORK: not stored (Esc leaves)", t.warn));
+    }
+    if let Some(at) = app.as_of {
+        let when = at
+            .recorded_at
+            .map(|t| format!(" {}", t.format("%Y-%m-%d %H:%M:%S")))
+            .unwrap_or_default();
+        spans.push(Span::styled(
+            format!(" · HISTORICAL: as of #{}{when} (:at now)", at.position),
+            t.warn,
+        ));
+    }
     if let Some(lag) = h.replica_lag {
         spans.push(Span::styled(
             format!(" · standby replaying {lag:.1} s late"),
@@ -154,6 +182,12 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
     if app.head.dead_letters > 0 {
         let letters = count(app.head.dead_letters as u64, "dead letter");
         spans.push(Span::styled(format!(" · {letters} (D)"), t.warn));
+    }
+    if app.rate.iter().any(|n| *n > 0) {
+        spans.push(Span::styled(
+            format!(" · events/poll {}", super::format::sparkline(&app.rate)),
+            t.dim,
+        ));
     }
     // The jobs take the right end; the rest is cut before them.
     let room = usize::from(area.width).saturating_sub(jobs_width(app, area));
@@ -205,6 +239,14 @@ fn prompt_line(app: &App, frame: &mut Frame, area: Rect) {
                 Span::styled(label.to_string(), t.key),
                 Span::raw(crate::text::printable(&input.text)),
             ];
+            let ghost = (*kind == InputKind::Prompt)
+                .then(|| {
+                    crate::tui::prompt::id_suggestion(&input.text, app.stream.order.as_deref())
+                })
+                .flatten();
+            if let Some(id) = ghost {
+                spans.push(Span::styled(format!("{id}  (Tab takes it)"), t.dim));
+            }
             if !app.completions.is_empty() {
                 spans.push(Span::styled(
                     format!("   [{}]", app.completions.join(" ")),

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::layout::list_offset;
 use super::panes::short;
 use super::{fit_line, titled};
+use crate::app::read::EventSet;
 use crate::store::DeadLetter;
 use crate::tui::format::count;
 use crate::tui::keymap::Scope;
@@ -56,15 +57,12 @@ pub(super) fn render(app: &App, o: &Overlay, frame: &mut Frame, area: Rect) {
             )
         }
         Overlay::Correlated {
-            correlation_id,
+            set,
             rows,
+            cut,
             selected,
         } => (
-            format!(
-                "Correlation {} · {} · Enter jumps · Esc closes",
-                correlation_id,
-                count(rows.len() as u64, "event")
-            ),
+            events_title(set, rows.len(), *cut),
             correlated(rows, *selected, visible, t)
                 .into_iter()
                 .map(|l| fit_line(l, room))
@@ -92,6 +90,20 @@ pub(super) fn render(app: &App, o: &Overlay, frame: &mut Frame, area: Rect) {
     );
 }
 
+/// What the events overlay shows: the set (capitalised), how many, in which order.
+fn events_title(set: &EventSet, shown: usize, cut: bool) -> String {
+    let name = crate::tui::take::set_name(set);
+    let name = name[..1].to_uppercase() + &name[1..];
+    let events = count(shown as u64, "event");
+    let how = match (set, cut) {
+        (EventSet::Correlation(_), false) => events,
+        (EventSet::Correlation(_), true) => format!("first {events} (more match)"),
+        (EventSet::Find(_), false) => format!("{events}, newest first"),
+        (EventSet::Find(_), true) => format!("newest {events} (more match)"),
+    };
+    format!("{name} · {how} · Enter jumps · : export · Esc closes")
+}
+
 /// The correlated events around the selected one.
 fn correlated(
     rows: &[(String, u64, String, DateTime<Utc>)],
@@ -99,6 +111,11 @@ fn correlated(
     visible: usize,
     t: &Theme,
 ) -> Vec<Line<'static>> {
+    if rows.is_empty() {
+        return vec![Line::from(
+            "no event matches yet; the list refreshes as events arrive",
+        )];
+    }
     let offset = list_offset(selected, rows.len(), visible);
     rows.iter()
         .enumerate()
@@ -108,7 +125,7 @@ fn correlated(
             let line = Line::from(format!(
                 "{} {} v{v:<6} {ty:<15} {}",
                 if i == selected { "▶" } else { " " },
-                short(stream),
+                crate::text::printable(short(stream)),
                 at.format("%Y-%m-%d %H:%M:%S")
             ));
             if i == selected {
@@ -198,6 +215,7 @@ fn help(app: &App) -> Vec<Line<'static>> {
             Scope::Stream,
             "Stream and state (stepping works from any pane)",
         ),
+        (Scope::Jumps, "Jumps and marks (from any pane)"),
     ] {
         lines.push(Line::from(Span::styled(heading, t.focus)));
         for (keys, what, s) in app.keymap.help() {
@@ -219,6 +237,14 @@ fn help(app: &App) -> Vec<Line<'static>> {
             Span::styled(format!("  {name:<12}"), t.key),
             Span::raw(*args),
         ]));
+    }
+    for text in [
+        "find #21: the event at global position 21 · find UUID: by event or correlation id",
+        "find id:TEXT: by any id · find TEXT: in types and payloads, any ASCII case (\"…\" as typed)",
+        "find lists the newest 500 first, live; : in it opens the prompt, export there writes them",
+        "export, report: to ./chronicle-ID-TIME.jsonl/.md or PATH; PATH! replaces a file there",
+    ] {
+        lines.push(Line::from(Span::styled(text, t.dim)));
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(

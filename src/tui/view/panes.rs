@@ -11,15 +11,13 @@ use ratatui::widgets::Paragraph;
 use super::layout::{inner_rows, list_offset};
 use super::{block, fit_line};
 use crate::app::divergence::Class;
-use crate::tui::fields::Change;
+use crate::app::read::ListSource;
+use crate::tui::fields::{Change, FieldRow};
 use crate::tui::format::{count, truncate, width};
-use crate::tui::state::{App, OrderRow, Pane};
+use crate::tui::state::{App, Mark, OrderRow, Pane};
 use crate::tui::theme::Theme;
 
-/// The first 8 characters of an id: enough to tell orders apart on screen.
-pub(super) fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
-}
+pub(super) use crate::tui::format::short;
 
 /// A badge per divergence class; in-sync orders get none. A lagging row's badge counts
 /// the versions of its stream it has not applied yet ("lag" is said of rows only).
@@ -158,7 +156,26 @@ fn with_error<'a>(
 
 pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
     let o = &app.orders;
-    let mut title = format!("Orders · sort {}", o.sort.as_str());
+    // What the filter and sort are true to: the replayed state, unless the projector is
+    // too far behind to replay every order it has not reached.
+    // Said first when it is the read model's word (the exception), last otherwise, so a
+    // narrow title keeps the filter and its count.
+    let mut title = match o.source {
+        ListSource::Replay => "Orders".to_string(),
+        ListSource::ReadModel { lag } => format!(
+            "Orders · ⚠ read model's word, projector {} behind",
+            count(lag, "event")
+        ),
+    };
+    match app.as_of {
+        // The past is listed by id: the other sorts page by read-model columns, which keep no past.
+        Some(at) => {
+            let _ = write!(title, " as of #{} · by id", at.position);
+        }
+        None => {
+            let _ = write!(title, " · sort {}", o.sort.as_str());
+        }
+    }
     if !o.filter.is_empty() {
         let _ = write!(title, " · filter {}", crate::text::printable(&o.filter));
         if let Some(n) = crate::tui::format::matches_shown(o) {
@@ -167,6 +184,9 @@ pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
     }
     if o.pages.len() > 1 {
         let _ = write!(title, " · p{}", o.pages.len());
+    }
+    if o.source == ListSource::Replay {
+        title.push_str(" · replayed");
     }
     if o.loading && o.rows.is_empty() {
         title.push_str(" · loading");
@@ -255,9 +275,15 @@ pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
     } else if s.window.is_empty() && s.error.is_none() {
         lines.push(Line::from("loading…"));
     }
+    // A column for the marks' letters, only on an order with marks.
+    let order = s.order.as_deref().unwrap_or_default();
+    let has_marks = app.marks.of(order).next().is_some();
     for r in s.window.iter().skip(offset).take(visible) {
         let at = r.version == s.cursor;
-        let marker = if at { "▶" } else { " " };
+        let mut marker = if at { "▶" } else { " " }.to_string();
+        if has_marks {
+            marker.push(app.marks.on(order, r.version).map_or(' ', Mark::letter));
+        }
         let mut line = fit_line(
             Line::from(vec![
                 Span::raw(format!(
@@ -287,8 +313,13 @@ pub(super) fn stream(app: &App, frame: &mut Frame, area: Rect) {
 pub(super) fn state(app: &App, frame: &mut Frame, area: Rect) {
     let st = &app.state;
     let t = &app.theme;
-    let mut title = format!("State @ v{}", st.version);
-    if let Some(r) = app.stream.row(st.version) {
+    // Against a mark the marks span many events: the cursor's own type would not say what
+    // made them.
+    let mut title = match st.base {
+        Some(b) => format!("State v{} vs mark {} v{}", st.version, b.mark, b.version),
+        None => format!("State @ v{}", st.version),
+    };
+    if let (None, Some(r)) = (st.base, app.stream.row(st.version)) {
         let _ = write!(title, " · {}", r.event_type);
     }
     if st.loading {
@@ -305,7 +336,20 @@ pub(super) fn state(app: &App, frame: &mut Frame, area: Rect) {
             t.dim,
         )));
     }
-    for f in &st.fields {
+    lines.extend(field_lines(&st.fields, room, t));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(block(app, Pane::State, &title, area.width)),
+        area,
+    );
+}
+
+/// Fields as the state pane shows them, each with its `~ + -` mark; a value too long for
+/// one line goes on in detail lines under itself, whole, with the old value below it.
+pub(super) fn field_lines(fields: &[FieldRow], room: usize, t: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for f in fields {
         let (mark, style) = match f.change {
             Change::Same => (" ", Style::new()),
             Change::Changed => ("~", t.changed),
@@ -364,12 +408,7 @@ pub(super) fn state(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(ratatui::widgets::Wrap { trim: false })
-            .block(block(app, Pane::State, &title, area.width)),
-        area,
-    );
+    lines
 }
 
 pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
@@ -393,8 +432,9 @@ pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(vec![Span::raw("class    "), verdict]));
         lines.push(Line::from(Span::styled(
             format!(
-                "row {} · stream v{}",
+                "row {}{} · stream v{}",
                 d.row_version.map_or("none".into(), |v| format!("v{v}")),
+                super::lag::verdict(d),
                 // The comparison's own version, so this line and the body below it always
                 // come from one result.
                 d.stream_version.unwrap_or(app.stream.head)
@@ -410,8 +450,11 @@ pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
             .max()
             .unwrap_or(5)
             .max(5);
+        let replay = d
+            .compared_at
+            .map_or_else(|| "replay".to_string(), |v| format!("replay at v{v}"));
         lines.push(Line::from(Span::styled(
-            format!("{:<name$} read model ≠ replay", "field"),
+            format!("{:<name$} read model ≠ {replay}", "field"),
             t.dim,
         )));
         let inner = (area.width as usize).saturating_sub(2);
@@ -439,6 +482,7 @@ pub(super) fn divergence(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
     }
+    super::lag::unapplied(d, t, (inner_width(area), inner_rows(area)), &mut lines);
     for l in &d.explain {
         lines.push(Line::from(Span::styled(l.clone(), t.changed)));
     }

@@ -163,7 +163,7 @@ async fn check<F: FnMut(String)>(
             counts.join(", ")
         )
     };
-    Ok(Loaded::Done(text, None))
+    Ok(Loaded::Checked(text, report.divergent.len()))
 }
 
 /// The whole read model, rebuilt from the log.

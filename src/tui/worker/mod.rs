@@ -9,12 +9,14 @@ use std::path::PathBuf;
 use tokio::sync::mpsc;
 
 use super::action::{Action, Effect, Loaded};
+use super::jumps::Base;
 use super::request::Request;
 use crate::app::{AppError, Services};
 use crate::domain::{Currency, Order, OrderId};
 
 mod jobs;
 mod read;
+mod take;
 mod write;
 
 pub use write::load_history;
@@ -83,15 +85,67 @@ impl Worker {
             out.push(Action::Loaded(tag, loaded));
             return out;
         }
-        let result = match effect {
-            Effect::SaveHistory(_) | Effect::Copy(_) => return Vec::new(),
-            Effect::LoadOrders { query, lead, .. } => {
-                read::orders(&self.deps, &query, lead.as_deref()).await
+        let result = self.answer(effect).await;
+        let loaded = result.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "worker request failed");
+            let text = crate::text::printable(&e.to_string());
+            if e.is_unavailable() {
+                Loaded::Unavailable(text)
+            } else {
+                Loaded::Failed(text)
             }
-            Effect::LoadStream { order, around, .. } => self.stream(&order, around).await,
-            Effect::LoadState { order, version, .. } => self.state(&order, version).await,
+        });
+        vec![Action::Loaded(tag, loaded)]
+    }
+
+    /// The answer to one request (not a job, not fire-and-forget).
+    async fn answer(&mut self, effect: Effect) -> Result<Loaded, AppError> {
+        match effect {
+            Effect::LoadOrders {
+                query,
+                class,
+                as_of: Some(p),
+                ..
+            } => read::orders_at(&self.deps, p, &query, class).await,
+            Effect::LoadOrders {
+                query, class, lead, ..
+            } => read::orders(&self.deps, &query, class, lead.as_deref()).await,
+            Effect::ResolveAt { target, .. } => read::resolve_at(&self.deps, target).await,
+            Effect::Fork {
+                order,
+                at,
+                change,
+                what,
+                ..
+            } => self
+                .deps
+                .services
+                .read
+                .fork(&order, at, change, chrono::Utc::now())
+                .await
+                .map(|f| Loaded::Forked(Box::new(crate::tui::fork::ForkView::new(&f, what)))),
+            Effect::NextOutOfSync {
+                sort,
+                from,
+                towards,
+                ..
+            } => read::next_out_of_sync(&self.deps, sort, from.as_deref(), towards).await,
+            Effect::LoadStream {
+                order,
+                around,
+                as_of,
+                ..
+            } => self.stream(&order, around, as_of).await,
+            Effect::LoadState {
+                order,
+                version,
+                base,
+                ..
+            } => self.state(&order, version, base).await,
             Effect::LoadDivergence { order, .. } => read::divergence(&self.deps, &order).await,
-            Effect::Poll { order, .. } => read::poll(&self.deps, order.as_deref()).await,
+            Effect::Poll { order, as_of, .. } => {
+                read::poll(&self.deps, order.as_deref(), as_of).await
+            }
             Effect::LoadRaw { order, version, .. } => read::raw(&self.deps, &order, version).await,
             Effect::LoadCorrelated {
                 order,
@@ -99,6 +153,11 @@ impl Worker {
                 purpose,
                 ..
             } => read::correlated(&self.deps, &order, version, purpose).await,
+            Effect::FindEvents {
+                search, purpose, ..
+            } => take::found(&self.deps, search, purpose).await,
+            Effect::Export { what, to, .. } => take::export(&self.deps, what, &to).await,
+            Effect::Report { order, to, .. } => take::report(&self.deps, &order, &to).await,
             Effect::LoadDeadLetters { .. } => self
                 .deps
                 .services
@@ -128,24 +187,22 @@ impl Worker {
                 .map(Loaded::Opened),
             Effect::Execute { pending, .. } => write::execute(&self.deps, pending).await,
             Effect::Check { .. } => Err(AppError::BadInput("check runs as a job".into())),
-        };
-        let loaded = result.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "worker request failed");
-            let text = crate::text::printable(&e.to_string());
-            if e.is_unavailable() {
-                Loaded::Unavailable(text)
-            } else {
-                Loaded::Failed(text)
+            Effect::SaveHistory(_) | Effect::Copy(_) => {
+                Err(AppError::BadInput("not a request".into()))
             }
-        });
-        vec![Action::Loaded(tag, loaded)]
+        }
     }
 
     /// A window of a stream, its amounts written in the order's currency: known from an
     /// earlier window, else taken from this one when it holds the order's creation, else
     /// from the state at v1.
-    async fn stream(&mut self, order: &str, around: Option<u64>) -> Result<Loaded, AppError> {
-        let w = read::stream_window(&self.deps, order, around).await?;
+    async fn stream(
+        &mut self,
+        order: &str,
+        around: Option<u64>,
+        as_of: Option<i64>,
+    ) -> Result<Loaded, AppError> {
+        let w = read::stream_window(&self.deps, order, around, as_of).await?;
         let id = parse_id(order)?;
         let mut currency = self
             .currencies
@@ -162,16 +219,24 @@ impl Worker {
         Ok(read::stream(w, currency))
     }
 
-    /// The state at `version` and at `version - 1`, diffed.
-    async fn state(&mut self, order: &str, version: u64) -> Result<Loaded, AppError> {
+    /// The state at `version` diffed with the state at `version - 1`, or at the base's
+    /// version when there is one (a mark: then the diff spans any number of events, in
+    /// either direction).
+    async fn state(
+        &mut self,
+        order: &str,
+        version: u64,
+        base: Option<Base>,
+    ) -> Result<Loaded, AppError> {
         let id = parse_id(order)?;
         let after = self.state_at(id, version).await?;
-        let before = match version {
-            0 | 1 => Order::empty(id),
-            v => self.state_at(id, v - 1).await?,
+        let before = match base.map_or(version.saturating_sub(1), |b| b.version) {
+            0 => Order::empty(id),
+            v => self.state_at(id, v).await?,
         };
         Ok(Loaded::State {
             version,
+            base,
             fields: super::fields::diff_fields(&before, &after),
         })
     }

@@ -6,15 +6,16 @@ use serde_json::Value;
 
 use super::Deps;
 use crate::app::AppError;
-use crate::app::read::{EventView, OrderListing, StreamWindow as Window};
+use crate::app::read::{ClassFilter, EventView, OrderListing, StreamWindow as Window, Towards};
 use crate::domain::{Currency, OrderEvent};
-use crate::store::{OrderFilter, OrderPageQuery};
+use crate::store::{OrderFilter, OrderPageQuery, OrderSort};
 use crate::text::printable;
 use crate::tui::action::{
     Correlate, Direction, DivergenceView, Found, Hit, Loaded, OrdersPage, StreamWindow,
 };
 use crate::tui::fields::event_summary;
 use crate::tui::format::money;
+use crate::tui::prompt::AtTarget;
 use crate::tui::state::{EventRow, HeadInfo, OrderRow, STREAM_WINDOW};
 
 /// Correlated events shown at most.
@@ -44,17 +45,24 @@ fn order_row(o: OrderListing) -> OrderRow {
     }
 }
 
-/// A page of orders, each classified against its replay. With a `lead` (a jump's order),
-/// the page starts at that order and goes on with the query's orders after it in the
-/// query's sort, so the list shows where the jump landed and the next move continues from
-/// there. The lead is listed even when the filter would leave it out: it is what the
-/// operator is looking at.
+/// A page of orders, each classified against its replay (of the classes asked for, when
+/// asked). With a `lead` (a jump's order), the page starts at that order and goes on with
+/// the query's orders after it in the query's sort, so the list shows where the jump
+/// landed and the next move continues from there. The lead is listed even when the filter
+/// would leave it out: it is what the operator is looking at.
 pub(super) async fn orders(
     deps: &Deps,
     query: &OrderPageQuery,
+    class: Option<ClassFilter>,
     lead: Option<&str>,
 ) -> Result<Loaded, AppError> {
     let read = &deps.services.read;
+    let page_of = |q: OrderPageQuery| async move {
+        match class {
+            Some(c) => read.orders_of_class(c, &q).await,
+            None => read.orders_page(&q).await,
+        }
+    };
     let mut rows = Vec::new();
     let mut query = query.clone();
     if let Some(id) = lead {
@@ -64,19 +72,16 @@ pub(super) async fn orders(
             limit: 1,
             ..query.clone()
         };
+        // The lead's own row, whatever its class, and its key in the list's sort, which the
+        // rest of the page starts after.
         let found = read.orders_page(&own).await?;
-        // A one-row page is full, so it carries the lead's own key, which the rest of the
-        // page starts after.
-        if let (Some(row), Some(key)) = (
-            found.rows.into_iter().find(|r| r.order_id == id),
-            found.next,
-        ) {
+        if let Some(row) = found.rows.into_iter().find(|r| r.order_id == id) {
+            query.after = Some(read.order_key(id, query.sort).await?);
             rows.push(order_row(row));
-            query.after = Some(key);
             query.limit = query.limit.saturating_sub(1).max(1);
         }
     }
-    let page = read.orders_page(&query).await?;
+    let page = page_of(query).await?;
     rows.extend(
         page.rows
             .into_iter()
@@ -86,7 +91,23 @@ pub(super) async fn orders(
     Ok(Loaded::Orders(OrdersPage {
         rows,
         next: page.next,
+        source: page.source,
     }))
+}
+
+/// `]` / `[`: the next out-of-sync order from `from` in the list's sort.
+pub(super) async fn next_out_of_sync(
+    deps: &Deps,
+    sort: OrderSort,
+    from: Option<&str>,
+    towards: Towards,
+) -> Result<Loaded, AppError> {
+    let found = deps
+        .services
+        .read
+        .next_out_of_sync(sort, from, towards)
+        .await?;
+    Ok(Loaded::OutOfSync(found, towards))
 }
 
 fn event_row(e: &EventView, currency: Option<Currency>) -> EventRow {
@@ -108,15 +129,17 @@ fn event_row(e: &EventView, currency: Option<Currency>) -> EventRow {
     }
 }
 
-/// A window of `STREAM_WINDOW` events around `around` (the head when `None`).
+/// A window of `STREAM_WINDOW` events around `around` (the head when `None`), of the
+/// stream as of `as_of` when historical.
 pub(super) async fn stream_window(
     deps: &Deps,
     order: &str,
     around: Option<u64>,
+    as_of: Option<i64>,
 ) -> Result<Window, AppError> {
     deps.services
         .read
-        .stream_window(order, around, STREAM_WINDOW)
+        .stream_window_at(order, around, STREAM_WINDOW, as_of)
         .await
 }
 
@@ -208,14 +231,27 @@ pub(super) async fn divergence(deps: &Deps, order: &str) -> Result<Loaded, AppEr
             lines.push("projection and replay agree at every event".into());
         }
     }
+    // A lagging row is compared as of its own version: against the head, every event it has
+    // not applied yet would read as a field it got wrong.
+    let (fields, compared_at, unapplied) = match d.lag {
+        Some(lag) => (lag.fields, Some(lag.compared_at), lag.unapplied),
+        None => (d.fields, None, Vec::new()),
+    };
     Ok(Loaded::Divergence(Box::new(DivergenceView {
         order: d.order_id,
         class: d.class,
         behind: d.behind,
         row_version: d.row_version,
         stream_version: d.stream_version,
-        fields: d
-            .fields
+        compared_at,
+        unapplied: unapplied
+            .into_iter()
+            .map(|mut e| {
+                e.event_type = printable(&e.event_type);
+                e
+            })
+            .collect(),
+        fields: fields
             .into_iter()
             .map(|mut f| {
                 f.read_model = printable(&f.read_model);
@@ -229,12 +265,70 @@ pub(super) async fn divergence(deps: &Deps, order: &str) -> Result<Loaded, AppEr
 }
 
 /// The log head, the projector's checkpoint, dead letters, and the open stream's head.
-pub(super) async fn poll(deps: &Deps, order: Option<&str>) -> Result<Loaded, AppError> {
-    let h = deps.services.read.head(order).await?;
+pub(super) async fn poll(
+    deps: &Deps,
+    order: Option<&str>,
+    as_of: Option<i64>,
+) -> Result<Loaded, AppError> {
+    let read = &deps.services.read;
+    let h = read.head(order).await?;
+    // A historical view's stream ends where the log did then, however it grew since.
+    let stream_head = match (order, as_of) {
+        (Some(o), Some(p)) => Some(read.version_at_position(o, p).await?),
+        _ => h.stream_head,
+    };
     Ok(Loaded::Head {
         info: HeadInfo::from_head(&h),
-        stream_head: h.stream_head,
+        stream_head,
     })
+}
+
+/// The point `:at` names: a position, or the last one recorded by a time.
+pub(super) async fn resolve_at(deps: &Deps, target: AtTarget) -> Result<Loaded, AppError> {
+    let read = &deps.services.read;
+    let at = match target {
+        AtTarget::Position(p) => read.as_of_position(p).await?,
+        AtTarget::Time(t) => read.as_of_time(t).await?,
+        AtTarget::Now => {
+            return Err(AppError::BadInput("`at now` needs no lookup".into()));
+        }
+    };
+    Ok(Loaded::AsOf(at))
+}
+
+/// A page of the log as of `position`, in id order: the filter applies to the states
+/// then; classes are refused (the read model keeps no past to compare with).
+pub(super) async fn orders_at(
+    deps: &Deps,
+    position: i64,
+    query: &OrderPageQuery,
+    class: Option<ClassFilter>,
+) -> Result<Loaded, AppError> {
+    if class.is_some() {
+        return Err(AppError::BadInput(
+            "class: compares with the read model, which keeps no past (:at now returns)".into(),
+        ));
+    }
+    let prefix = match &query.filter {
+        OrderFilter::IdPrefix(p) => p.as_str(),
+        _ => "",
+    };
+    let after = query.after.as_ref().map(|k| k.order_id().to_string());
+    let page = deps
+        .services
+        .read
+        .orders_at(position, prefix, after.as_deref(), query.limit)
+        .await?;
+    let keep = |r: &OrderListing| match &query.filter {
+        OrderFilter::All | OrderFilter::IdPrefix(_) => true,
+        OrderFilter::Customer(c) => r.customer_id.starts_with(c.as_str()),
+        OrderFilter::Status(s) => r.status.as_deref() == Some(&s.to_string()),
+    };
+    Ok(Loaded::Orders(OrdersPage {
+        rows: page.rows.into_iter().filter(keep).map(order_row).collect(),
+        next: page.next,
+        source: page.source,
+    }))
 }
 
 /// JSON pretty-printed, for the upcast payload, which the program wrote itself: its keys
@@ -337,7 +431,8 @@ pub(super) async fn correlated(
         .correlated(order, version, CORRELATED_LIMIT)
         .await?;
     Ok(Loaded::Correlated {
-        correlation_id: printable(&c.correlation_id),
+        // As stored: the overlay's title escapes it, and `:export` reads the set by it.
+        correlation_id: c.correlation_id,
         rows: c
             .events
             .into_iter()

@@ -14,6 +14,7 @@ use crate::text::printable;
 use crate::tui::action::{Completion, Loaded};
 use crate::tui::prompt::{PromptCommand, command_line};
 use crate::tui::state::Pending;
+use crate::tui::whatif::{self, WhatIf};
 
 /// Candidates offered at most.
 const COMPLETIONS: u32 = 20;
@@ -24,6 +25,18 @@ pub(super) async fn complete(deps: &Deps, what: Completion) -> Result<Loaded, Ap
     Ok(Loaded::Completions(match what {
         Completion::OrderId(prefix) => read.ids_with_prefix(&prefix, COMPLETIONS).await?,
         Completion::Sku(id_prefix, prefix) => read.skus(&id_prefix, &prefix).await?,
+        Completion::Amount(id_prefix) => {
+            let id = parse_id(&read.resolve_id(&id_prefix).await?)?;
+            let order = deps.services.loader.load(id, None).await?;
+            if order.exists() {
+                vec![crate::tui::format::money(
+                    order.total(),
+                    Some(order.currency),
+                )]
+            } else {
+                Vec::new()
+            }
+        }
     }))
 }
 
@@ -73,10 +86,22 @@ pub(super) async fn resolve(deps: &Deps, command: PromptCommand) -> Result<Loade
             return Err(AppError::BadInput(format!("{other:?} is not a write")));
         }
     };
+    let what_if = what_if(deps, &request).await?;
     Ok(Loaded::Confirm(
         printable(&text),
         Pending::Command(Box::new(request)),
+        Some(what_if),
     ))
+}
+
+/// The command run on a copy of the state it will expect (the head the confirmation names;
+/// nothing for a new order), now.
+async fn what_if(deps: &Deps, request: &CommandRequest) -> Result<WhatIf, AppError> {
+    let state = match request.expected_version {
+        Some(0) => crate::domain::Order::empty(request.order_id),
+        at => deps.services.loader.load(request.order_id, at).await?,
+    };
+    Ok(whatif::preview(&state, &request.command, Utc::now()))
 }
 
 /// Runs a confirmed write.
