@@ -68,6 +68,8 @@ pub struct OrderRow {
     pub customer: String,
     /// Stream version.
     pub version: u64,
+    /// When its last event happened.
+    pub updated: Option<DateTime<Utc>>,
     /// Read model vs replay.
     pub class: Class,
     /// The row's lag: versions of its stream it has not applied yet.

@@ -96,10 +96,17 @@ fn a_poll_that_sees_the_head_move_asks_for_the_window_before_the_comparison() {
     let mut app = live_at_46();
     let fx = poll(&mut app, head(101, 47));
     // In this order the worker reads the comparison after the window, so the comparison
-    // covers whatever head the window finds, even when more writes land between them.
+    // covers whatever head the window finds, even when more writes land between them. The
+    // cursor was on the head, so it follows it: the new head's state loads too.
     assert_eq!(
         kinds(&fx),
-        ["Poll", "LoadOrders", "LoadStream", "LoadDivergence"]
+        [
+            "Poll",
+            "LoadOrders",
+            "LoadState",
+            "LoadStream",
+            "LoadDivergence"
+        ]
     );
     let stream = app.tags.latest(Request::Stream);
     assert!(app.tags[Request::Divergence] > stream.seq);

@@ -345,3 +345,19 @@ fn done_reports_success_reloads_and_opens_the_order() {
         |e| matches!(e, Effect::LoadStream { order, around: None, tag, .. } if *order == oid(9) && *tag == app.tags[Request::Stream])
     ));
 }
+
+#[test]
+fn a_cursor_on_the_head_follows_new_events_without_f() {
+    let mut app = opened(10, 1, 10, 10);
+    assert!(!app.stream.following);
+    answer_first_poll(&mut app);
+    let fx = poll(&mut app, head(50, Some(12)));
+    assert_eq!((app.stream.cursor, app.stream.head), (12, 12));
+    assert!(app.stream.following, "it follows on, as after f");
+    assert_eq!(state_load(&fx), Some(12));
+    // Stepping back parks it again: the next events leave it where it is.
+    press(&mut app, k(KeyCode::Left));
+    assert!(!app.stream.following);
+    poll(&mut app, head(60, Some(14)));
+    assert_eq!(app.stream.cursor, 11);
+}

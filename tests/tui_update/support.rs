@@ -44,6 +44,7 @@ pub fn rows(from: usize, n: usize) -> Vec<OrderRow> {
             total: "10.00 EUR".into(),
             customer: format!("cust-{i}"),
             version: 3,
+            updated: None,
             class: Class::InSync,
             behind: 0,
         })

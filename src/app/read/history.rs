@@ -118,6 +118,7 @@ impl ReadSide {
             total: None,
             currency: None,
             version,
+            updated_at: None,
             class: Class::InSync,
             behind: 0,
             corrupt: None,
@@ -132,6 +133,7 @@ impl ReadSide {
                     listing.customer_id = s.customer_id;
                     listing.total = Some(s.total.to_string());
                     listing.currency = Some(s.currency.code().to_string());
+                    listing.updated_at = Some(s.updated_at);
                 }
             }
             Err(e) => {

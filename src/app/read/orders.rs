@@ -29,6 +29,9 @@ pub struct OrderListing {
     pub currency: Option<String>,
     /// Stream version.
     pub version: u64,
+    /// When its last event happened (replayed; the row's for an orphan).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Read model vs replay.
     pub class: Class,
     /// Events the row is behind.

@@ -284,6 +284,9 @@ fn listed(
                 .map(|s| s.currency.code().to_string())
                 .or_else(|| by_row.map(|r| r.currency.to_string())),
             version,
+            updated_at: summary
+                .map(|s| s.updated_at)
+                .or_else(|| by_row.and_then(|r| r.updated_at.valid().copied())),
             class: check.class,
             behind: check.behind,
             corrupt: check.corrupt.clone(),

@@ -295,10 +295,14 @@ fn refresh_correlated(app: &mut App, fx: &mut Vec<Effect>) {
     });
 }
 
-/// New events arrived on the open stream.
+/// New events arrived on the open stream. A cursor on the head follows it (as `f` does),
+/// so the newest state stays in view; one parked on an older version stays there.
 fn grew(app: &mut App, head: u64, fx: &mut Vec<Effect>) {
     let old_head = app.stream.head;
     app.stream.head = head;
+    if app.stream.cursor == old_head && old_head > 0 && head > old_head {
+        app.stream.following = true;
+    }
     if app.stream.following {
         set_cursor(app, head, fx);
     } else if app

@@ -99,10 +99,14 @@ struct Columns {
     id: usize,
     customer: usize,
     version: usize,
+    updated: usize,
     status: usize,
     total: usize,
     badge: usize,
 }
+
+/// `2026-01-24 11:17`: when an order last changed, to the minute.
+const UPDATED_WIDTH: usize = 16;
 
 /// `Cancelled` and `Delivered`, the longest statuses.
 const STATUS_WIDTH: usize = 9;
@@ -127,17 +131,24 @@ impl Columns {
             id,
             customer: 0,
             version: 0,
+            updated: 0,
             status,
             total,
             badge,
         };
-        let mut used = fixed + id;
+        // The id, and the space between it and the status.
+        let mut used = fixed + id + 1;
         if customer > 0 && used + 1 + customer <= room {
             c.customer = customer;
             used += 1 + customer;
         }
         if c.customer > 0 && used + 1 + version <= room {
             c.version = version;
+            used += 1 + version;
+        }
+        let updated = UPDATED_WIDTH * usize::from(rows.iter().any(|r| r.updated.is_some()));
+        if c.version > 0 && updated > 0 && used + 1 + updated <= room {
+            c.updated = updated;
         }
         c
     }
@@ -216,6 +227,13 @@ pub(super) fn orders(app: &App, frame: &mut Frame, area: Rect) {
         );
         if c.version > 0 {
             let _ = write!(text, " {}", pad_left(&format!("v{}", r.version), c.version));
+        }
+        if c.updated > 0 {
+            let when = r
+                .updated
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            let _ = write!(text, " {}", pad(&when, c.updated));
         }
         let _ = write!(text, " {}", pad_left(&r.total, c.total));
         let badge = badge(r.class, r.behind, &app.theme);

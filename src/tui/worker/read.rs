@@ -39,6 +39,7 @@ fn order_row(o: OrderListing) -> OrderRow {
         total: printable(&total),
         customer: printable(&o.customer_id),
         version: o.version,
+        updated: o.updated_at,
         class: o.class,
         behind: o.behind,
         id: o.order_id,
