@@ -2,10 +2,15 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = chronicle::cli::Cli::parse();
+    let cli = match chronicle::cli::parse(std::env::args_os()) {
+        Ok(chronicle::cli::Parsed::Run(cli)) => *cli,
+        Ok(chronicle::cli::Parsed::Shown(code)) => return ExitCode::from(code),
+        Err(f) => {
+            eprintln!("chronicle: {}", f.message);
+            return ExitCode::from(f.code);
+        }
+    };
     // Multi-threaded so the projector's reads, decoding and commits run beside its projection.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -126,8 +126,10 @@ fn read_only_refuses_writes_from_the_prompt() {
         !screen.contains("confirm:"),
         "nothing to confirm:\n{screen}"
     );
-    // Even a `y` now runs nothing.
+    // Even a `y` now runs nothing: it is the copy key again, and its answer shows before
+    // `q` goes in, so a write it had started could not have been cut short by quitting.
     tui.key("y");
+    tui.wait_for("y answered", |s| line_with(s, "copied").is_some());
     assert_eq!(tui.quit(&sandbox), 0);
 
     assert_eq!(sandbox.log_len(), log, "nothing appended");
@@ -343,6 +345,36 @@ fn a_panic_restores_the_terminal() {
         s.contains("chronicle exited with 101")
     });
     assert!(screen.contains("panicking on request"), "{screen}");
+    let report = line_with(&screen, "chronicle: internal error").expect("a one-line report");
+    assert!(report.contains("panicking on request"), "{report}");
+    assert_terminal_restored(&tui, &sandbox, &screen);
+}
+
+/// A panic in the worker task (not the loop) ends the process too, terminal restored, with
+/// the same one-line report: the loop does not live on deaf to `q`.
+#[test]
+fn a_panic_in_the_worker_ends_the_process_with_the_terminal_restored() {
+    let sandbox = Sandbox::seeded();
+    let tui = Tmux::start_with_env(&sandbox, &["CHRONICLE_TUI_TEST_PANIC=worker"], &["tui"]);
+    tui.wait_for("the first order open", |s| {
+        stream_title(s).is_some_and(|(_, cursor, _)| cursor > 0)
+    });
+    // `e` asks the worker for the raw event, which it panics on.
+    tui.key("Tab");
+    tui.key("e");
+    assert_eq!(
+        sandbox.wait_exit(),
+        101,
+        "the process ends with the panic code"
+    );
+    let screen = tui.wait_for("the report after exit", |s| {
+        s.contains("chronicle exited with 101")
+    });
+    let report = line_with(&screen, "chronicle: internal error").expect("a one-line report");
+    assert!(
+        report.contains("the worker panicking on request"),
+        "{report}"
+    );
     assert_terminal_restored(&tui, &sandbox, &screen);
 }
 
@@ -515,4 +547,37 @@ fn walk_find_a_diverged_order_compare_two_versions_and_try_a_pay_without_writing
     tui.wait_for("cancelled", |s| line_with(s, "cancelled: pay").is_some());
     assert_eq!(tui.quit(&sandbox), 0);
     assert_eq!(sandbox.log_len(), log, "nothing was written");
+}
+
+/// Whether captured text sets a foreground or background colour (SGR 30–38, 40–48, 90–97,
+/// 100–107; 39 and 49 only reset to the terminal's own).
+fn sets_a_colour(captured: &str) -> bool {
+    captured.split("\u{1b}[").skip(1).any(|seq| {
+        let params = seq.split('m').next().unwrap_or_default();
+        params.split(';').any(|p| {
+            p.parse::<u8>()
+                .is_ok_and(|n| matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107))
+        })
+    })
+}
+
+/// `NO_COLOR` in the environment, as the real binary reads it: no colour on the screen,
+/// where the same screen without it has colour.
+#[test]
+fn no_color_in_the_environment_turns_colour_off() {
+    let sandbox = Sandbox::seeded();
+    let coloured = Tmux::start(&sandbox, &["tui"]);
+    coloured.wait_ready();
+    let with = coloured.screen_with_escapes();
+    assert!(sets_a_colour(&with), "the default theme colours the screen");
+    assert_eq!(coloured.quit(&sandbox), 0);
+
+    let plain = Tmux::start_with_env(&sandbox, &["NO_COLOR=1"], &["tui"]);
+    plain.wait_ready();
+    let without = plain.screen_with_escapes();
+    assert!(
+        !sets_a_colour(&without),
+        "NO_COLOR set, yet colour:\n{without:?}"
+    );
+    assert_eq!(plain.quit(&sandbox), 0);
 }

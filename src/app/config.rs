@@ -196,18 +196,117 @@ impl Config {
                 None => msg,
             }
         })?;
-        if c.snapshot_every == 0 {
-            return Err("snapshot_every must be at least 1".into());
-        }
-        if c.tui.poll_interval_ms == 0 {
-            return Err("tui.poll_interval_ms must be at least 1".into());
-        }
-        if c.projector_batch_size == 0 {
-            return Err("projector_batch_size must be at least 1".into());
-        }
+        c.check()?;
         Ok(c)
     }
+
+    /// Every numeric setting inside its range ([`RANGES`]), whichever of file, environment
+    /// or flag it came from: the one check, run once all of them are applied.
+    pub fn check(&self) -> Result<(), String> {
+        for r in RANGES {
+            let v = self.numeric(r.key);
+            if v < r.min || v > r.max {
+                let also = r.flag.map(|f| format!(" ({f})")).unwrap_or_default();
+                return Err(format!(
+                    "{}{also} is {v}: it must be {} to {} {}",
+                    r.key, r.min, r.max, r.unit
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn numeric(&self, key: &str) -> u64 {
+        match key {
+            "snapshot_every" => self.snapshot_every,
+            "idempotency_ttl_secs" => self.idempotency_ttl_secs,
+            "max_conflict_retries" => u64::from(self.max_conflict_retries),
+            "projector_batch_size" => u64::from(self.projector_batch_size),
+            "projector_max_retries" => u64::from(self.projector_max_retries),
+            "projector_base_backoff_ms" => self.projector_base_backoff_ms,
+            "projector_poll_interval_ms" => self.projector_poll_interval_ms,
+            "tui.poll_interval_ms" => self.tui.poll_interval_ms,
+            other => unreachable!("RANGES names {other}, which has no value"),
+        }
+    }
 }
+
+/// A numeric setting's range, inclusive.
+#[derive(Debug, Clone, Copy)]
+pub struct Range {
+    /// The config file's key (`[tui]` keys as `tui.KEY`).
+    pub key: &'static str,
+    /// The flags and variables that set it too, as the message names them.
+    pub flag: Option<&'static str>,
+    /// Smallest allowed.
+    pub min: u64,
+    /// Largest allowed.
+    pub max: u64,
+    /// What it counts.
+    pub unit: &'static str,
+}
+
+/// Every numeric setting and its range. The bounds keep every use finite: the longest
+/// projector retry delay is `projector_base_backoff_ms` × 2^(`projector_max_retries` − 1),
+/// at most 60 s × 512 = 8.5 hours; the TTL reaches back at most ten years from now.
+pub const RANGES: &[Range] = &[
+    Range {
+        key: "snapshot_every",
+        flag: Some("--snapshot-every, CHRONICLE_SNAPSHOT_EVERY"),
+        min: 1,
+        max: 1_000_000,
+        unit: "events",
+    },
+    Range {
+        key: "idempotency_ttl_secs",
+        flag: Some("--idempotency-ttl-secs, CHRONICLE_IDEMPOTENCY_TTL_SECS"),
+        min: 0,
+        max: 315_360_000,
+        unit: "seconds (ten years)",
+    },
+    Range {
+        key: "max_conflict_retries",
+        flag: None,
+        min: 0,
+        max: 100,
+        unit: "retries",
+    },
+    Range {
+        key: "projector_batch_size",
+        flag: Some("projector run --batch-size"),
+        min: 1,
+        max: 1_000_000,
+        unit: "events",
+    },
+    Range {
+        key: "projector_max_retries",
+        flag: None,
+        min: 0,
+        max: 10,
+        unit: "retries",
+    },
+    Range {
+        key: "projector_base_backoff_ms",
+        flag: None,
+        min: 1,
+        max: 60_000,
+        unit: "ms",
+    },
+    Range {
+        key: "projector_poll_interval_ms",
+        flag: None,
+        min: 1,
+        max: 3_600_000,
+        unit: "ms",
+    },
+    Range {
+        key: "tui.poll_interval_ms",
+        flag: Some("[tui] poll_interval_ms"),
+        min: 10,
+        max: 3_600_000,
+        unit: "ms",
+    },
+];
 
 #[cfg(test)]
 mod tests {
@@ -239,6 +338,51 @@ mod tests {
         ] {
             assert!(shipped.contains(key), "assets/config.toml lacks {key}");
         }
+    }
+
+    #[test]
+    fn every_numeric_setting_is_held_to_its_range_and_the_readme_documents_it() {
+        let readme = include_str!("../../README.md");
+        for r in RANGES {
+            let mut c = Config::default();
+            let set = |c: &mut Config, v: u64| {
+                let n32 = u32::try_from(v).unwrap_or(u32::MAX);
+                match r.key {
+                    "snapshot_every" => c.snapshot_every = v,
+                    "idempotency_ttl_secs" => c.idempotency_ttl_secs = v,
+                    "max_conflict_retries" => c.max_conflict_retries = n32,
+                    "projector_batch_size" => c.projector_batch_size = n32,
+                    "projector_max_retries" => c.projector_max_retries = n32,
+                    "projector_base_backoff_ms" => c.projector_base_backoff_ms = v,
+                    "projector_poll_interval_ms" => c.projector_poll_interval_ms = v,
+                    "tui.poll_interval_ms" => c.tui.poll_interval_ms = v,
+                    other => panic!("a range for {other}, which this test cannot set"),
+                }
+            };
+            for ok in [r.min, r.max] {
+                set(&mut c, ok);
+                assert_eq!(c.check(), Ok(()), "{} = {ok}", r.key);
+            }
+            let mut bad = vec![r.max + 1, u64::from(u32::MAX), u64::MAX];
+            if r.min > 0 {
+                bad.push(r.min - 1);
+            }
+            for v in bad {
+                set(&mut c, v);
+                let e = c.check().unwrap_err();
+                assert!(
+                    e.starts_with(r.key) && e.contains(&r.max.to_string()),
+                    "{e}"
+                );
+                assert!(!e.contains('\n'));
+            }
+            let key = r.key.rsplit('.').next().unwrap();
+            assert!(readme.contains(&format!("`{key}`")), "README lacks {key}");
+        }
+        // The file path runs the same check.
+        assert!(Config::parse("idempotency_ttl_secs = 18446744073709551615").is_err());
+        assert!(Config::parse("projector_base_backoff_ms = 999999999999").is_err());
+        assert!(Config::parse("[tui]\npoll_interval_ms = 0").is_err());
     }
 
     #[test]

@@ -208,6 +208,12 @@ impl CommandService {
         }
     }
 
+    /// Keys recorded before this may be reused; `None` when the TTL reaches back past any
+    /// date (then no key has expired), so no setting can make the subtraction overflow.
+    fn expired_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        now.checked_sub_signed(self.settings.idempotency_ttl)
+    }
+
     /// The cached state, or the empty state for a create (most creates target a new stream,
     /// and the append's version check catches an existing one: one statement saved).
     fn remembered(&self, req: &CommandRequest) -> Option<Order> {
@@ -269,7 +275,7 @@ impl CommandService {
                 expected_version: expected,
                 events: &new_events,
                 idempotency: idem.as_ref(),
-                idempotency_expired_before: Some(now - self.settings.idempotency_ttl),
+                idempotency_expired_before: self.expired_before(now),
                 snapshot: snapshot.as_ref(),
             })
             .instrument(tracing::info_span!(
@@ -320,7 +326,10 @@ impl CommandService {
         let Some(rec) = self.store.find_idempotency(key).await? else {
             return Ok(None);
         };
-        if rec.created_at < now - self.settings.idempotency_ttl {
+        if self
+            .expired_before(now)
+            .is_some_and(|cut| rec.created_at < cut)
+        {
             return Ok(None);
         }
         if rec.command_hash != hash {

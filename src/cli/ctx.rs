@@ -114,9 +114,6 @@ impl Ctx {
         let mut config =
             Config::load(cli.config.as_deref()).map_err(|e| Failure::usage(e.to_string()))?;
         if let Some(n) = cli.snapshot_every {
-            if n == 0 {
-                return Err(Failure::usage("--snapshot-every must be at least 1"));
-            }
             config.snapshot_every = n;
         }
         if let Some(c) = &cli.default_currency {
@@ -127,6 +124,8 @@ impl Ctx {
         if let Some(t) = cli.idempotency_ttl_secs {
             config.idempotency_ttl_secs = t;
         }
+        // Once every source is applied: one check of every range.
+        config.check().map_err(Failure::usage)?;
         let url = cli
             .database_url
             .clone()

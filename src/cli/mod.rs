@@ -6,6 +6,7 @@ mod args;
 mod ctx;
 mod order;
 mod output;
+mod parse;
 mod read_side;
 mod run;
 mod serve;
@@ -13,4 +14,5 @@ mod tui;
 
 pub use args::{Cli, Command, OrderCmd, WriteOpts};
 pub use ctx::{Failure, exit};
+pub use parse::{Parsed, parse};
 pub use run::run;

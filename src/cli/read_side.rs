@@ -33,13 +33,11 @@ fn progress_line(verb: &str) -> impl FnMut(&BatchReport) {
 pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failure> {
     match cmd {
         ProjectorCmd::Run { once, batch_size } => {
-            if batch_size == Some(0) {
-                return Err(Failure::usage("--batch-size must be at least 1"));
-            }
             let mut ctx_config = ctx.config.clone();
             if let Some(n) = batch_size {
                 ctx_config.projector_batch_size = n;
             }
+            ctx_config.check().map_err(Failure::usage)?;
             let services = ctx
                 .services_with(Access::CreateIfMissing, &ctx_config)
                 .await?;

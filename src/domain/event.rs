@@ -33,7 +33,7 @@ impl FromStr for OrderId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Uuid::parse_str(s.trim())
             .map(OrderId)
-            .map_err(|_| InvalidOrderId(s.to_string()))
+            .map_err(|_| InvalidOrderId(super::money::quoted(s)))
     }
 }
 
@@ -289,7 +289,7 @@ impl OrderEvent {
             ("OrderDelivered", 1) => OrderEvent::Delivered(payload(event_type, version, json)?),
             ("OrderCancelled", 1) => OrderEvent::Cancelled(payload(event_type, version, json)?),
             (t, _) if EVENT_TYPES.contains(&t) => return Err(unknown_version()),
-            (t, _) => return Err(DecodeError::UnknownType(t.to_string())),
+            (t, _) => return Err(DecodeError::UnknownType(super::money::quoted(t))),
         })
     }
 }

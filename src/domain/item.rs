@@ -23,7 +23,7 @@ impl Sku {
         if ok {
             Ok(Sku(s.to_string()))
         } else {
-            Err(ItemSpecError::BadSku(s.to_string()))
+            Err(ItemSpecError::BadSku(super::money::quoted(s)))
         }
     }
 
@@ -98,9 +98,11 @@ pub enum ItemSpecError {
 
 /// Parses a quantity of at least one.
 pub fn parse_quantity(s: &str) -> Result<u32, ItemSpecError> {
-    match s.trim().parse::<u32>() {
-        Ok(q) if q >= 1 => Ok(q),
-        _ => Err(ItemSpecError::BadQuantity(s.to_string())),
+    // Digits only: `u32`'s own parser also takes a `+`.
+    let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match s.parse::<u32>() {
+        Ok(q) if digits && q >= 1 => Ok(q),
+        _ => Err(ItemSpecError::BadQuantity(super::money::quoted(s))),
     }
 }
 
@@ -109,7 +111,7 @@ impl FromStr for LineItem {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let parts: Vec<&str> = s.split(':').collect();
         let [sku, qty, price] = parts.as_slice() else {
-            return Err(ItemSpecError::Shape(s.to_string()));
+            return Err(ItemSpecError::Shape(super::money::quoted(s)));
         };
         Ok(LineItem {
             sku: Sku::new(sku)?,
@@ -136,6 +138,31 @@ mod tests {
         assert_eq!(item.quantity, 2);
         assert_eq!(item.line_total().to_string(), "24.98");
         assert_eq!(item.to_string(), "BOOK-1:2:12.49");
+    }
+
+    #[test]
+    fn quantities_are_plain_digits_of_at_least_one() {
+        for good in ["1", "42", "4294967295"] {
+            assert!(parse_quantity(good).is_ok(), "{good:?}");
+        }
+        for bad in [
+            "0",
+            "+1",
+            " 1",
+            "1 ",
+            "1_0",
+            "-1",
+            "1.0",
+            "",
+            "4294967296",
+            "٣",
+        ] {
+            assert!(parse_quantity(bad).is_err(), "{bad:?}");
+        }
+        assert!("A:1:1_5".parse::<LineItem>().is_err());
+        assert!("A:+1:1.00".parse::<LineItem>().is_err());
+        assert!("A:1:1.".parse::<LineItem>().is_err());
+        assert!("A: 1:1.00".parse::<LineItem>().is_err());
     }
 
     #[test]

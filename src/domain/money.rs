@@ -65,7 +65,7 @@ impl FromStr for Currency {
                 let b = upper.as_bytes();
                 Ok(Currency([b[0], b[1], b[2]]))
             }
-            Err(_) => Err(UnknownCurrency(s.to_string())),
+            Err(_) => Err(UnknownCurrency(quoted(s))),
         }
     }
 }
@@ -106,14 +106,41 @@ pub enum AmountError {
     Negative(String),
 }
 
-/// Parses a non-negative decimal amount exactly (no floating point on the way).
-pub fn parse_amount(s: &str) -> Result<Decimal, AmountError> {
-    let t = s.trim();
-    let d = Decimal::from_str_exact(t).map_err(|_| AmountError::Malformed(s.to_string()))?;
-    if d.is_sign_negative() && !d.is_zero() {
-        return Err(AmountError::Negative(s.to_string()));
+/// Characters of a refused input an error quotes: enough to recognise it, never a whole
+/// hostile megabyte.
+pub const QUOTED: usize = 40;
+
+/// At most [`QUOTED`] characters of `s`, with `…` when it was longer.
+pub fn quoted(s: &str) -> String {
+    let mut q: String = s.chars().take(QUOTED).collect();
+    if s.chars().nth(QUOTED).is_some() {
+        q.push('…');
     }
-    Ok(d)
+    q
+}
+
+/// Digits, then optionally a point and more digits: `12`, `12.50`. No sign, no spaces, no
+/// `_` separators, no exponent, no bare `1.` or `.5`: what the documentation shows is all
+/// that is accepted.
+fn plain_decimal(s: &str) -> bool {
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    match s.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(s),
+    }
+}
+
+/// Parses a non-negative decimal amount exactly (no floating point on the way), in the one
+/// form the documentation gives: `12`, `12.50`.
+pub fn parse_amount(s: &str) -> Result<Decimal, AmountError> {
+    if s.strip_prefix('-').is_some_and(plain_decimal) {
+        return Err(AmountError::Negative(quoted(s)));
+    }
+    if !plain_decimal(s) {
+        return Err(AmountError::Malformed(quoted(s)));
+    }
+    // Digits only, so this fails only past Decimal's 28 significant digits.
+    Decimal::from_str_exact(s).map_err(|_| AmountError::Malformed(quoted(s)))
 }
 
 #[cfg(test)]
@@ -158,5 +185,36 @@ mod tests {
             parse_amount("abc"),
             Err(AmountError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn amounts_parse_only_in_the_documented_form() {
+        for good in ["0", "12", "12.50", "0.001", "007.10"] {
+            assert!(parse_amount(good).is_ok(), "{good:?}");
+        }
+        for bad in [
+            "1_5", "1_000.00", "+1", "1.", ".5", " 1", "1 ", "1,50", "1e3", "0x10", "", "-", "--1",
+            "1.2.3", "١٢", "1\u{0}", "inf", "NaN",
+        ] {
+            assert!(
+                matches!(parse_amount(bad), Err(AmountError::Malformed(_))),
+                "{bad:?}: {:?}",
+                parse_amount(bad)
+            );
+        }
+        assert!(matches!(
+            parse_amount("-0.01"),
+            Err(AmountError::Negative(_))
+        ));
+        // Past 28 significant digits is refused, not rounded.
+        assert!(parse_amount(&"9".repeat(40)).is_err());
+    }
+
+    #[test]
+    fn a_refused_amount_is_quoted_short() {
+        let huge = "x".repeat(100_000);
+        let message = parse_amount(&huge).unwrap_err().to_string();
+        assert!(message.len() < 120, "{} bytes", message.len());
+        assert!(message.contains('…'));
     }
 }

@@ -68,7 +68,7 @@ impl FromStr for OrderStatus {
         OrderStatus::ALL
             .into_iter()
             .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| UnknownStatus(s.to_string()))
+            .ok_or_else(|| UnknownStatus(super::money::quoted(s)))
     }
 }
 

@@ -66,7 +66,7 @@ impl FromStr for OrderRef {
         if let Ok(id) = s.parse::<OrderId>() {
             return Ok(OrderRef::Id(id));
         }
-        let not_an_id = || InvalidOrderRef::NotAnId(s.to_string());
+        let not_an_id = || InvalidOrderRef::NotAnId(super::money::quoted(s));
         if !s.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
             return Err(not_an_id());
         }
@@ -76,7 +76,7 @@ impl FromStr for OrderRef {
             .map(|c| c.to_ascii_lowercase())
             .collect();
         if digits.len() < MIN_PREFIX_DIGITS {
-            return Err(InvalidOrderRef::TooShort(s.to_string()));
+            return Err(InvalidOrderRef::TooShort(super::money::quoted(s)));
         }
         if digits.len() >= ID_DIGITS {
             // A whole id's worth of digits that did not parse as one: hyphens misplaced.

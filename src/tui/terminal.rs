@@ -119,10 +119,26 @@ pub async fn run(mut deps: Deps, opts: Options) -> Result<(), String> {
 
     enable_raw_mode().map_err(|e| format!("cannot switch the terminal to raw mode: {e}"))?;
     let guard = Guard;
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
+    // A panic on any thread or task ends the process: the terminal restored, one line said.
+    // Unwinding on would leave the loop running on a dead worker (or the worker on a dead
+    // loop), the screen restored but the process deaf to `q`.
+    std::panic::set_hook(Box::new(|info| {
         restore();
-        previous(info);
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(ToString::to_string)
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "chronicle: internal error (a bug): {}{at}",
+            crate::text::printable(&what)
+        );
+        std::process::exit(101);
     }));
     execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)
         .map_err(|e| format!("cannot open the alternate screen: {e}"))?;
@@ -155,7 +171,7 @@ async fn event_loop(
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut hangup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
     // The end-to-end test proves a panic restores the terminal; nothing else sets this.
-    let test_panic = std::env::var_os("CHRONICLE_TUI_TEST_PANIC").is_some();
+    let test_panic = std::env::var_os("CHRONICLE_TUI_TEST_PANIC").is_some_and(|v| v != "worker");
     let size = terminal.size().map_err(|e| e.to_string())?;
     app.size = (size.width, size.height);
     let mut fx = start(&mut app);

@@ -175,3 +175,123 @@ fn a_toml_error_is_reported_on_one_line() {
         assert!(line.contains("config.toml"), "{text:?}: {line}");
     }
 }
+
+/// Numeric settings out of range, from a flag, the environment or the file: one line naming
+/// the setting and its range, exit 2, before anything is opened or written.
+#[test]
+fn out_of_range_settings_are_refused_from_every_source_before_anything_runs() {
+    let c = Chronicle::new();
+    let id = c.create(&["A:2:12.49"]);
+    let before = c.event_count();
+    let huge = "18446744073709551615";
+    for args in [
+        &["--idempotency-ttl-secs", huge, "order", "show", &id][..],
+        &["--snapshot-every", "0", "order", "show", &id],
+        &["--snapshot-every", "1000001", "order", "show", &id],
+        &["projector", "run", "--once", "--batch-size", "0"],
+        &["projector", "run", "--once", "--batch-size", "4000000000"],
+    ] {
+        let line = assert_fails(&c.run(args), 2);
+        assert!(
+            line.contains(" must be ") && line.contains(" to "),
+            "{args:?}: {line}"
+        );
+    }
+    let mut cmd = c.command(&c.url(), &["order", "show", &id]);
+    cmd.env("CHRONICLE_IDEMPOTENCY_TTL_SECS", huge);
+    let line = assert_fails(&cmd.output().unwrap(), 2);
+    assert!(line.contains("idempotency_ttl_secs"), "{line}");
+    for toml in [
+        "projector_base_backoff_ms = 999999999999",
+        "projector_max_retries = 4000000000",
+        "idempotency_ttl_secs = 18446744073709551615",
+        "[tui]\npoll_interval_ms = 0",
+    ] {
+        let f = Chronicle::with_config(toml);
+        let line = assert_fails(&f.run(&["order", "list"]), 2);
+        assert!(line.contains(" must be "), "{toml}: {line}");
+    }
+    assert_eq!(c.event_count(), before);
+}
+
+/// Amounts and quantities parse exactly as documented: no `_`, sign, space or bare point.
+#[test]
+fn amounts_and_quantities_are_taken_only_in_their_documented_form() {
+    let c = Chronicle::new();
+    let id = c.create(&["A:2:12.49"]);
+    let before = c.event_count();
+    for item in [
+        "B:1:1_5",
+        "B:+1:1.00",
+        "B:1:1.",
+        "B:1: 1.00",
+        "B: 1:1.00",
+        "B:1:.5",
+    ] {
+        let line = assert_fails(&c.run(&["order", "add-item", &id, "--item", item]), 2);
+        assert!(!line.contains("panicked"), "{item}: {line}");
+    }
+    for amount in ["24_98", "+24.98", "24.", " 24.98"] {
+        let args = ["order", "pay", &id, "--method", "card", "--amount", amount];
+        assert_fails(&c.run(&args), 2);
+    }
+    assert_eq!(c.event_count(), before);
+}
+
+/// The parser's own errors look like every other: one `chronicle:` line, exit 2; help
+/// and the version still print whole.
+#[test]
+fn argument_errors_are_one_chronicle_line() {
+    let c = Chronicle::new();
+    for args in [
+        &["--no-such-flag"][..],
+        &["order", "show"],
+        &["order", "list", "--limit", "lots"],
+        &["no-such-command"],
+        &["check", "--order"],
+    ] {
+        let line = assert_fails(&c.run(args), 2);
+        assert!(line.contains("--help"), "{args:?}: {line}");
+    }
+    let help = c.run(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:"));
+    let version = c.run(&["--version"]);
+    assert_eq!(version.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("chronicle "));
+}
+
+/// A huge input is refused with a short quote of it, never echoed whole.
+#[test]
+fn a_huge_input_is_quoted_short_in_its_error() {
+    let c = Chronicle::new();
+    let id = c.create(&["A:2:12.49"]);
+    let big = "Z".repeat(100_000);
+    let item = format!("{big}:1:1.00");
+    let amount = format!("1{big}");
+    for args in [
+        &["order", "add-item", &id, "--item", &item][..],
+        &["order", "add-item", &id, "--item", &big],
+        &["order", "show", &big],
+        &["order", "list", "--status", &big],
+        &["order", "pay", &id, "--method", "card", "--amount", &amount],
+        &[
+            "order",
+            "create",
+            "--customer",
+            "c",
+            "--item",
+            "A:1:1",
+            "--currency",
+            &big,
+        ],
+    ] {
+        let line = assert_fails(&c.run(args), 2);
+        assert!(
+            line.len() < 400,
+            "{} bytes for {:?}…",
+            line.len(),
+            &args[..2]
+        );
+    }
+}

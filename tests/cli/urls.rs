@@ -137,3 +137,52 @@ fn malformed_text_fields_are_bad_input_and_lifecycle_rules_are_rejections() {
     );
     assert!(line.contains("rejected"), "{line}");
 }
+
+/// A password in the database URL never reaches any output: not `--help` (the variable's
+/// value is hidden), not a refused URL, not an unreachable server, whatever the command.
+#[test]
+fn a_password_in_the_url_is_never_printed_by_any_command() {
+    let c = Chronicle::new();
+    let secret = "postgres://app:hunter2@127.0.0.1:1/shop";
+    for args in [&["--help"][..], &["order", "--help"], &["serve", "--help"]] {
+        let mut cmd = c.command(&c.url(), args);
+        cmd.env("DATABASE_URL", secret);
+        let out = cmd.output().expect("run chronicle");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(
+            !describe(&out).contains("hunter2"),
+            "{args:?}: {}",
+            describe(&out)
+        );
+    }
+    for args in [
+        &["order", "list"][..],
+        &["check"],
+        &["projector", "status"],
+        &["export"],
+        &["dlq", "list"],
+        &["explain", "0000"],
+    ] {
+        let out = c.run_at(secret, args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            !describe(&out).contains("hunter2"),
+            "{args:?}: {}",
+            describe(&out)
+        );
+    }
+    for url in [
+        "postgres://app:hunter2@",
+        "postgres://app:hunter2@host:notaport/shop",
+        "postgresql://app:hunter2@[::1/shop",
+        "ftp://app:hunter2@files/x",
+    ] {
+        let out = c.run_at(url, &["order", "list"]);
+        assert!(!out.status.success(), "{url}");
+        assert!(
+            !describe(&out).contains("hunter2"),
+            "{url}: {}",
+            describe(&out)
+        );
+    }
+}

@@ -420,6 +420,11 @@ impl Tmux {
         self.ok(&["capture-pane", "-p", "-t", "e2e"])
     }
 
+    /// The screen with its colour and style escapes (`capture-pane -e`).
+    pub(crate) fn screen_with_escapes(&self) -> String {
+        self.ok(&["capture-pane", "-p", "-e", "-t", "e2e"])
+    }
+
     /// A pane property, e.g. `#{alternate_on}`.
     pub(crate) fn format(&self, f: &str) -> String {
         self.ok(&["display-message", "-p", "-t", "e2e", f])

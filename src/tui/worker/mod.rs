@@ -297,6 +297,8 @@ pub async fn serve(
     actions: mpsc::UnboundedSender<Action>,
 ) {
     let mut jobs = jobs::Jobs::default();
+    // The end-to-end test proves a panic here ends the process; nothing else sets this.
+    let test_panic = std::env::var_os("CHRONICLE_TUI_TEST_PANIC").is_some_and(|v| v == "worker");
     while let Some(first) = effects.recv().await {
         let mut queue = vec![first];
         while let Ok(e) = effects.try_recv() {
@@ -309,6 +311,10 @@ pub async fn serve(
                 jobs.start(kind, tag, effect, &worker.deps.services, &actions);
                 continue;
             }
+            assert!(
+                !(test_panic && matches!(effect, Effect::LoadRaw { .. })),
+                "CHRONICLE_TUI_TEST_PANIC: the worker panicking on request"
+            );
             for action in worker.run(effect).await {
                 if actions.send(action).is_err() {
                     return;
