@@ -77,8 +77,8 @@ pub enum Command {
     },
     /// Seed a deterministic demo dataset and show it.
     Demo {
-        /// How many orders.
-        #[arg(long, default_value_t = 2000)]
+        /// How many orders (20 to 1,000,000).
+        #[arg(long, default_value_t = 2000, value_parser = demo_orders)]
         orders: usize,
         /// Same seed, same data.
         #[arg(long, default_value_t = 42)]
@@ -86,9 +86,13 @@ pub enum Command {
         /// Print a summary instead of opening the TUI.
         #[arg(long)]
         no_tui: bool,
-        /// Delete the SQLite database file first, then seed.
+        /// Replace the database first, then seed: only one the demo made (or none), unless
+        /// --force.
         #[arg(long)]
         fresh: bool,
+        /// With --fresh: replace the database whatever it holds.
+        #[arg(long, requires = "fresh")]
+        force: bool,
     },
     /// Create the database if needed and bring its schema up to date.
     Migrate,
@@ -312,4 +316,16 @@ pub struct ServeArgs {
     /// config file, else open.
     #[arg(long, value_enum)]
     pub reads: Option<crate::app::config::ReadAccess>,
+}
+
+/// `demo --orders`: enough to plant every fault, few enough to seed in minutes.
+fn demo_orders(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("{:?} is not a number of orders", crate::domain::quoted(s)))?;
+    if (20..=1_000_000).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("{n} orders: the demo seeds 20 to 1,000,000"))
+    }
 }

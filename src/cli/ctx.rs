@@ -189,6 +189,12 @@ impl Ctx {
         self.services(Access::CreateIfMissing).await
     }
 
+    /// A write to a database that must already exist (a dead-letter retry, a rebuild): a
+    /// missing one is reported, never created empty.
+    pub(super) async fn updater(&self) -> Result<Services, Failure> {
+        self.services(Access::ReadWrite).await
+    }
+
     /// A read: the database must exist and nothing is written.
     pub(super) async fn reader(&self) -> Result<Services, Failure> {
         self.services(Access::ReadOnly).await

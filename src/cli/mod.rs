@@ -4,6 +4,7 @@
 #[allow(missing_docs)]
 mod args;
 mod ctx;
+mod demo_guard;
 mod order;
 mod output;
 mod parse;

@@ -76,7 +76,7 @@ pub(super) async fn projector(ctx: &Ctx, cmd: ProjectorCmd) -> Result<(), Failur
         }
         ProjectorCmd::Rebuild { order } => {
             let order = order.as_deref().map(order_ref).transpose()?;
-            let services = ctx.writer().await?;
+            let services = ctx.updater().await?;
             let id = match &order {
                 Some(r) => Some(resolve(&services, r).await?),
                 None => None,
@@ -144,7 +144,7 @@ pub(super) async fn dlq(ctx: &Ctx, cmd: DlqCmd) -> Result<(), Failure> {
         }
         DlqCmd::Retry { position } | DlqCmd::Skip { position } => {
             let skip = matches!(cmd, DlqCmd::Skip { .. });
-            let services = ctx.writer().await?;
+            let services = ctx.updater().await?;
             match services
                 .projector
                 .resolve_dead_letter(position, skip, chrono::Utc::now())

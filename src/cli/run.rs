@@ -12,7 +12,7 @@ use super::ctx::{Ctx, Failure, emit, exit, order_ref, resolve};
 use super::order::order;
 use super::output;
 use super::read_side;
-use crate::app::demo::{DemoSpec, generate, plant_faults};
+use crate::app::demo::plant_faults;
 use crate::app::transfer;
 use crate::store::{self, StoreError};
 
@@ -54,7 +54,15 @@ async fn dispatch(ctx: &Ctx, cli: Cli) -> Result<(), Failure> {
             seed,
             no_tui,
             fresh,
-        } => demo(ctx, orders, seed, fresh, no_tui).await,
+            force,
+        } => {
+            let mode = match (fresh, force) {
+                (false, _) => Fresh::Keep,
+                (true, false) => Fresh::Replace,
+                (true, true) => Fresh::Force,
+            };
+            demo(ctx, orders, seed, mode, no_tui).await
+        }
         Command::Migrate => {
             let services = ctx.writer().await?;
             emit(&format!(
@@ -110,16 +118,39 @@ async fn import(ctx: &Ctx, file: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// What `demo` does with a database already at the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fresh {
+    /// Shows it as it is.
+    Keep,
+    /// `--fresh`: replaces it if the demo made all of it.
+    Replace,
+    /// `--fresh --force`: replaces it whatever it holds.
+    Force,
+}
+
 async fn demo(
     ctx: &Ctx,
     orders: usize,
     seed: u64,
-    fresh: bool,
+    mode: Fresh,
     no_tui: bool,
 ) -> Result<(), Failure> {
-    if fresh {
+    // Everything that can refuse, before anything is written: a database the demo would
+    // only show needs no seed; any other is seeded, so the seed is checked first.
+    let shows_existing = mode == Fresh::Keep && super::demo_guard::holds_events(&ctx.url).await;
+    let streams = if shows_existing {
+        Vec::new()
+    } else {
+        super::demo_guard::seedable(orders, seed, ctx.config.snapshot_every)?
+    };
+    if mode != Fresh::Keep {
         if ctx.read_only {
             return Err(Failure::usage("read-only mode: refusing to write"));
+        }
+        if mode == Fresh::Replace {
+            let shown = crate::store::redact(&ctx.url);
+            super::demo_guard::only_demo_data(&ctx.url, &shown).await?;
         }
         store::destroy(&ctx.url).await?;
     }
@@ -136,11 +167,6 @@ async fn demo(
         );
     } else {
         let started = Instant::now();
-        let streams = generate(DemoSpec {
-            orders,
-            seed,
-            snapshot_every: ctx.config.snapshot_every,
-        });
         let events: usize = streams.iter().map(|s| s.events.len()).sum();
         for r in store.import(streams).await? {
             r?;

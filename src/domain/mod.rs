@@ -17,7 +17,7 @@ pub use event::{
     upcast_created_v1,
 };
 pub use item::{ItemSpecError, LineItem, Sku, parse_quantity};
-pub use money::{AmountError, Currency, UnknownCurrency, parse_amount};
+pub use money::{AmountError, Currency, UnknownCurrency, parse_amount, quoted};
 pub use order::{Order, OrderStatus, Payment, STATE_SCHEMA_VERSION, UnknownStatus, evolve};
 pub use order_ref::{IdPrefix, InvalidOrderRef, MIN_PREFIX_DIGITS, OrderRef};
 pub use summary::OrderSummary;

@@ -272,14 +272,64 @@ fn demo_seeds_once_and_the_same_seed_gives_the_same_data() {
 }
 
 #[test]
-fn demo_fresh_replaces_the_database() {
+fn demo_fresh_replaces_only_what_the_demo_made_unless_forced() {
     let c = Chronicle::new();
+    c.ok(&["demo", "--orders", "20", "--no-tui"]);
+    // The demo's own database: --fresh replaces it.
+    c.ok(&["demo", "--orders", "25", "--no-tui", "--fresh"]);
+    assert_eq!(json_lines(&c.ok(&["order", "list", "--json"])).len(), 25);
+    // An order made by the CLI: --fresh refuses, and nothing changes.
     let id = c.create(&["A:1:1"]);
-    c.ok(&["demo", "--orders", "5", "--no-tui", "--fresh"]);
+    let before = c.event_count();
+    let line = assert_fails(
+        &c.run(&["demo", "--orders", "20", "--no-tui", "--fresh"]),
+        2,
+    );
+    assert!(
+        line.contains("--force") && line.contains("did not make"),
+        "{line}"
+    );
+    assert_eq!(c.event_count(), before);
+    // --force replaces it.
+    c.ok(&["demo", "--orders", "20", "--no-tui", "--fresh", "--force"]);
     assert_fails(&c.run(&["order", "show", &id]), 5);
     let rows = json_lines(&c.ok(&["order", "list", "--json"]));
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 20);
     assert!(rows.iter().all(|r| r["order_id"] != id.as_str()));
+
+    // A file that is no database is not replaced either.
+    let text = c.path("notes.txt");
+    std::fs::write(&text, "my notes\n").unwrap();
+    let url = format!("sqlite://{}", text.display());
+    let out = c.run_at(&url, &["demo", "--orders", "20", "--no-tui", "--fresh"]);
+    let line = assert_fails(&out, 2);
+    assert!(line.contains("--force"), "{line}");
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), "my notes\n");
+}
+
+#[test]
+fn demo_refuses_a_seed_too_small_for_its_faults_before_writing() {
+    let c = Chronicle::new();
+    for n in ["0", "1", "19", "1000001", "many"] {
+        let line = assert_fails(&c.run(&["demo", "--orders", n, "--no-tui"]), 2);
+        assert!(!line.contains('\n'), "{line}");
+    }
+    crate::harness::assert_no_database_files(&c.db());
+}
+
+#[test]
+fn updates_of_a_missing_database_create_nothing() {
+    let c = Chronicle::new();
+    for args in [
+        &["dlq", "retry", "1"][..],
+        &["dlq", "skip", "1"],
+        &["projector", "rebuild"],
+        &["projector", "rebuild", "--order", "0000"],
+    ] {
+        let out = c.run(args);
+        assert!(!out.status.success(), "{args:?}");
+        crate::harness::assert_no_database_files(&c.db());
+    }
 }
 
 #[test]

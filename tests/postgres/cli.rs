@@ -204,7 +204,20 @@ fn demo_fresh_reseeds_a_postgres_database() {
         ],
     );
     let before = ok(&url, &["export"]).lines().count();
-    ok(&url, &["demo", "--no-tui", "--fresh", "--orders", "30"]);
+    // The extra order is not the demo's: --fresh alone refuses to replace it.
+    let kept = chronicle(&url, &["demo", "--no-tui", "--fresh", "--orders", "30"]);
+    assert_eq!(
+        kept.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&kept.stderr)
+    );
+    assert!(String::from_utf8_lossy(&kept.stderr).contains("--force"));
+    assert_eq!(ok(&url, &["export"]).lines().count(), before);
+    ok(
+        &url,
+        &["demo", "--no-tui", "--fresh", "--force", "--orders", "30"],
+    );
     let after = ok(&url, &["export"]).lines().count();
     assert_eq!(
         after + 1,
