@@ -160,34 +160,40 @@ impl ReadSide {
             && matches!(query.filter, OrderFilter::All | OrderFilter::IdPrefix(_));
         if from_log {
             let ids: Vec<String> = listed.iter().map(|l| l.order_id.clone()).collect();
-            let rows = self.classify_all(&ids, &versions).await?;
+            let parked = self.read_model.blocked_streams().await?;
+            let rows = self.classify_all(&ids, &versions, &parked).await?;
             let next = full.then(|| listed.last().map(|l| l.key.clone())).flatten();
             return Ok(page(rows, next, ListSource::Replay));
         }
         let suspects = self.suspects().await?;
+        // Suspects are placed apart, by their replayed key, only when they are all known.
         let apart = suspects.source == ListSource::Replay;
-        let ids: Vec<String> = listed
+        let mut ids: Vec<String> = listed
             .iter()
             .map(|l| l.order_id.clone())
             .filter(|id| !(apart && suspects.ids.contains(id)))
             .collect();
-        let mut rows = self.classify_all(&ids, &versions).await?;
-        rows.retain(|c| c.matches(&query.filter));
-        let upper = full.then(|| listed.last().map(|l| l.key.clone())).flatten();
         if apart {
-            let ids: Vec<String> = suspects.ids.into_iter().collect();
-            let mut extra = self.classify_all(&ids, &BTreeMap::new()).await?;
-            extra.retain(|c| {
-                let key = c.key(query.sort);
-                c.matches(&query.filter)
-                    && query
-                        .after
-                        .as_ref()
-                        .is_none_or(|a| list_order(a, &key).is_lt())
-                    && upper.as_ref().is_none_or(|u| list_order(&key, u).is_le())
-            });
-            rows.extend(extra);
+            ids.extend(suspects.ids.iter().cloned());
         }
+        // Candidates and suspects in one pass: one read of their rows.
+        let mut rows = self.classify_all(&ids, &versions, &suspects.parked).await?;
+        let upper = full.then(|| listed.last().map(|l| l.key.clone())).flatten();
+        rows.retain(|c| {
+            if !c.matches(&query.filter) {
+                return false;
+            }
+            if !(apart && suspects.ids.contains(&c.listing.order_id)) {
+                return true;
+            }
+            // A suspect joins this page when its key falls in the page's range.
+            let key = c.key(query.sort);
+            query
+                .after
+                .as_ref()
+                .is_none_or(|a| list_order(a, &key).is_lt())
+                && upper.as_ref().is_none_or(|u| list_order(&key, u).is_le())
+        });
         Ok(sorted_page(rows, query, upper, suspects.source))
     }
 
@@ -205,8 +211,10 @@ impl ReadSide {
             return Ok(page);
         }
         let suspects = self.suspects().await?;
-        let ids: Vec<String> = suspects.ids.into_iter().collect();
-        let mut rows = self.classify_all(&ids, &BTreeMap::new()).await?;
+        let ids: Vec<String> = suspects.ids.iter().cloned().collect();
+        let mut rows = self
+            .classify_all(&ids, &BTreeMap::new(), &suspects.parked)
+            .await?;
         rows.retain(|c| {
             class.admits(c.listing.class)
                 && c.matches(&query.filter)
@@ -221,8 +229,9 @@ impl ReadSide {
     /// Where an order stands in a sort, by its replayed values: the key a page that goes on
     /// after it starts from.
     pub async fn order_key(&self, id: &str, sort: OrderSort) -> Result<PageKey, AppError> {
+        let parked = self.read_model.blocked_streams().await?;
         let c = self
-            .classify_all(&[id.to_string()], &BTreeMap::new())
+            .classify_all(&[id.to_string()], &BTreeMap::new(), &parked)
             .await?;
         Ok(c.first().map_or_else(
             || PageKey::Id {
@@ -241,13 +250,19 @@ impl ReadSide {
         towards: Towards,
     ) -> Result<Option<NextOutOfSync>, AppError> {
         let suspects = self.suspects().await?;
-        let ids: Vec<String> = suspects.ids.into_iter().collect();
-        let mut all = self.classify_all(&ids, &BTreeMap::new()).await?;
+        let ids: Vec<String> = suspects.ids.iter().cloned().collect();
+        let mut all = self
+            .classify_all(&ids, &BTreeMap::new(), &suspects.parked)
+            .await?;
         let here = match from {
             None => None,
             Some(id) => match all.iter().find(|c| c.listing.order_id == id) {
                 Some(c) => Some(c.key(sort)),
-                None => Some(self.order_key(id, sort).await?),
+                None => self
+                    .classify_all(&[id.to_string()], &BTreeMap::new(), &suspects.parked)
+                    .await?
+                    .first()
+                    .map(|c| c.key(sort)),
             },
         };
         all.retain(|c| c.listing.class != Class::InSync);

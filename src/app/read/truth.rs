@@ -9,7 +9,7 @@
 //! in [`Findings`], and a full check replaces them all.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -88,6 +88,8 @@ impl Findings {
 pub(super) struct Suspects {
     /// Their ids.
     pub ids: BTreeSet<String>,
+    /// The parked orders among them, read once for every classification of the question.
+    pub parked: HashSet<String>,
     /// Whether they are all of them.
     pub source: ListSource,
 }
@@ -160,16 +162,13 @@ impl ReadSide {
         let store = self.loader.store();
         let projected = self.read_model.projector_state().await?.position;
         let lag = store.count_after(projected).await?;
-        let mut ids: BTreeSet<String> = self
-            .read_model
-            .blocked_streams()
-            .await?
-            .into_iter()
-            .collect();
+        let parked = self.read_model.blocked_streams().await?;
+        let mut ids: BTreeSet<String> = parked.iter().cloned().collect();
         ids.extend(self.findings.ids());
         if lag > LAG_EVENTS {
             return Ok(Suspects {
                 ids,
+                parked,
                 source: ListSource::ReadModel { lag },
             });
         }
@@ -189,22 +188,33 @@ impl ReadSide {
         } else {
             ListSource::Replay
         };
-        Ok(Suspects { ids, source })
+        Ok(Suspects {
+            ids,
+            parked,
+            source,
+        })
     }
 
-    /// Replays and classifies orders, each against its row; `versions` gives the stream
-    /// versions already known (an order listed from the log), others are read. Every
-    /// verdict is recorded in the findings.
+    /// Replays and classifies orders, each against its row (one read for all of them);
+    /// `versions` gives the stream versions already known (an order listed from the log),
+    /// others are read; `parked` is the parked orders. Every verdict is recorded in the
+    /// findings.
     pub(super) async fn classify_all(
         &self,
         ids: &[String],
         versions: &BTreeMap<String, u64>,
+        parked: &HashSet<String>,
     ) -> Result<Vec<Classified>, AppError> {
-        let rows = self.read_model.rows(ids).await?;
-        let parked: HashSet<String> = self.read_model.blocked_streams().await?;
+        let rows: HashMap<String, SummaryRow> = self
+            .read_model
+            .rows(ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.order_id.clone(), r))
+            .collect();
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            let row = rows.iter().find(|r| &r.order_id == id);
+            let row = rows.get(id);
             let c = self
                 .classify_one(id, versions.get(id).copied(), row, parked.contains(id))
                 .await?;
