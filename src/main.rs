@@ -7,7 +7,7 @@ fn main() -> ExitCode {
         Ok(chronicle::cli::Parsed::Run(cli)) => *cli,
         Ok(chronicle::cli::Parsed::Shown(code)) => return ExitCode::from(code),
         Err(f) => {
-            eprintln!("chronicle: {}", f.message);
+            eprintln!("chronicle: {}", chronicle::text::error_line(&f.message));
             return ExitCode::from(f.code);
         }
     };
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     match runtime.block_on(chronicle::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("chronicle: {}", f.message);
+            eprintln!("chronicle: {}", chronicle::text::error_line(&f.message));
             ExitCode::from(f.code)
         }
     }

@@ -6,17 +6,52 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-/// Escapes control characters so stored text can never drive the terminal.
+/// Escapes control characters, and characters that print as nothing or reorder the text
+/// around them (zero-width, bidi: `domain::limits::invisible`), so stored text can never
+/// drive the terminal or read as something it is not.
 pub fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    escaped(s, |c| !visible(c))
+}
+
+/// What reaches a terminal: [`printable`], keeping line breaks and tabs. Control characters
+/// read `\u{1b}`; invisible ones read `\u202E`, the form a JSON string takes too, so JSON
+/// output stays JSON and decodes to the same text.
+pub fn for_terminal(s: &str) -> String {
+    escaped(s, |c| !visible(c) && c != '\n' && c != '\t')
+}
+
+/// Longest error line, in characters: whatever an error quotes, it stays one short line.
+const MAX_ERROR_CHARS: usize = 600;
+
+/// An error message as one line for a terminal: escaped like [`printable`] (a line break
+/// included) and cut at `MAX_ERROR_CHARS` with `…`.
+pub fn error_line(message: &str) -> String {
+    let line = printable(message);
+    match line.char_indices().nth(MAX_ERROR_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+fn visible(c: char) -> bool {
+    crate::domain::limits::visible(c)
+}
+
+fn escaped(s: &str, escape: impl Fn(char) -> bool) -> String {
+    if !s.chars().any(&escape) {
         return s.to_string();
     }
     s.chars()
         .fold(String::with_capacity(s.len() + 8), |mut out, c| {
-            if c.is_control() {
+            if !escape(c) {
+                out.push(c);
+            } else if c.is_control() {
                 let _ = write!(out, "{}", c.escape_default());
             } else {
-                out.push(c);
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{u:04X}");
+                }
             }
             out
         })

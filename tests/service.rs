@@ -221,7 +221,7 @@ async fn two_tasks_at_the_same_expected_version_exactly_one_wins() {
             matches!(
                 loser,
                 Err(AppError::Conflict {
-                    expected: 1,
+                    expected: Some(1),
                     actual: 2,
                     ..
                 })

@@ -327,6 +327,42 @@ fn assert_terminal_restored(tui: &Tmux, sandbox: &Sandbox, screen: &str) {
     );
 }
 
+/// The pid of the debugger in the pane: the wrapper shell's one child.
+fn debugger_pid(tui: &Tmux) -> u32 {
+    let shell = tui.format("#{pane_pid}");
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .expect("the wrapper's children");
+    children
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no child of the wrapper shell {shell}: {children:?}"))
+}
+
+/// SIGTERM (a `kill`, a service manager) and SIGHUP (the terminal closed) end the debugger
+/// cleanly: exit 0, and the alternate screen, mouse capture, hidden cursor and raw mode are
+/// undone, as after `q`.
+#[test]
+fn sigterm_and_sighup_end_the_debugger_with_the_terminal_restored() {
+    for signal in ["TERM", "HUP"] {
+        let sandbox = Sandbox::seeded();
+        let tui = Tmux::start(&sandbox, &["tui"]);
+        tui.wait_ready();
+        assert_eq!(tui.format("#{alternate_on}"), "1", "{signal}");
+        let pid = debugger_pid(&tui).to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-s", signal, &pid])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -s {signal} {pid}");
+        assert_eq!(sandbox.wait_exit(), 0, "SIG{signal} ends it cleanly");
+        let screen = tui.wait_for("the shell's line after exit", |s| {
+            s.contains("chronicle exited with 0")
+        });
+        assert_terminal_restored(&tui, &sandbox, &screen);
+    }
+}
+
 /// A panic inside the loop (provoked through the test-only `CHRONICLE_TUI_TEST_PANIC` hook)
 /// leaves the terminal usable: the alternate screen, mouse capture and raw mode are undone
 /// and the panic message is readable on the normal screen.

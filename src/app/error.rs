@@ -3,6 +3,15 @@
 use crate::domain::{DecodeError, DomainError, OrderId};
 use crate::store::StoreError;
 
+/// The end of a conflict's message: what the caller expected, or, when it expected nothing,
+/// that the order kept moving while the command was decided again.
+fn conflict_tail(expected: Option<u64>) -> String {
+    match expected {
+        Some(v) => format!("not the expected {v}; reload and retry"),
+        None => "moved on each time the command was decided again; retry".to_string(),
+    }
+}
+
 /// What a use case can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -10,14 +19,12 @@ pub enum AppError {
     #[error("rejected: {0}")]
     Rejected(#[from] DomainError),
     /// The stream moved under the caller; nothing was appended.
-    #[error(
-        "conflict: order {order_id} is at version {actual}, not the expected {expected}; reload and retry"
-    )]
+    #[error("conflict: order {order_id} is at version {actual}, {}", conflict_tail(*.expected))]
     Conflict {
         /// The order.
         order_id: OrderId,
-        /// What the caller expected.
-        expected: u64,
+        /// What the caller expected, when it said (`--expected-version`, `If-Match`).
+        expected: Option<u64>,
         /// Where the stream is.
         actual: u64,
     },
@@ -71,5 +78,33 @@ impl AppError {
     /// trying again, not as a failure of what was asked.
     pub fn is_unavailable(&self) -> bool {
         matches!(self, AppError::Storage(e) if e.is_retryable())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_conflict_names_an_expected_version_only_when_the_caller_gave_one() {
+        let order_id = OrderId(uuid::Uuid::from_u128(1));
+        let given = AppError::Conflict {
+            order_id,
+            expected: Some(81),
+            actual: 82,
+        };
+        assert!(
+            given
+                .to_string()
+                .contains("at version 82, not the expected 81")
+        );
+        let none = AppError::Conflict {
+            order_id,
+            expected: None,
+            actual: 82,
+        }
+        .to_string();
+        assert!(!none.contains("expected"), "{none}");
+        assert!(none.contains("at version 82, moved on each time"), "{none}");
     }
 }

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use super::error::AppError;
-use crate::domain::{Order, OrderEvent, OrderId, STATE_SCHEMA_VERSION, UpcastContext, evolve};
+use crate::domain::{
+    DecodeError, Order, OrderEvent, OrderId, STATE_SCHEMA_VERSION, UpcastContext, evolve,
+};
 use crate::store::{EventStore, SnapshotRecord, StoredEvent};
 
 /// Reads states and decodes stored events (upcasting old shapes).
@@ -31,12 +33,10 @@ impl Loader {
 
     /// Decodes one stored event; a payload that no longer decodes names its position.
     pub fn decode(&self, e: &StoredEvent) -> Result<OrderEvent, AppError> {
-        OrderEvent::decode(&e.event_type, e.schema_version, &e.payload, &self.upcast).map_err(
-            |reason| AppError::Corrupt {
-                position: e.global_position,
-                reason,
-            },
-        )
+        decode_stored(e, self.upcast).map_err(|reason| AppError::Corrupt {
+            position: e.global_position,
+            reason,
+        })
     }
 
     /// Folds stored events onto a state.
@@ -122,4 +122,12 @@ fn usable(s: &SnapshotRecord, id: OrderId) -> Option<Order> {
     }
     let order: Order = serde_json::from_str(&s.state).ok()?;
     (order.id == id && order.version == s.version).then_some(order)
+}
+
+/// The one decode of a stored event: a row its store could not read is refused first.
+pub fn decode_stored(e: &StoredEvent, upcast: UpcastContext) -> Result<OrderEvent, DecodeError> {
+    if let Some(fault) = &e.fault {
+        return Err(DecodeError::Unreadable(fault.clone()));
+    }
+    OrderEvent::decode(&e.event_type, e.schema_version, &e.payload, &upcast)
 }

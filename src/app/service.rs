@@ -235,7 +235,7 @@ impl CommandService {
         {
             return Err(AppError::Conflict {
                 order_id: req.order_id,
-                expected,
+                expected: Some(expected),
                 actual: state.version,
             });
         }
@@ -295,13 +295,11 @@ impl CommandService {
                     last_position: a.last_position,
                 })
             }
-            Err(StoreError::Conflict {
-                expected, actual, ..
-            }) => {
+            Err(StoreError::Conflict { actual, .. }) => {
                 self.forget(req.order_id);
                 Err(AppError::Conflict {
                     order_id: req.order_id,
-                    expected,
+                    expected: req.expected_version,
                     actual,
                 })
             }

@@ -226,9 +226,11 @@ pub(super) fn item(s: &str) -> Result<LineItem, Failure> {
 
 /// Writes to stdout; a full stdout is one error line, a closed one a quiet end (see
 /// [`Failure::output`]), never a panic.
+/// Writes `text` to stdout, escaped for a terminal (`text::for_terminal`): whatever stored
+/// text a view holds, it cannot drive the terminal.
 pub(super) fn emit(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
+    out.write_all(crate::text::for_terminal(text).as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| Failure::output(&e))
 }

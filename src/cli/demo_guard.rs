@@ -2,7 +2,7 @@
 //! made (or nothing), unless `--force`; the seed plants every fault it promises.
 
 use crate::app::demo::{DemoSpec, generate};
-use crate::app::projection::MAX_TRACKING_LEN;
+use crate::domain::limits::MAX_TRACKING_LEN;
 use crate::store::{self, Access, ImportStream, StoreError};
 
 use super::ctx::Failure;
@@ -66,7 +66,7 @@ fn made_by_demo(metadata: &str) -> bool {
 
 /// The demo's streams, refused before anything is written when they cannot carry every
 /// planted fault: a paid order (its row is edited), a pending one (it moves on unseen) and
-/// the too-wide shipment (its order is parked).
+/// the earlier release's too-wide shipment (its order is parked).
 pub(super) fn seedable(
     orders: usize,
     seed: u64,
@@ -90,7 +90,7 @@ pub(super) fn seedable(
             "OrderCreated" | "ItemAdded" | "ItemRemoved"
         )
     });
-    // A shipment the read model cannot hold: the projector parks its order.
+    // The earlier release's shipment the read model cannot hold: the projector parks its order.
     let too_wide = |payload: &str| {
         serde_json::from_str::<serde_json::Value>(payload)
             .ok()

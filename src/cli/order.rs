@@ -213,7 +213,8 @@ async fn order_read(ctx: &Ctx, cmd: OrderCmd) -> Result<(), Failure> {
                     } else {
                         output::event_text(e)
                     };
-                    writeln!(out, "{line}").map_err(|e| Failure::output(&e))?;
+                    writeln!(out, "{}", crate::text::for_terminal(&line))
+                        .map_err(|e| Failure::output(&e))?;
                 }
                 match page.last() {
                     Some(last) if page.len() == 1000 => from = last.version + 1,

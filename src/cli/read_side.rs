@@ -187,9 +187,9 @@ fn dead_letter_text(d: &DeadLetter) -> String {
     format!(
         "#{:<8} {} v{:<5} {:<14} attempts {}, {failed} ({next})  {}",
         d.global_position,
-        d.stream_id,
+        printable(&d.stream_id),
         d.version,
-        d.event_type,
+        printable(&d.event_type),
         d.attempts,
         printable(&d.error)
     )

@@ -200,7 +200,7 @@ async fn demo(
         );
         let _ = writeln!(
             faults_text,
-            "  parked    {}  event #{} dead-lettered (tracking number too wide for the read model)",
+            "  parked    {}  event #{} dead-lettered (a shipment an earlier release allowed, too wide for the read model)",
             f.parked_order, f.dead_letter_position
         );
         let _ = writeln!(

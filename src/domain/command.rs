@@ -9,15 +9,9 @@ use super::event::{
     OrderShipped,
 };
 use super::item::{LineItem, Sku};
+use super::limits::{MAX_QUANTITY, MAX_UNIT_PRICE, TextField};
 use super::money::Currency;
 use super::order::{Order, OrderStatus};
-
-/// Longest free-text field (customer, method, tracking number, reason) accepted.
-pub const MAX_TEXT_LEN: usize = 200;
-/// Most units of one SKU in an order; with `MAX_UNIT_PRICE` it keeps totals far from overflow.
-pub const MAX_QUANTITY: u32 = 1_000_000;
-/// Highest unit price accepted.
-pub const MAX_UNIT_PRICE: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0);
 
 /// An intention to change one order; the order id travels beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,9 +127,13 @@ pub enum DomainError {
         /// Owed.
         total: Decimal,
     },
-    /// A required text field is blank, too long, or holds control characters.
-    #[error("{0} must be 1-200 printable characters")]
-    BadText(&'static str),
+    /// A required text field is blank, too long, or holds a control, invisible or bidi
+    /// character.
+    #[error(
+        "{0} must be 1-{max} characters, none of them control, invisible or bidi characters",
+        max = .0.max_len()
+    )]
+    BadText(TextField),
 }
 
 impl DomainError {
@@ -146,12 +144,8 @@ impl DomainError {
     }
 }
 
-fn text(field: &'static str, value: &str) -> Result<String, DomainError> {
-    let t = value.trim();
-    if t.is_empty() || t.chars().count() > MAX_TEXT_LEN || t.chars().any(char::is_control) {
-        return Err(DomainError::BadText(field));
-    }
-    Ok(t.to_string())
+fn text(field: TextField, value: &str) -> Result<String, DomainError> {
+    field.admit(value).ok_or(DomainError::BadText(field))
 }
 
 fn check_item(item: &LineItem) -> Result<(), DomainError> {
@@ -196,7 +190,7 @@ pub fn decide(
             if order.exists() {
                 return Err(DomainError::AlreadyExists);
             }
-            let customer_id = text("customer id", customer_id)?;
+            let customer_id = text(TextField::CustomerId, customer_id)?;
             if items.is_empty() {
                 return Err(DomainError::NoItems);
             }
@@ -248,7 +242,7 @@ pub fn decide(
         }
         OrderCommand::PayOrder { method, amount } => {
             require(order, "pay", &[Pending])?;
-            let method = text("payment method", method)?;
+            let method = text(TextField::PaymentMethod, method)?;
             let total = order.total();
             if *amount != total {
                 return Err(DomainError::AmountMismatch {
@@ -265,7 +259,7 @@ pub fn decide(
         OrderCommand::ShipOrder { tracking_number } => {
             require(order, "ship", &[Paid])?;
             OrderEvent::Shipped(OrderShipped {
-                tracking_number: text("tracking number", tracking_number)?,
+                tracking_number: text(TextField::TrackingNumber, tracking_number)?,
                 at: now,
             })
         }
@@ -276,20 +270,10 @@ pub fn decide(
         OrderCommand::CancelOrder { reason } => {
             require(order, "cancel", &[Pending, Paid])?;
             OrderEvent::Cancelled(OrderCancelled {
-                reason: text("cancel reason", reason)?,
+                reason: text(TextField::CancelReason, reason)?,
                 at: now,
             })
         }
     };
     Ok(vec![event])
-}
-
-#[cfg(test)]
-mod bounds {
-    use super::*;
-
-    #[test]
-    fn max_unit_price_is_one_trillion() {
-        assert_eq!(MAX_UNIT_PRICE, Decimal::from(1_000_000_000_000_i64));
-    }
 }

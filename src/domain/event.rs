@@ -191,6 +191,9 @@ pub enum DecodeError {
         /// The stored schema version.
         version: u32,
     },
+    /// The stored row is no event at all (its store says why).
+    #[error("stored row is unreadable: {0}")]
+    Unreadable(String),
     /// The payload does not match the schema.
     #[error("payload of {event_type} v{version} does not decode: {reason}")]
     Payload {

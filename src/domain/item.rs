@@ -17,9 +17,9 @@ impl Sku {
     /// Validates a SKU.
     pub fn new(s: &str) -> Result<Self, ItemSpecError> {
         let ok = !s.is_empty()
-            && s.chars().count() <= 64
+            && s.chars().count() <= super::limits::MAX_SKU_LEN
             && s.chars()
-                .all(|c| !c.is_whitespace() && !c.is_control() && c != ':');
+                .all(|c| !c.is_whitespace() && super::limits::visible(c) && c != ':');
         if ok {
             Ok(Sku(s.to_string()))
         } else {
@@ -86,7 +86,9 @@ pub enum ItemSpecError {
     #[error("item {0:?} is not SKU:QTY:UNIT_PRICE (e.g. BOOK-1:2:12.50)")]
     Shape(String),
     /// SKU empty, too long or with whitespace, colons or control characters.
-    #[error("SKU {0:?} is invalid: 1-64 printable characters without spaces or ':'")]
+    #[error(
+        "SKU {0:?} is invalid: 1-64 characters without spaces, ':', or control, invisible or bidi characters"
+    )]
     BadSku(String),
     /// Quantity not a whole number of at least one.
     #[error("quantity {0:?} must be a whole number of at least 1")]

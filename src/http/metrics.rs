@@ -74,7 +74,10 @@ pub async fn requests(req: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`.
-#[utoipa::path(get, path = "/metrics", responses((status = 200, content_type = "text/plain", body = String, description = "Prometheus text format")))]
+#[utoipa::path(get, path = "/metrics", security((), ("bearer" = [])),
+    responses((status = 200, content_type = "text/plain", body = String, description = "Prometheus text format"),
+              (status = 401, body = super::error::ErrorBody, description = "reads need a token on this server (`--reads token`)"),
+              (status = 503, body = super::error::ErrorBody)))]
 pub async fn scrape(State(state): State<ApiState>) -> Result<Response, ApiError> {
     let handle = handle().ok_or_else(|| {
         ApiError::from(crate::app::AppError::Internal(

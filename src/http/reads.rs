@@ -1,7 +1,7 @@
 //! The read endpoints: each asks the read side and returns its view as JSON.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::ApiState;
-use super::body::QueryParams;
+use super::body::{PathParams, QueryParams};
 use super::error::{ApiError, ErrorBody};
 use super::headers::etag;
 use crate::app::AppError;
@@ -44,6 +44,8 @@ fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct OrderQuery {
     at_version: Option<u64>,
+    /// RFC 3339.
+    #[param(format = DateTime)]
     at: Option<String>,
     consistency: Option<Consistency>,
 }
@@ -88,12 +90,13 @@ pub enum OrderAnswer {
 }
 
 /// `GET /api/orders/{id}`.
-#[utoipa::path(get, path = "/api/orders/{id}", params(("id" = String, Path), OrderQuery),
+#[utoipa::path(get, path = "/api/orders/{id}", params(("id" = String, Path, format = "uuid"), OrderQuery), security((), ("bearer" = [])),
     responses((status = 200, body = OrderAnswer, description = "`ETag` is the version the body reflects"),
-              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody, description = "reads need a token on this server (`--reads token`)"),
+              (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn order(
     State(state): State<ApiState>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     QueryParams(q): QueryParams<OrderQuery>,
 ) -> Result<Response, ApiError> {
     let id = order_id(&id)?;
@@ -162,6 +165,7 @@ async fn replayed(
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     from: Option<u64>,
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
@@ -212,11 +216,12 @@ pub struct EventsPage {
 }
 
 /// `GET /api/orders/{id}/events?from=1&limit=50`.
-#[utoipa::path(get, path = "/api/orders/{id}/events", params(("id" = String, Path), EventsQuery),
-    responses((status = 200, body = EventsPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/orders/{id}/events", params(("id" = String, Path, format = "uuid"), EventsQuery), security((), ("bearer" = [])),
+    responses((status = 200, body = EventsPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody, description = "reads need a token on this server (`--reads token`)"),
+              (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn events(
     State(state): State<ApiState>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     QueryParams(q): QueryParams<EventsQuery>,
 ) -> Result<Json<EventsPage>, ApiError> {
     let id = order_id(&id)?;
@@ -241,6 +246,7 @@ pub struct ListQuery {
     status: Option<String>,
     customer: Option<String>,
     cursor: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
@@ -255,8 +261,9 @@ pub struct OrdersBody {
 
 /// `GET /api/orders?status=&customer=&cursor=&limit=`: keyset pages in id order, the
 /// debugger's queries.
-#[utoipa::path(get, path = "/api/orders", params(ListQuery),
-    responses((status = 200, body = OrdersBody), (status = 400, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/orders", params(ListQuery), security((), ("bearer" = [])),
+    responses((status = 200, body = OrdersBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody, description = "reads need a token on this server (`--reads token`)"),
+              (status = 503, body = ErrorBody)))]
 pub async fn list(
     State(state): State<ApiState>,
     QueryParams(q): QueryParams<ListQuery>,
@@ -293,12 +300,13 @@ pub async fn list(
 }
 
 /// `GET /api/orders/{id}/divergence`: the read model against the replay, with explain.
-#[utoipa::path(get, path = "/api/orders/{id}/divergence", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/orders/{id}/divergence", params(("id" = String, Path, format = "uuid")), security((), ("bearer" = [])),
     responses((status = 200, body = serde_json::Value, description = "read model vs replay, field by field, with explain"),
-              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody, description = "reads need a token on this server (`--reads token`)"),
+              (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn divergence(
     State(state): State<ApiState>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Response, ApiError> {
     let id = order_id(&id)?;
     let view = state.services.read.divergence(&id.to_stream_id()).await?;

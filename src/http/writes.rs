@@ -2,7 +2,7 @@
 //! command service with who sent it, its correlation and trace, its idempotency key and its
 //! `If-Match` version.
 
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiState;
 use super::auth::Caller;
-use super::body::JsonBody;
+use super::body::{JsonBody, PathParams};
 use super::error::{ApiError, ErrorBody};
 use super::headers::{Origin, etag, idempotency_key, if_match};
 use super::metrics;
@@ -23,8 +23,15 @@ use crate::telemetry;
 /// `POST /api/orders`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "customer_id": "alice",
+    "items": [{"sku": "MUG", "quantity": 2, "unit_price": "12.50"}],
+    "currency": "EUR"
+}))]
 pub struct CreateBody {
+    #[schema(min_length = 1)]
     customer_id: String,
+    #[schema(min_items = 1)]
     items: Vec<ItemBody>,
     /// ISO 4217; the configured default when absent.
     #[serde(default)]
@@ -34,31 +41,45 @@ pub struct CreateBody {
 /// One line: `{"sku", "quantity", "unit_price"}` (the price a decimal string).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"sku": "MUG", "quantity": 2, "unit_price": "12.50"}))]
 pub struct ItemBody {
+    /// No whitespace or `:`.
+    #[schema(min_length = 1, pattern = r"^[^\s:]+$")]
     sku: String,
+    #[schema(minimum = 1)]
     quantity: u32,
+    /// A plain decimal: `12`, `12.50`.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     unit_price: String,
 }
 
 /// `POST /api/orders/{id}/pay`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"method": "card", "amount": "25.00"}))]
 pub struct PayBody {
+    #[schema(min_length = 1)]
     method: String,
+    /// The order's total, a plain decimal: `25.00`.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     amount: String,
 }
 
 /// `POST /api/orders/{id}/ship`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"tracking_number": "1Z999AA10123456784"}))]
 pub struct ShipBody {
+    #[schema(min_length = 1)]
     tracking_number: String,
 }
 
 /// `POST /api/orders/{id}/cancel`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "customer asked"}))]
 pub struct CancelBody {
+    #[schema(min_length = 1)]
     reason: String,
 }
 
@@ -196,6 +217,7 @@ impl WriteCtx {
            ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
     responses((status = 201, body = Written, description = "created; `Location` and `ETag`"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "the server is read-only"),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
               (status = 503, body = ErrorBody)))]
 pub async fn create(
@@ -225,13 +247,20 @@ pub async fn create(
 
 /// `POST /api/orders/{id}/items`.
 #[utoipa::path(post, path = "/api/orders/{id}/items", request_body = ItemBody, security(("bearer" = [])),
-    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "\"<version>\"")),
-    responses((status = 200, body = Written), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+    params(("id" = String, Path, format = "uuid"),
+           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
+           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
+           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
+    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "the server is read-only"),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
+              (status = 412, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn add_item(
     w: WriteCtx,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     JsonBody(body): JsonBody<ItemBody>,
 ) -> Result<Response, ApiError> {
     let id = order_id(&id)?;
@@ -243,12 +272,20 @@ pub async fn add_item(
 
 /// `DELETE /api/orders/{id}/items/{sku}`.
 #[utoipa::path(delete, path = "/api/orders/{id}/items/{sku}", security(("bearer" = [])),
-    params(("id" = String, Path), ("sku" = String, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = Written), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = String, Path, format = "uuid"), ("sku" = String, Path),
+           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
+           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
+           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
+    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "the server is read-only"),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
+              (status = 412, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
 pub async fn remove_item(
     w: WriteCtx,
-    Path((id, sku)): Path<(String, String)>,
+    PathParams((id, sku)): PathParams<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = order_id(&id)?;
     let sku = Sku::new(&sku).map_err(|e| ApiError::field("sku", e.to_string()))?;
@@ -258,12 +295,20 @@ pub async fn remove_item(
 
 /// `POST /api/orders/{id}/pay`.
 #[utoipa::path(post, path = "/api/orders/{id}/pay", request_body = PayBody, security(("bearer" = [])),
-    params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = Written), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = String, Path, format = "uuid"),
+           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
+           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
+           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
+    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "the server is read-only"),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
+              (status = 412, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn pay(
     w: WriteCtx,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     JsonBody(body): JsonBody<PayBody>,
 ) -> Result<Response, ApiError> {
     let id = order_id(&id)?;
@@ -278,12 +323,20 @@ pub async fn pay(
 
 /// `POST /api/orders/{id}/ship`.
 #[utoipa::path(post, path = "/api/orders/{id}/ship", request_body = ShipBody, security(("bearer" = [])),
-    params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = Written), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = String, Path, format = "uuid"),
+           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
+           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
+           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
+    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "the server is read-only"),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
+              (status = 412, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn ship(
     w: WriteCtx,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     JsonBody(body): JsonBody<ShipBody>,
 ) -> Result<Response, ApiError> {
     let id = order_id(&id)?;
@@ -295,10 +348,21 @@ pub async fn ship(
 
 /// `POST /api/orders/{id}/deliver` (no body).
 #[utoipa::path(post, path = "/api/orders/{id}/deliver", security(("bearer" = [])),
-    params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = Written), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn deliver(w: WriteCtx, Path(id): Path<String>) -> Result<Response, ApiError> {
+    params(("id" = String, Path, format = "uuid"),
+           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
+           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
+           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
+    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "the server is read-only"),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
+              (status = 412, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
+pub async fn deliver(
+    w: WriteCtx,
+    PathParams(id): PathParams<String>,
+) -> Result<Response, ApiError> {
     let id = order_id(&id)?;
     w.run(id, false, OrderCommand::DeliverOrder, StatusCode::OK)
         .await
@@ -306,12 +370,20 @@ pub async fn deliver(w: WriteCtx, Path(id): Path<String>) -> Result<Response, Ap
 
 /// `POST /api/orders/{id}/cancel`.
 #[utoipa::path(post, path = "/api/orders/{id}/cancel", request_body = CancelBody, security(("bearer" = [])),
-    params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = Written), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = String, Path, format = "uuid"),
+           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
+           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
+           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
+    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "the server is read-only"),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
+              (status = 412, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn cancel(
     w: WriteCtx,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     JsonBody(body): JsonBody<CancelBody>,
 ) -> Result<Response, ApiError> {
     let id = order_id(&id)?;

@@ -37,6 +37,10 @@ pub struct StoredEvent {
     pub metadata: String,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
+    /// Why the stored row is no readable event, when it is not (a BLOB payload or a time that
+    /// does not parse, written behind the application's back); the fields it spoils are then
+    /// placeholders. Every decode refuses such a row, so it is isolated to its order.
+    pub fault: Option<String>,
 }
 
 /// A serialised aggregate state at a stream version.

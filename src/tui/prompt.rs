@@ -164,7 +164,10 @@ pub fn parse_prompt(line: &str) -> Result<PromptCommand, String> {
             }
             let items = rest
                 .iter()
-                .map(|s| s.parse::<LineItem>().map_err(|e| format!("{s}: {e}")))
+                .map(|s| {
+                    s.parse::<LineItem>()
+                        .map_err(|e| format!("{}: {e}", crate::text::printable(s)))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(PromptCommand::Create {
                 customer: args[0].to_string(),
@@ -176,7 +179,7 @@ pub fn parse_prompt(line: &str) -> Result<PromptCommand, String> {
             exact(2)?;
             let item = args[1]
                 .parse::<LineItem>()
-                .map_err(|e| format!("{}: {e}", args[1]))?;
+                .map_err(|e| format!("{}: {e}", crate::text::printable(args[1])))?;
             write(OrderCommand::AddItem { item })
         }
         "remove-item" => {

@@ -8,11 +8,15 @@
 mod bad_input;
 mod closed_stdout;
 mod concurrency;
+mod corrupt_rows;
 mod explain;
 mod harness;
+mod hostile_text;
 mod id_prefix;
+mod import_rules;
 mod lifecycle;
 mod projector;
+mod read_only;
 mod read_side;
 mod storage;
 mod times;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
-use crate::harness::{Chronicle, json_lines};
+use crate::harness::{Chronicle, json_lines, tamper};
 
 #[test]
 fn projector_status_reads_a_long_lag_in_days_and_hours_and_json_keeps_the_seconds() {
@@ -42,8 +42,15 @@ fn a_failing_event_is_retried_a_backoff_apart_and_dlq_list_shows_the_attempts_ti
     let c = Chronicle::with_config("projector_max_retries = 3\nprojector_base_backoff_ms = 40\n");
     let id = c.create(&["A:1:1.00"]);
     c.ok(&["order", "pay", &id, "--method", "card", "--amount", "1.00"]);
-    // Valid for the domain (up to 200 characters), too wide for the read model (64).
-    c.ok(&["order", "ship", &id, "--tracking", &"T".repeat(85)]);
+    c.ok(&["order", "ship", &id, "--tracking", "TRK-1"]);
+    // A shipment stored wider than the read model's column, as an earlier release with a
+    // looser limit (or a hand edit) left it: the domain refuses it today, the log still has it.
+    let wide = format!(
+        "UPDATE events SET payload = replace(payload, 'TRK-1', '{}') \
+         WHERE event_type = 'OrderShipped'",
+        "T".repeat(85)
+    );
+    assert_eq!(tamper(&c.db(), true, &[&wide]), 1);
     c.ok(&["projector", "run", "--once"]);
 
     let letters = json_lines(&c.ok(&["dlq", "list", "--json"]));

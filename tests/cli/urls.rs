@@ -117,18 +117,34 @@ fn malformed_text_fields_are_bad_input_and_lifecycle_rules_are_rejections() {
         &["order", "pay", &id, "--method", &long, "--amount", "24.98"],
         &["order", "cancel", &id, "--reason", ""],
         &["order", "cancel", &id, "--reason", "line\nbreak"],
+        &["order", "cancel", &id, "--reason", "\u{202e}desrever"],
+        &[
+            "order",
+            "pay",
+            &id,
+            "--method",
+            "ca\u{200b}rd",
+            "--amount",
+            "24.98",
+        ],
     ];
     for args in cases {
         let line = assert_fails(&c.run(args), 2);
-        assert!(line.contains("printable characters"), "{args:?}: {line}");
+        assert!(
+            line.contains("characters, none of them control, invisible or bidi"),
+            "{args:?}: {line}"
+        );
     }
     assert_eq!(c.event_count(), before);
     c.ok(&["order", "pay", &id, "--method", "card", "--amount", "24.98"]);
     for args in [
         &["order", "ship", &id, "--tracking", ""][..],
         &["order", "ship", &id, "--tracking", "T\u{1b}[2J"],
+        &["order", "ship", &id, "--tracking", &"T".repeat(65)],
+        &["order", "ship", &id, "--tracking", "TRK\u{2066}1"],
     ] {
-        assert_fails(&c.run(args), 2);
+        let line = assert_fails(&c.run(args), 2);
+        assert!(line.contains("tracking number must be 1-64"), "{line}");
     }
     // The same shape that is fine, against a lifecycle rule, is a rejection (exit 3).
     let line = assert_fails(

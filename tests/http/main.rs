@@ -12,6 +12,7 @@ mod openapi;
 mod orders;
 mod process;
 mod reads_access;
+mod schemathesis;
 mod served;
 mod tracing;
 mod unavailable;

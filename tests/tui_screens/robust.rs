@@ -53,7 +53,7 @@ fn at() -> DateTime<Utc> {
 async fn control_characters_in_stored_text_are_shown_escaped() {
     let demo = Demo::new().await;
     let customer = "\u{1b}[31mRED\u{7}";
-    let tracking = "TRK\r42";
+    let tracking = "TRK\r42\u{200b}\u{202e}";
     let id: OrderId = "ffffffff-0000-4000-8000-000000000001".parse().unwrap();
     let stream = id.to_stream_id();
 
@@ -121,7 +121,9 @@ async fn control_characters_in_stored_text_are_shown_escaped() {
     let buf = render(&d, SIZE);
     for cell in &buf.content {
         assert!(
-            !cell.symbol().contains(['\u{1b}', '\u{7}', '\r']),
+            !cell
+                .symbol()
+                .contains(['\u{1b}', '\u{7}', '\r', '\u{200b}', '\u{202e}']),
             "raw control character in a cell: {:?}",
             cell.symbol()
         );
@@ -139,7 +141,7 @@ async fn control_characters_in_stored_text_are_shown_escaped() {
         "state pane does not escape the customer:\n{state}"
     );
     assert!(
-        line_with(&state, "tracking").contains(r"TRK\r42"),
+        line_with(&state, "tracking").contains(r"TRK\r42\u200B\u202E"),
         "state pane does not escape the tracking number:\n{state}"
     );
     snapshot(

@@ -11,8 +11,9 @@ use crate::store::{Stored, StoredEvent, SummaryRow};
 
 mod lines;
 
-/// Widest tracking number the read model holds (the carrier-facing column).
-pub const MAX_TRACKING_LEN: usize = 64;
+/// Widest tracking number the read model holds: the domain's own limit. The projection checks
+/// it still, for events written before the limit or behind the application's back.
+pub use crate::domain::limits::MAX_TRACKING_LEN;
 
 /// Why an event could not be applied to the read model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -328,5 +328,5 @@ fn vacant() -> SummaryRow {
 type Decoded = Result<OrderEvent, crate::domain::DecodeError>;
 
 fn decode(e: &StoredEvent, upcast: UpcastContext) -> Decoded {
-    OrderEvent::decode(&e.event_type, e.schema_version, &e.payload, &upcast)
+    crate::app::loader::decode_stored(e, upcast)
 }

@@ -177,5 +177,6 @@ fn stored_like(order: &str, version: u64, event: &OrderEvent) -> StoredEvent {
         payload: event.payload_json(),
         metadata: "{}".into(),
         recorded_at: event.occurred_at(),
+        fault: None,
     }
 }

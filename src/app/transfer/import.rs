@@ -11,7 +11,9 @@ use std::io::BufRead;
 use super::EventLine;
 use crate::app::error::AppError;
 use crate::app::loader::Loader;
-use crate::domain::{Order, OrderEvent, OrderId, STATE_SCHEMA_VERSION, UpcastContext, evolve};
+use crate::domain::{
+    Order, OrderEvent, OrderId, STATE_SCHEMA_VERSION, UpcastContext, admit, evolve,
+};
 use crate::store::{ImportRow, NewEvent, SnapshotRecord, StoreError};
 
 /// Lines parsed while the previous chunk is written.
@@ -41,8 +43,11 @@ struct StreamState {
     first: u64,
     /// The version its next line must have.
     next: u64,
-    /// State for snapshots; only for streams imported whole.
+    /// The state before its next line, which every event is checked against; for a stream
+    /// that continues one the target holds, known once the target's state is loaded.
     order: Option<Order>,
+    /// A continuation's events read before its state was loaded (at most one chunk's).
+    waiting: Vec<(usize, OrderEvent)>,
     /// Why the stream is not imported, if it is not.
     refused: Option<StoreError>,
     /// Events appended.
@@ -83,6 +88,17 @@ fn parse_line(line_no: usize, text: &str) -> Result<Parsed, AppError> {
             recorded_at: line.recorded_at,
         },
     })
+}
+
+/// `order` after `event`, when the rules admit it; otherwise the file is refused at the line.
+fn admitted(
+    order: Order,
+    event: &OrderEvent,
+    line_no: usize,
+    stream: &str,
+) -> Result<Order, AppError> {
+    admit(&order, event).map_err(|why| bad(line_no, format!("stream {stream}: {why}")))?;
+    Ok(evolve(order, event))
 }
 
 fn read_chunk(
@@ -158,6 +174,7 @@ impl Checker {
                             first: p.version,
                             next: p.version,
                             order,
+                            waiting: Vec::new(),
                             refused: None,
                             events: 0,
                         })
@@ -180,17 +197,20 @@ impl Checker {
             if st.refused.is_some() {
                 continue;
             }
-            if let Some(order) = st.order.take() {
-                let order = evolve(order, &event);
-                if order.version.is_multiple_of(self.snapshot_every) {
-                    out.snapshots.push(SnapshotRecord {
-                        stream_id: p.stream_id.clone(),
-                        version: order.version,
-                        schema_version: STATE_SCHEMA_VERSION,
-                        state: serde_json::to_string(&order).unwrap_or_default(),
-                    });
+            match st.order.take() {
+                Some(order) => {
+                    let order = admitted(order, &event, p.line_no, &p.stream_id)?;
+                    if order.version.is_multiple_of(self.snapshot_every) {
+                        out.snapshots.push(SnapshotRecord {
+                            stream_id: p.stream_id.clone(),
+                            version: order.version,
+                            schema_version: STATE_SCHEMA_VERSION,
+                            state: serde_json::to_string(&order).unwrap_or_default(),
+                        });
+                    }
+                    st.order = Some(order);
                 }
-                st.order = Some(order);
+                None => st.waiting.push((p.line_no, event)),
             }
             out.rows.push(ImportRow {
                 stream_id: p.stream_id,
@@ -231,6 +251,36 @@ impl Checker {
         });
     }
 
+    /// Loads the target's state of each continuation the chunk starts (refused ones aside)
+    /// and checks the events that waited for it: a continuation is held to the rules against
+    /// what the target holds.
+    async fn load_continuations(
+        &mut self,
+        loader: &Loader,
+        fresh: &[String],
+    ) -> Result<(), AppError> {
+        for id in fresh {
+            let Some(st) = self.streams.get_mut(id) else {
+                continue;
+            };
+            if st.refused.is_some() {
+                st.waiting.clear();
+            }
+            if st.order.is_some() || st.refused.is_some() {
+                continue;
+            }
+            let order_id: OrderId = id
+                .parse()
+                .map_err(|_| AppError::BadInput(format!("bad stream id {id}")))?;
+            let mut order = loader.load(order_id, None).await?;
+            for (line_no, event) in std::mem::take(&mut st.waiting) {
+                order = admitted(order, &event, line_no, id)?;
+            }
+            st.order = Some(order);
+        }
+        Ok(())
+    }
+
     fn report(self) -> ImportReport {
         let mut streams = self.streams;
         let mut report = ImportReport::default();
@@ -250,7 +300,8 @@ impl Checker {
 }
 
 /// Validates every line (shape, stream id, versions contiguous and in order per stream,
-/// decodable payloads, `OrderCreated` exactly at version 1) and appends each stream at the
+/// decodable payloads, `OrderCreated` exactly at version 1, and every event one the domain's
+/// rules make from the state before it: `admit`) and appends each stream at the
 /// versions it had. An invalid line refuses the whole file with its line number and nothing
 /// is written; a stream that collides with stored events is refused, the others land.
 pub async fn import(
@@ -270,6 +321,7 @@ pub async fn import(
     while chunk.lines > 0 {
         let targets = session.versions(&chunk.fresh).await?;
         checker.resolve(&mut chunk, &targets);
+        checker.load_continuations(loader, &chunk.fresh).await?;
         // The write runs on the database's thread while this one parses and checks the next
         // chunk: the CPU work of an import costs no wall time.
         let (written, next) = tokio::join!(session.append(&chunk.rows, &chunk.snapshots), async {

@@ -44,6 +44,13 @@ impl EventLine {
                 reason: err.to_string(),
             })
         };
+        if let Some(fault) = &e.fault {
+            return Err(AppError::CorruptRow {
+                position: e.global_position,
+                what: "event",
+                reason: fault.clone(),
+            });
+        }
         Ok(EventLine {
             global_position: e.global_position,
             stream_id: e.stream_id.clone(),

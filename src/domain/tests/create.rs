@@ -84,7 +84,7 @@ fn create_with_blank_customer_is_rejected() {
     for blank in ["", "   ", "\t\n"] {
         given(vec![])
             .when(create_cmd(blank, vec![item("A", 1, "1")]))
-            .then_err(DomainError::BadText("customer id"));
+            .then_err(DomainError::BadText(TextField::CustomerId));
     }
 }
 
@@ -95,7 +95,7 @@ fn create_with_too_long_customer_is_rejected() {
             &"x".repeat(MAX_TEXT_LEN + 1),
             vec![item("A", 1, "1")],
         ))
-        .then_err(DomainError::BadText("customer id"));
+        .then_err(DomainError::BadText(TextField::CustomerId));
 }
 
 #[test]

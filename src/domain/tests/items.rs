@@ -127,3 +127,19 @@ fn remove_when_not_pending_is_rejected() {
             .then_err(invalid_status("remove items from", status));
     }
 }
+
+#[test]
+fn a_sku_that_would_look_like_another_is_refused() {
+    // Each would print like a plain SKU and then not match it on `remove-item`.
+    for s in [
+        "MU\u{200b}G",
+        "MUG\u{200d}",
+        "\u{feff}MUG",
+        "\u{202e}GUM",
+        "MU\u{2066}G",
+        "MU\u{ad}G",
+    ] {
+        assert!(Sku::new(s).is_err(), "{s:?}");
+    }
+    assert!(Sku::new("MUG-日本").is_ok());
+}

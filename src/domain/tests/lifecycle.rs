@@ -2,6 +2,7 @@
 //! existence, status and text fields.
 
 use super::*;
+use crate::domain::limits::MAX_TRACKING_LEN;
 
 // ---------------------------------------------------------------------------------------------
 // PayOrder
@@ -67,7 +68,7 @@ fn pay_with_blank_or_too_long_method_is_rejected() {
     for method in ["", "  ", &"m".repeat(MAX_TEXT_LEN + 1)] {
         given(pending())
             .when(pay_cmd(method, "24.98"))
-            .then_err(DomainError::BadText("payment method"));
+            .then_err(DomainError::BadText(TextField::PaymentMethod));
     }
 }
 
@@ -95,12 +96,29 @@ fn ship_when_not_paid_is_rejected() {
 }
 
 #[test]
-fn ship_with_blank_or_too_long_tracking_is_rejected() {
-    for tracking in ["", " \t ", &"t".repeat(MAX_TEXT_LEN + 1)] {
+fn ship_with_blank_too_long_or_invisible_tracking_is_rejected() {
+    // The read model's carrier column holds 64: the command side refuses what it cannot hold.
+    let too_long = "t".repeat(MAX_TRACKING_LEN + 1);
+    for tracking in [
+        "",
+        " \t ",
+        &too_long,
+        &"t".repeat(MAX_TEXT_LEN + 1),
+        "TRK\u{200b}1",
+        "\u{202e}1KRT",
+    ] {
         given(history(OrderStatus::Paid))
             .when(ship_cmd(tracking))
-            .then_err(DomainError::BadText("tracking number"));
+            .then_err(DomainError::BadText(TextField::TrackingNumber));
     }
+}
+
+#[test]
+fn ship_with_the_longest_tracking_number_the_read_model_holds() {
+    let longest = "é".repeat(MAX_TRACKING_LEN);
+    given(history(OrderStatus::Paid))
+        .when(ship_cmd(&longest))
+        .then(vec![shipped(&longest, now())]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,7 +173,7 @@ fn cancel_with_blank_or_too_long_reason_is_rejected() {
     for reason in ["", "   ", &"r".repeat(MAX_TEXT_LEN + 1)] {
         given(pending())
             .when(cancel_cmd(reason))
-            .then_err(DomainError::BadText("cancel reason"));
+            .then_err(DomainError::BadText(TextField::CancelReason));
     }
 }
 

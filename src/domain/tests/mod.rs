@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::*;
 
+mod admit;
 mod create;
 mod evolve;
 mod items;

@@ -62,6 +62,8 @@ pub(super) fn event_from_row(row: &PgRow) -> Result<StoredEvent, sqlx::Error> {
         payload: row.try_get(5)?,
         metadata: row.try_get(6)?,
         recorded_at,
+        // The columns are typed (json, timestamptz): the server refuses what would spoil a row.
+        fault: None,
     })
 }
 

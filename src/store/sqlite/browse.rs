@@ -171,7 +171,7 @@ impl BrowseStore for SqliteStore {
             .fetch_all(&self.reader)
             .await
             .map_err(StoreError::from)?;
-        rows_to_events(rows)
+        Ok(rows_to_events(rows))
     }
 
     async fn find_events(
@@ -209,7 +209,7 @@ impl BrowseStore for SqliteStore {
             .fetch_all(&self.reader)
             .await
             .map_err(StoreError::from)?;
-        rows_to_events(rows)
+        Ok(rows_to_events(rows))
     }
 
     async fn streams_with_prefix(

@@ -82,15 +82,13 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens the database file; migrates it unless read-only.
     pub async fn open(path: &Path, access: Access) -> Result<Self, StoreError> {
-        let base = SqliteConnectOptions::new()
-            .filename(path)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
         if access != Access::CreateIfMissing && !path.exists() {
             return Err(StoreError::Missing(path.display().to_string()));
         }
+        if !access.writes() {
+            return Self::open_read_only(path).await;
+        }
+        let base = Self::options(path).journal_mode(SqliteJournalMode::Wal);
         let shown = path.display().to_string();
         let open_err =
             |e: sqlx::Error| StoreError::from(e).context(&format!("cannot open database {shown}"));
@@ -103,14 +101,10 @@ impl SqliteStore {
             )
             .await
             .map_err(open_err)?;
-        if access.writes() {
-            MIGRATOR
-                .run(&writer)
-                .await
-                .map_err(|e| StoreError::backend(format!("migrating {shown}: {e}")))?;
-        } else {
-            schema_is_current(&writer, &shown).await?;
-        }
+        MIGRATOR
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::backend(format!("migrating {shown}: {e}")))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(base)
@@ -119,7 +113,42 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer,
             reader,
-            read_only: !access.writes(),
+            read_only: false,
+        })
+    }
+
+    fn options(path: &Path) -> SqliteConnectOptions {
+        SqliteConnectOptions::new()
+            .filename(path)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+    }
+
+    /// Read-only as `sqlite3 -readonly` is: the file is opened for reading (SQLite refuses
+    /// any write on it), its journal mode is left as it is, nothing is migrated or created.
+    /// A WAL database in a directory this process cannot write (so no `-shm` can be made)
+    /// is opened immutable, as a snapshot: nobody can be writing it from here either.
+    async fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let shown = path.display().to_string();
+        let base = Self::options(path).read_only(true);
+        let pool = |options: SqliteConnectOptions| {
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .min_connections(1)
+                .connect_with(options)
+        };
+        let reader = match pool(base.clone()).await {
+            Ok(p) => p,
+            Err(first) => pool(base.immutable(true)).await.map_err(|_| {
+                StoreError::from(first).context(&format!("cannot open database {shown}"))
+            })?,
+        };
+        schema_is_current(&reader, &shown).await?;
+        Ok(SqliteStore {
+            writer: reader.clone(),
+            reader,
+            read_only: true,
         })
     }
 
@@ -263,7 +292,7 @@ impl EventStore for SqliteStore {
                 state: first.payload,
             });
         }
-        out.events = rows_to_events(rows.collect())?;
+        out.events = rows_to_events(rows.collect());
         Ok(out)
     }
 
@@ -286,7 +315,7 @@ impl EventStore for SqliteStore {
             .fetch_all(&self.reader)
             .await
             .map_err(StoreError::from)?;
-        rows_to_events(rows)
+        Ok(rows_to_events(rows))
     }
 
     async fn read_all(
@@ -303,7 +332,7 @@ impl EventStore for SqliteStore {
             .fetch_all(&self.reader)
             .await
             .map_err(StoreError::from)?;
-        rows_to_events(rows)
+        Ok(rows_to_events(rows))
     }
 
     async fn read_by_stream(
@@ -323,7 +352,7 @@ impl EventStore for SqliteStore {
             .fetch_all(&self.reader)
             .await
             .map_err(StoreError::from)?;
-        rows_to_events(rows)
+        Ok(rows_to_events(rows))
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {

@@ -194,7 +194,7 @@ impl ProjectionTx for SqliteProjectionTx {
             .fetch_all(self.conn())
             .await
             .map_err(StoreError::from)?;
-        rows_to_events(rows)
+        Ok(rows_to_events(rows))
     }
 
     async fn row(&mut self, order_id: &str) -> Result<Option<SummaryRow>, StoreError> {

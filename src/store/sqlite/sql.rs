@@ -4,8 +4,10 @@ use std::sync::OnceLock;
 
 use sqlx::Sqlite;
 
+use chrono::DateTime;
+
 use crate::store::codec::{format_time, parse_time};
-use crate::store::{NewEvent, StoreError, StoredEvent};
+use crate::store::{NewEvent, StoredEvent};
 
 pub(super) const EVENT_COLS: &str = "global_position, stream_id, version, event_type, schema_version, payload, metadata, recorded_at";
 const INSERT_HEAD: &str = "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) VALUES ";
@@ -19,28 +21,68 @@ pub(super) struct EventRow {
     pub(super) payload: String,
     pub(super) metadata: String,
     pub(super) recorded_at: String,
+    /// Why a column could not be read as what the application writes there.
+    fault: Option<String>,
 }
 
-/// By position, not by name: the log is read a million rows at a time.
+/// A text column as text; anything else SQLite lets a hand edit store there (a BLOB, a
+/// number, NULL) is a fault of this row only, never an error of the whole read.
+fn text_column(
+    row: &sqlx::sqlite::SqliteRow,
+    index: usize,
+    name: &str,
+    fault: &mut Option<String>,
+) -> String {
+    use sqlx::{Row as _, TypeInfo as _, ValueRef as _};
+    if let Ok(s) = row.try_get::<String, _>(index) {
+        return s;
+    }
+    let kind = row.try_get_raw(index).map_or_else(
+        |_| "unreadable".to_string(),
+        |v| v.type_info().name().to_string(),
+    );
+    fault.get_or_insert_with(|| format!("its {name} is {kind}, not text"));
+    String::new()
+}
+
+/// By position, not by name: the log is read a million rows at a time. The position, stream
+/// and versions are the row's identity and must read; the rest may be spoiled (`fault`).
 impl sqlx::FromRow<'_, sqlx::sqlite::SqliteRow> for EventRow {
     fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
         use sqlx::Row as _;
+        let mut fault = None;
+        let event_type = text_column(row, 3, "event type", &mut fault);
+        let payload = text_column(row, 5, "payload", &mut fault);
+        let metadata = text_column(row, 6, "metadata", &mut fault);
+        let recorded_at = text_column(row, 7, "recorded_at", &mut fault);
         Ok(EventRow {
             global_position: row.try_get(0)?,
             stream_id: row.try_get(1)?,
             version: row.try_get(2)?,
-            event_type: row.try_get(3)?,
+            event_type,
             schema_version: row.try_get(4)?,
-            payload: row.try_get(5)?,
-            metadata: row.try_get(6)?,
-            recorded_at: row.try_get(7)?,
+            payload,
+            metadata,
+            recorded_at,
+            fault,
         })
     }
 }
 
 impl EventRow {
-    fn into_event(self) -> Result<StoredEvent, StoreError> {
-        Ok(StoredEvent {
+    fn into_event(self) -> StoredEvent {
+        let (recorded_at, fault) = match parse_time(&self.recorded_at) {
+            Ok(t) => (t, self.fault),
+            Err(_) if self.fault.is_some() => (DateTime::UNIX_EPOCH, self.fault),
+            Err(_) => (
+                DateTime::UNIX_EPOCH,
+                Some(format!(
+                    "its recorded_at '{}' is not a time",
+                    crate::domain::quoted(&self.recorded_at)
+                )),
+            ),
+        };
+        StoredEvent {
             global_position: self.global_position,
             stream_id: self.stream_id,
             version: self.version as u64,
@@ -48,12 +90,15 @@ impl EventRow {
             schema_version: self.schema_version as u32,
             payload: self.payload,
             metadata: self.metadata,
-            recorded_at: parse_time(&self.recorded_at)?,
-        })
+            recorded_at,
+            fault,
+        }
     }
 }
 
-pub(super) fn rows_to_events(rows: Vec<EventRow>) -> Result<Vec<StoredEvent>, StoreError> {
+/// Never fails: a row that does not read is handed on with its `fault`, for the reader of
+/// its order to refuse, named by its position.
+pub(super) fn rows_to_events(rows: Vec<EventRow>) -> Vec<StoredEvent> {
     rows.into_iter().map(EventRow::into_event).collect()
 }
 

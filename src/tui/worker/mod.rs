@@ -337,3 +337,94 @@ fn coalesce(queue: Vec<Effect>) -> Vec<Effect> {
         .map(|(_, e)| e)
         .collect()
 }
+
+#[cfg(test)]
+mod coalescing {
+    use super::*;
+
+    fn state(tag: u64, version: u64) -> Effect {
+        Effect::LoadState {
+            tag,
+            order: "o".into(),
+            version,
+            base: None,
+        }
+    }
+
+    fn raw(tag: u64, version: u64) -> Effect {
+        Effect::LoadRaw {
+            tag,
+            order: "o".into(),
+            version,
+        }
+    }
+
+    /// What is left of a queue, each as (kind, tag).
+    fn left(queue: Vec<Effect>) -> Vec<(Request, u64)> {
+        coalesce(queue)
+            .iter()
+            .map(|e| {
+                let tag = e.tag().expect("tagged");
+                (tag.request, tag.seq)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_held_arrow_key_loads_only_the_last_state_queued() {
+        let queue: Vec<Effect> = (1..=50).map(|v| state(v, v)).collect();
+        assert_eq!(left(queue), vec![(Request::State, 50)]);
+    }
+
+    #[test]
+    fn each_coalescing_kind_keeps_its_newest_in_place_and_the_rest_all_run() {
+        let queue = vec![
+            state(1, 1),
+            Effect::LoadDivergence {
+                tag: 2,
+                order: "o".into(),
+            },
+            raw(3, 1),
+            state(4, 2),
+            raw(5, 2),
+            Effect::LoadDivergence {
+                tag: 6,
+                order: "o".into(),
+            },
+            Effect::Check { tag: 7 },
+            Effect::Check { tag: 8 },
+        ];
+        assert_eq!(
+            left(queue),
+            vec![
+                // Overlay requests were each asked for: none dropped, order kept.
+                (Request::Overlay, 3),
+                (Request::State, 4),
+                (Request::Overlay, 5),
+                (Request::Divergence, 6),
+                (Request::Job(crate::tui::request::JobKind::Check), 7),
+                (Request::Job(crate::tui::request::JobKind::Check), 8),
+            ]
+        );
+    }
+
+    #[test]
+    fn fire_and_forget_effects_are_never_dropped() {
+        let queue = vec![
+            Effect::SaveHistory("a".into()),
+            state(1, 1),
+            Effect::SaveHistory("b".into()),
+            state(2, 2),
+        ];
+        let kept = coalesce(queue);
+        let saved: Vec<&str> = kept
+            .iter()
+            .filter_map(|e| match e {
+                Effect::SaveHistory(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(saved, ["a", "b"]);
+        assert_eq!(kept.len(), 3);
+    }
+}

@@ -5,12 +5,14 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::metadata::EventMetadata;
-use crate::domain::OrderStatus;
 use crate::domain::{
-    Currency, LineItem, Order, OrderCommand, OrderCreatedV1, OrderEvent, OrderId,
-    STATE_SCHEMA_VERSION, Sku, decide, evolve,
+    Currency, LineItem, Order, OrderCommand, OrderCreatedV1, OrderEvent, OrderId, OrderShipped,
+    OrderStatus, STATE_SCHEMA_VERSION, Sku, decide, evolve,
 };
-use crate::store::{ImportStream, NewEvent, SnapshotRecord, Stored};
+use crate::store::{ImportStream, NewEvent, SnapshotRecord};
+
+mod faults;
+pub use faults::{Faults, plant_faults};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
@@ -37,18 +39,18 @@ const CATALOG: &[(&str, &str)] = &[
     ("HEAD-NC", "199.00"),
     ("KEY-MECH", "129.50"),
 ];
-/// The order whose shipment the read model cannot hold.
-const TOO_WIDE_ORDER: usize = 3;
+/// The order shipped under an earlier release's looser limit (see `older_release`).
+const LEGACY_SHIPMENT_ORDER: usize = 3;
 const CURRENCIES: &[&str] = &["EUR", "EUR", "EUR", "USD", "USD", "GBP", "JPY", "CHF"];
 
-struct Gen {
-    rng: fastrand::Rng,
-    clock: DateTime<Utc>,
-    snapshot_every: u64,
+pub(super) struct Gen {
+    pub(super) rng: fastrand::Rng,
+    pub(super) clock: DateTime<Utc>,
+    pub(super) snapshot_every: u64,
 }
 
 impl Gen {
-    fn uuid(&mut self) -> Uuid {
+    pub(super) fn uuid(&mut self) -> Uuid {
         uuid::Builder::from_random_bytes(self.rng.u128(..).to_le_bytes()).into_uuid()
     }
 
@@ -61,7 +63,7 @@ impl Gen {
         }
     }
 
-    fn tick(&mut self) -> DateTime<Utc> {
+    pub(super) fn tick(&mut self) -> DateTime<Utc> {
         self.clock += Duration::seconds(self.rng.i64(5..3600));
         self.clock
     }
@@ -128,9 +130,15 @@ fn generate_order(g: &mut Gen, i: usize, shared: Option<&str>) -> (ImportStream,
     let mut order = Order::empty(id);
     let mut events = Vec::new();
     let mut snapshots = Vec::new();
+    let legacy_shipment = i == LEGACY_SHIPMENT_ORDER;
     let mut apply = |g: &mut Gen, order: &mut Order, cmd: &OrderCommand| {
         let now = g.tick();
-        if let Ok(evs) = decide(order, cmd, now) {
+        let decided = decide(order, cmd, now).ok().or_else(|| {
+            legacy_shipment
+                .then(|| older_release(order, cmd, now))
+                .flatten()
+        });
+        if let Some(evs) = decided {
             for e in evs {
                 *order = evolve(order.clone(), &e);
                 events.push(stored(g, &e, &correlation, now, legacy_v1));
@@ -157,11 +165,8 @@ fn generate_order(g: &mut Gen, i: usize, shared: Option<&str>) -> (ImportStream,
         method: ["card", "paypal", "invoice"][g.rng.usize(..3)].to_string(),
         amount: order.total(),
     };
-    // One shipment carries a tracking number the domain accepts (up to 200 characters) but
-    // the read model cannot hold (64): the projector dead-letters it and parks its order.
-    let too_wide = i == TOO_WIDE_ORDER;
     let ship = OrderCommand::ShipOrder {
-        tracking_number: if too_wide {
+        tracking_number: if legacy_shipment {
             format!("INTL-{}", "0123456789".repeat(8))
         } else {
             format!("TRK{:010}", g.rng.u64(..10_000_000_000))
@@ -171,7 +176,7 @@ fn generate_order(g: &mut Gen, i: usize, shared: Option<&str>) -> (ImportStream,
         reason: ["customer request", "out of stock", "payment review"][g.rng.usize(..3)]
             .to_string(),
     };
-    let path = if too_wide { 5 } else { path };
+    let path = if legacy_shipment { 5 } else { path };
     let tail: Vec<&OrderCommand> = match path {
         0 | 1 => vec![],
         2 => vec![&pay],
@@ -192,7 +197,25 @@ fn generate_order(g: &mut Gen, i: usize, shared: Option<&str>) -> (ImportStream,
     (stream, correlation)
 }
 
-fn stored(
+/// What an earlier release decided for a shipment: it allowed tracking numbers of up to 200
+/// characters, where the read model's column (and today's rule) holds 64. The log keeps
+/// what was decided then; the projector cannot hold it, dead-letters it and parks the order,
+/// and the debugger shows the event where projection and replay part. Today's `import`
+/// refuses such an event, naming its line.
+fn older_release(order: &Order, cmd: &OrderCommand, now: DateTime<Utc>) -> Option<Vec<OrderEvent>> {
+    let OrderCommand::ShipOrder { tracking_number } = cmd else {
+        return None;
+    };
+    let fits = tracking_number.chars().count() <= crate::domain::MAX_TEXT_LEN;
+    (order.status == Some(OrderStatus::Paid) && fits).then(|| {
+        vec![OrderEvent::Shipped(OrderShipped {
+            tracking_number: tracking_number.clone(),
+            at: now,
+        })]
+    })
+}
+
+pub(super) fn stored(
     g: &mut Gen,
     e: &OrderEvent,
     correlation: &str,
@@ -232,112 +255,4 @@ fn stored(
         metadata: serde_json::to_string(&meta).unwrap_or_default(),
         recorded_at: now,
     }
-}
-
-/// The labelled faults a demo database carries, for the debugger to find.
-#[derive(Debug, Clone)]
-pub struct Faults {
-    /// A read-model row changed behind the projector's back.
-    pub tampered_order: String,
-    /// The event the projection cannot apply (dead-lettered) and its order (parked).
-    pub dead_letter_position: i64,
-    /// The order parked behind it.
-    pub parked_order: String,
-    /// An order with events appended after the projector's last run.
-    pub lagging_order: String,
-    /// How many.
-    pub lag_events: u64,
-}
-
-/// Plants the remaining faults, deterministically: projects everything (the too-wide
-/// shipment is dead-lettered and its order parked), edits one row behind the projector's
-/// back, then appends events the projector has not seen yet.
-pub async fn plant_faults(
-    loader: &super::Loader,
-    projector: &super::projector::Projector,
-    read_model: &dyn crate::store::ReadModel,
-    seed: u64,
-) -> Result<Faults, super::AppError> {
-    use super::AppError;
-    use crate::store::AppendRequest;
-    projector.settle(|_| {}).await?;
-    let dead = read_model.dead_letters().await?.into_iter().next();
-    let (dead_letter_position, parked_order) =
-        dead.map_or((0, String::new()), |d| (d.global_position, d.stream_id));
-    // A paid order's row edited to say shipped, and a pending order that moves on unseen.
-    let (mut tampered, mut late) = (None, None);
-    let mut after = String::new();
-    while tampered.is_none() || late.is_none() {
-        let page = read_model.rows_after(&after, 200).await?;
-        let Some(last) = page.last() else { break };
-        after.clone_from(&last.order_id);
-        for r in page {
-            if tampered.is_none() && r.status == Stored::Valid(OrderStatus::Paid) {
-                tampered = Some(r);
-            } else if late.is_none() && r.status == Stored::Valid(OrderStatus::Pending) {
-                late = Some(r.order_id);
-            }
-        }
-    }
-    let mut row = tampered
-        .ok_or_else(|| AppError::BadInput("demo needs a paid order; seed more orders".into()))?;
-    let late: OrderId = late
-        .and_then(|id| id.parse().ok())
-        .ok_or_else(|| AppError::BadInput("demo needs a pending order; seed more orders".into()))?;
-    row.status = Stored::Valid(OrderStatus::Shipped);
-    let mut tx = read_model.begin_projection().await?;
-    tx.upsert_rows(std::slice::from_ref(&row)).await?;
-    tx.commit().await?;
-
-    let mut g = Gen {
-        rng: fastrand::Rng::with_seed(seed ^ 0x5eed_fa17),
-        clock: Utc
-            .with_ymd_and_hms(2026, 9, 1, 9, 0, 0)
-            .single()
-            .unwrap_or_default(),
-        snapshot_every: 100,
-    };
-    let correlation = g.uuid().to_string();
-    let extra = LineItem {
-        sku: Sku::new("LATE-ADD").unwrap_or_else(|_| unreachable!("a valid SKU")),
-        quantity: 1,
-        unit_price: Decimal::ONE,
-    };
-    let cmds = [
-        OrderCommand::AddItem {
-            item: extra.clone(),
-        },
-        OrderCommand::AddItem { item: extra },
-        OrderCommand::CancelOrder {
-            reason: "changed mind".into(),
-        },
-    ];
-    let mut order = loader.load(late, None).await?;
-    for cmd in &cmds {
-        let now = g.tick();
-        let events = decide(&order, cmd, now)?;
-        let stored: Vec<NewEvent> = events
-            .iter()
-            .map(|e| stored(&mut g, e, &correlation, now, false))
-            .collect();
-        loader
-            .store()
-            .append(AppendRequest {
-                stream_id: &late.to_stream_id(),
-                expected_version: order.version,
-                events: &stored,
-                idempotency: None,
-                idempotency_expired_before: None,
-                snapshot: None,
-            })
-            .await?;
-        order = events.iter().fold(order, evolve);
-    }
-    Ok(Faults {
-        tampered_order: row.order_id,
-        lagging_order: late.to_stream_id(),
-        lag_events: cmds.len() as u64,
-        dead_letter_position,
-        parked_order,
-    })
 }
