@@ -23,6 +23,7 @@ pub mod headers;
 pub mod metrics;
 mod openapi;
 mod reads;
+mod write_doc;
 mod writes;
 
 use auth::{Caller, Tokens};

@@ -12,9 +12,12 @@ use serde::{Deserialize, Serialize};
 use super::ApiState;
 use super::auth::Caller;
 use super::body::{JsonBody, PathParams};
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
 use super::headers::{Origin, etag, idempotency_key, if_match};
 use super::metrics;
+use super::write_doc::{
+    BodyFailures, CreateHeaders, OrderWriteFailures, OrderWriteHeaders, WriteFailures,
+};
 use crate::app::metadata::CommandContext;
 use crate::app::{AppError, CommandRequest};
 use crate::domain::{Currency, LineItem, OrderCommand, OrderId, Sku, parse_amount};
@@ -213,13 +216,8 @@ impl WriteCtx {
 
 /// `POST /api/orders` → 201 with `Location` and `ETag`.
 #[utoipa::path(post, path = "/api/orders", request_body = CreateBody, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
-           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
-    responses((status = 201, body = Written, description = "created; `Location` and `ETag`"),
-              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "the server is read-only"),
-              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
-              (status = 503, body = ErrorBody)))]
+    params(CreateHeaders),
+    responses((status = 201, body = Written, description = "created; `Location` and `ETag`"), WriteFailures, BodyFailures))]
 pub async fn create(
     w: WriteCtx,
     JsonBody(body): JsonBody<CreateBody>,
@@ -247,17 +245,8 @@ pub async fn create(
 
 /// `POST /api/orders/{id}/items`.
 #[utoipa::path(post, path = "/api/orders/{id}/items", request_body = ItemBody, security(("bearer" = [])),
-    params(("id" = String, Path, format = "uuid"),
-           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
-           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
-           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
-    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "the server is read-only"),
-              (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
-              (status = 412, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    params(("id" = String, Path, format = "uuid"), OrderWriteHeaders),
+    responses((status = 200, body = Written), WriteFailures, OrderWriteFailures, BodyFailures))]
 pub async fn add_item(
     w: WriteCtx,
     PathParams(id): PathParams<String>,
@@ -272,17 +261,8 @@ pub async fn add_item(
 
 /// `DELETE /api/orders/{id}/items/{sku}`.
 #[utoipa::path(delete, path = "/api/orders/{id}/items/{sku}", security(("bearer" = [])),
-    params(("id" = String, Path, format = "uuid"), ("sku" = String, Path),
-           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
-           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
-           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
-    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "the server is read-only"),
-              (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
-              (status = 412, body = ErrorBody), (status = 422, body = ErrorBody),
-              (status = 503, body = ErrorBody)))]
+    params(("id" = String, Path, format = "uuid"), ("sku" = String, Path), OrderWriteHeaders),
+    responses((status = 200, body = Written), WriteFailures, OrderWriteFailures))]
 pub async fn remove_item(
     w: WriteCtx,
     PathParams((id, sku)): PathParams<(String, String)>,
@@ -295,17 +275,8 @@ pub async fn remove_item(
 
 /// `POST /api/orders/{id}/pay`.
 #[utoipa::path(post, path = "/api/orders/{id}/pay", request_body = PayBody, security(("bearer" = [])),
-    params(("id" = String, Path, format = "uuid"),
-           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
-           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
-           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
-    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "the server is read-only"),
-              (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
-              (status = 412, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    params(("id" = String, Path, format = "uuid"), OrderWriteHeaders),
+    responses((status = 200, body = Written), WriteFailures, OrderWriteFailures, BodyFailures))]
 pub async fn pay(
     w: WriteCtx,
     PathParams(id): PathParams<String>,
@@ -323,17 +294,8 @@ pub async fn pay(
 
 /// `POST /api/orders/{id}/ship`.
 #[utoipa::path(post, path = "/api/orders/{id}/ship", request_body = ShipBody, security(("bearer" = [])),
-    params(("id" = String, Path, format = "uuid"),
-           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
-           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
-           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
-    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "the server is read-only"),
-              (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
-              (status = 412, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    params(("id" = String, Path, format = "uuid"), OrderWriteHeaders),
+    responses((status = 200, body = Written), WriteFailures, OrderWriteFailures, BodyFailures))]
 pub async fn ship(
     w: WriteCtx,
     PathParams(id): PathParams<String>,
@@ -348,17 +310,8 @@ pub async fn ship(
 
 /// `POST /api/orders/{id}/deliver` (no body).
 #[utoipa::path(post, path = "/api/orders/{id}/deliver", security(("bearer" = [])),
-    params(("id" = String, Path, format = "uuid"),
-           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
-           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
-           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
-    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "the server is read-only"),
-              (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
-              (status = 412, body = ErrorBody), (status = 422, body = ErrorBody),
-              (status = 503, body = ErrorBody)))]
+    params(("id" = String, Path, format = "uuid"), OrderWriteHeaders),
+    responses((status = 200, body = Written), WriteFailures, OrderWriteFailures))]
 pub async fn deliver(
     w: WriteCtx,
     PathParams(id): PathParams<String>,
@@ -370,17 +323,8 @@ pub async fn deliver(
 
 /// `POST /api/orders/{id}/cancel`.
 #[utoipa::path(post, path = "/api/orders/{id}/cancel", request_body = CancelBody, security(("bearer" = [])),
-    params(("id" = String, Path, format = "uuid"),
-           ("If-Match" = Option<String>, Header, description = "\"<version>\""),
-           ("Idempotency-Key" = Option<String>, Header, description = "retry safety"),
-           ("X-Correlation-Id" = Option<String>, Header, description = "carried into every event")),
-    responses((status = 200, body = Written), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "the server is read-only"),
-              (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody, description = "concurrent writes won every retry"),
-              (status = 412, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    params(("id" = String, Path, format = "uuid"), OrderWriteHeaders),
+    responses((status = 200, body = Written), WriteFailures, OrderWriteFailures, BodyFailures))]
 pub async fn cancel(
     w: WriteCtx,
     PathParams(id): PathParams<String>,
