@@ -119,6 +119,10 @@ pub enum DomainError {
         /// The order's status.
         status: OrderStatus,
     },
+    /// The order's total does not fit a decimal (only events written behind the
+    /// application's back can make such an order): it cannot be paid.
+    #[error("the order's total is too large to compute")]
+    TotalTooLarge,
     /// `PayOrder` with an amount other than the total.
     #[error("amount {amount} does not equal the order total {total}")]
     AmountMismatch {
@@ -243,7 +247,7 @@ pub fn decide(
         OrderCommand::PayOrder { method, amount } => {
             require(order, "pay", &[Pending])?;
             let method = text(TextField::PaymentMethod, method)?;
-            let total = order.total();
+            let total = order.checked_total().ok_or(DomainError::TotalTooLarge)?;
             if *amount != total {
                 return Err(DomainError::AmountMismatch {
                     amount: *amount,

@@ -143,17 +143,21 @@ impl Order {
         self.status.is_some()
     }
 
-    /// Sum of the lines, exact. `decide` bounds quantities and prices so this cannot
-    /// overflow for orders it accepted; imported or hand-made states saturate instead of panicking.
+    /// Sum of the lines, exact, or `None` when it does not fit a decimal. The limits keep
+    /// every order `decide` or `import` admitted far from that; only a state made from
+    /// events written behind the application's back can get there. The rules use this.
+    pub fn checked_total(&self) -> Option<Decimal> {
+        self.items.iter().try_fold(Decimal::ZERO, |acc, i| {
+            Decimal::from(i.quantity)
+                .checked_mul(i.unit_price)
+                .and_then(|l| acc.checked_add(l))
+        })
+    }
+
+    /// [`Order::checked_total`] for showing: `Decimal::MAX` where it overflows (the rules
+    /// never act on this value; `pay` refuses such an order).
     pub fn total(&self) -> Decimal {
-        self.items
-            .iter()
-            .try_fold(Decimal::ZERO, |acc, i| {
-                Decimal::from(i.quantity)
-                    .checked_mul(i.unit_price)
-                    .and_then(|l| acc.checked_add(l))
-            })
-            .unwrap_or(Decimal::MAX)
+        self.checked_total().unwrap_or(Decimal::MAX)
     }
 
     /// Replays events from the empty state.

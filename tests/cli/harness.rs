@@ -11,14 +11,9 @@ use tempfile::TempDir;
 /// A valid order id that no test ever creates.
 pub(crate) const UNKNOWN: &str = "00000000-0000-4000-8000-000000000001";
 
-/// Variables the binary reads; any of them set in the developer's shell would leak in.
-const CHRONICLE_ENV: &[&str] = &[
-    "DATABASE_URL",
-    "CHRONICLE_CONFIG",
-    "CHRONICLE_SNAPSHOT_EVERY",
-    "CHRONICLE_DEFAULT_CURRENCY",
-    "CHRONICLE_IDEMPOTENCY_TTL_SECS",
-];
+#[path = "../common/env.rs"]
+mod env;
+use env::CHRONICLE_ENV;
 
 pub(crate) struct Chronicle {
     dir: TempDir,

@@ -10,16 +10,9 @@ use tempfile::TempDir;
 
 use crate::common::pg;
 
-/// Variables the binary reads; any of them set in the developer's shell would leak in.
-const CHRONICLE_ENV: &[&str] = &[
-    "DATABASE_URL",
-    "CHRONICLE_CONFIG",
-    "CHRONICLE_SNAPSHOT_EVERY",
-    "CHRONICLE_DEFAULT_CURRENCY",
-    "CHRONICLE_IDEMPOTENCY_TTL_SECS",
-    "CHRONICLE_API_TOKENS",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-];
+#[path = "../common/env.rs"]
+mod env;
+use env::CHRONICLE_ENV;
 
 /// Which database a scenario runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,15 +17,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_chronicle");
 const WAIT: Duration = Duration::from_secs(10);
 /// "Events written by another process appear within a second" (with headroom for CI).
 pub(crate) const LIVE: Duration = Duration::from_secs(2);
-/// Variables the binary reads; any of them set in the developer's shell would leak in.
-const CHRONICLE_ENV: &[&str] = &[
-    "DATABASE_URL",
-    "CHRONICLE_CONFIG",
-    "CHRONICLE_SNAPSHOT_EVERY",
-    "CHRONICLE_DEFAULT_CURRENCY",
-    "CHRONICLE_IDEMPOTENCY_TTL_SECS",
-    "NO_COLOR",
-];
+#[path = "../common/env.rs"]
+mod env;
+use env::CHRONICLE_ENV;
 /// What the pane runs: the binary, then a record of how it left the terminal. The shell
 /// stays (`sleep`) so the screen after exit can be read; the tmux server is killed anyway.
 const WRAPPER: &str = r#""$@"

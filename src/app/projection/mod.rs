@@ -37,6 +37,9 @@ pub enum ProjectionError {
         "tracking number of {0} characters does not fit the read model (at most {MAX_TRACKING_LEN})"
     )]
     TrackingTooLong(usize),
+    /// The lines' total does not fit a decimal.
+    #[error("the lines' total is too large to compute")]
+    TotalTooLarge,
     /// The row's own lines JSON is unreadable.
     #[error("row lines do not decode: {0}")]
     BadLines(String),
@@ -88,19 +91,22 @@ fn lines_of(row: &SummaryRow) -> Result<Vec<Line>, ProjectionError> {
     lines::read(&row.lines).map_err(|e| ProjectionError::BadLines(e.to_string()))
 }
 
-fn set_lines(row: &mut SummaryRow, lines: Vec<Line>) {
-    let total: Decimal = lines
+/// The row's lines and what follows from them; a total that does not fit a decimal is an
+/// error (the event is dead-lettered), never a wrapped, saturated or panicking sum.
+fn set_lines(row: &mut SummaryRow, lines: Vec<Line>) -> Result<(), ProjectionError> {
+    let total = lines
         .iter()
-        .map(|l| {
+        .try_fold(Decimal::ZERO, |acc, l| {
             Decimal::from(l.quantity)
                 .checked_mul(l.unit_price)
-                .unwrap_or(Decimal::MAX)
+                .and_then(|t| acc.checked_add(t))
         })
-        .sum();
+        .ok_or(ProjectionError::TotalTooLarge)?;
     row.total = Stored::Valid(total);
     row.item_count = lines.iter().map(|l| i64::from(l.quantity)).sum();
     row.line_count = lines.len() as i64;
     row.lines = lines::write(lines);
+    Ok(())
 }
 
 /// Applies one event to an order's row (`None` when it has none yet).
@@ -130,7 +136,9 @@ pub fn project(
                 version: 0,
                 last_position: 0,
             };
-            set_lines(&mut row, c.items.iter().map(Line::from).collect());
+            if let Err(error) = set_lines(&mut row, c.items.iter().map(Line::from).collect()) {
+                return Err(Rejected::new(error, None));
+            }
             row
         }
         (None, other) => {
@@ -165,12 +173,12 @@ fn change(row: &mut SummaryRow, event: &OrderEvent) -> Result<(), ProjectionErro
                 }
                 None => lines.push(Line::from(&e.item)),
             }
-            set_lines(row, lines);
+            set_lines(row, lines)?;
         }
         OrderEvent::ItemRemoved(e) => {
             let mut lines = lines_of(row)?;
             lines.retain(|l| l.sku != e.sku.as_str());
-            set_lines(row, lines);
+            set_lines(row, lines)?;
         }
         OrderEvent::Paid(_) => row.status = Stored::Valid(OrderStatus::Paid),
         OrderEvent::Shipped(e) => {
@@ -185,4 +193,45 @@ fn change(row: &mut SummaryRow, event: &OrderEvent) -> Result<(), ProjectionErro
         OrderEvent::Cancelled(_) => row.status = Stored::Valid(OrderStatus::Cancelled),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod overflow {
+    use super::*;
+    use crate::domain::{Currency, OrderCreated, OrderId, Sku};
+
+    #[test]
+    fn lines_whose_total_does_not_fit_are_refused_not_summed() {
+        let event = OrderEvent::Created(OrderCreated {
+            order_id: OrderId(uuid::Uuid::from_u128(9)),
+            customer_id: "c".into(),
+            items: vec![
+                LineItem {
+                    sku: Sku::new("A").unwrap(),
+                    quantity: u32::MAX,
+                    unit_price: Decimal::MAX,
+                },
+                LineItem {
+                    sku: Sku::new("B").unwrap(),
+                    quantity: 1,
+                    unit_price: Decimal::MAX,
+                },
+            ],
+            currency: Currency::EUR,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        });
+        let stored = StoredEvent {
+            global_position: 1,
+            stream_id: "s".into(),
+            version: 1,
+            event_type: event.event_type().into(),
+            schema_version: event.schema_version(),
+            payload: event.payload_json(),
+            metadata: "{}".into(),
+            recorded_at: chrono::DateTime::UNIX_EPOCH,
+            fault: None,
+        };
+        let rejected = project(None, &stored, &event).unwrap_err();
+        assert_eq!(rejected.error, ProjectionError::TotalTooLarge);
+    }
 }

@@ -209,3 +209,17 @@ fn status_is_checked_before_text_fields() {
         .when(pay_cmd("", "0"))
         .then_err(invalid_status("pay", OrderStatus::Paid));
 }
+
+#[test]
+fn an_order_whose_total_does_not_fit_a_decimal_cannot_be_paid() {
+    // Only events written behind the application's back hold such lines: evolve takes
+    // them as they are, and the rule refuses to compute with a saturated total.
+    let huge = LineItem {
+        sku: sku("A"),
+        quantity: u32::MAX,
+        unit_price: Decimal::MAX,
+    };
+    given(vec![created(vec![huge])])
+        .when(pay_cmd("card", "1"))
+        .then_err(DomainError::TotalTooLarge);
+}
