@@ -20,17 +20,31 @@ pub fn for_terminal(s: &str) -> String {
     escaped(s, |c| !visible(c) && c != '\n' && c != '\t')
 }
 
+/// A typed whole number, as digits only: `+1`, ` 1` and `1_0` are refused (Rust's own
+/// parse takes a leading `+`), so every count the operator types reads one way.
+pub fn parse_digits<T: std::str::FromStr>(s: &str) -> Option<T> {
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
 /// Longest error line, in characters: whatever an error quotes, it stays one short line.
 const MAX_ERROR_CHARS: usize = 600;
+
+/// `s` escaped like [`printable`] and cut at `max` characters with `…`: how an error
+/// quotes what it was given.
+pub fn short(s: &str, max: usize) -> String {
+    let line = printable(s);
+    match line.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
 
 /// An error message as one line for a terminal: escaped like [`printable`] (a line break
 /// included) and cut at `MAX_ERROR_CHARS` with `…`.
 pub fn error_line(message: &str) -> String {
-    let line = printable(message);
-    match line.char_indices().nth(MAX_ERROR_CHARS) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
-    }
+    short(message, MAX_ERROR_CHARS)
 }
 
 fn visible(c: char) -> bool {

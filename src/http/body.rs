@@ -33,17 +33,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// Longest field path or serde message an error answer carries, in characters.
+const MAX_QUOTED: usize = 200;
+
 /// `bytes` as a `T`, or a 400 naming where it went wrong.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-        let path = e.path().to_string();
+        // serde quotes what it was given (an unknown key, a bad value) in full and raw: the
+        // answer quotes a short, escaped prefix of it instead.
+        let path = crate::text::short(&e.path().to_string(), MAX_QUOTED);
         let inner = e.into_inner();
-        let message = if inner.is_syntax() || inner.is_eof() {
-            format!("the body is not JSON: {inner}")
-        } else {
-            inner.to_string()
-        };
+        let message = crate::text::short(
+            &if inner.is_syntax() || inner.is_eof() {
+                format!("the body is not JSON: {inner}")
+            } else {
+                inner.to_string()
+            },
+            MAX_QUOTED,
+        );
         if path == "." || path.is_empty() {
             ApiError::bad_request(message)
         } else {

@@ -1,6 +1,6 @@
 //! The `:` prompt's language, the `/` filter's, and `t`'s times: parsed here, purely.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::app::read::ClassFilter;
 use crate::domain::{Currency, LineItem, OrderCommand, OrderStatus, Sku, parse_amount};
@@ -215,8 +215,8 @@ pub fn parse_prompt(line: &str) -> Result<PromptCommand, String> {
         }
         "v" | "version" => {
             exact(1)?;
-            match args[0].parse::<u64>() {
-                Ok(v) if v >= 1 => Ok(PromptCommand::Version(v)),
+            match crate::text::parse_digits::<u64>(args[0]) {
+                Some(v) if v >= 1 => Ok(PromptCommand::Version(v)),
                 _ => Err(format!("{:?} is not a version (1, 2, …)", args[0])),
             }
         }
@@ -242,8 +242,8 @@ fn parse_at(arg: &str) -> Result<AtTarget, String> {
         return Ok(AtTarget::Now);
     }
     if let Some(p) = arg.strip_prefix('#') {
-        return match p.parse::<i64>() {
-            Ok(p) if p >= 1 => Ok(AtTarget::Position(p)),
+        return match crate::text::parse_digits::<i64>(p) {
+            Some(p) if p >= 1 => Ok(AtTarget::Position(p)),
             _ => Err(format!(
                 "{:?} is not a global position (#1, #2, …)",
                 crate::text::printable(&arg.chars().take(24).collect::<String>())
@@ -324,26 +324,10 @@ pub fn command_line(id: &str, cmd: &OrderCommand) -> String {
     }
 }
 
-/// Parses `t`'s time: RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` in UTC.
+/// Parses `t`'s time with the program's one time parser ([`crate::text::parse_time`]):
+/// RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` in UTC; a time without its offset is refused.
 pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t.and_utc());
-        }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        && let Some(t) = d.and_hms_opt(0, 0, 0)
-    {
-        return Ok(t.and_utc());
-    }
-    Err(format!(
-        "{:?} is not a time (2026-11-26 10:02, 2026-11-26T10:02:00Z)",
-        crate::text::printable(s)
-    ))
+    crate::text::parse_time(s).map_err(|e| e.to_string())
 }
 
 /// The orders filter as typed: which orders, and which divergence classes of them.

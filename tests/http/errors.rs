@@ -59,6 +59,21 @@ async fn malformed_or_invalid_bodies_are_400_naming_the_field_on(backend: Backen
             a.body
         );
     }
+    // What serde would quote in full and raw (an unknown key with an escape sequence, a
+    // 50 kB value) comes back as a short escaped prefix.
+    let key = format!("k\u{1b}[2J{}", "x".repeat(50_000));
+    let hostile = [
+        json!({"customer_id": "a", "items": [], &key: 1}),
+        json!({"customer_id": "a", "items": [], "currency": "\u{1b}]0;t\u{7}".repeat(2_000)}),
+    ];
+    for body in hostile {
+        let a = s.post("/api/orders", body).await;
+        assert_eq!(a.status, 400, "{}", a.body);
+        let text = a.body.to_string();
+        assert!(text.len() < 1_000, "{} bytes: {}", text.len(), &text[..300]);
+        let message = a.body["message"].as_str().unwrap_or_default();
+        assert!(!message.contains(['\u{1b}', '\u{7}']), "{message:?}");
+    }
     assert_eq!(s.services.read.head(None).await.unwrap().position, 0);
 }
 

@@ -47,7 +47,6 @@ fn times_parse_in_each_accepted_format() {
         ("2026-11-26T10:05:00Z", at(5)),
         ("2026-11-26T12:05:00+02:00", at(5)),
         ("2026-11-26 10:05:00", at(5)),
-        ("2026-11-26T10:05:00", at(5)),
         (" 2026-11-26 10:05 ", at(5)),
         ("2026-11-26", at(0) - chrono::Duration::hours(10)),
     ];
@@ -60,6 +59,8 @@ fn times_parse_in_each_accepted_format() {
         "2026-13-01",
         "26/11/2026",
         "2026-11-26 25:00",
+        // Without its offset it would read as local time to ISO 8601: refused, not guessed.
+        "2026-11-26T10:05:00",
     ] {
         let e = parse_time(bad).expect_err(bad);
         assert!(e.contains("not a time"), "{bad:?}: {e}");
@@ -217,4 +218,17 @@ fn later_events_mark_changed_added_and_removed_fields() {
     assert_eq!(change_of(&rows, "total").0, Change::Changed);
     assert_eq!(change_of(&rows, "items").0, Change::Changed);
     assert_eq!(change_of(&rows, "  A").0, Change::Same);
+}
+
+#[test]
+fn typed_counts_are_digits_only() {
+    use chronicle::tui::prompt::parse_prompt;
+    for line in [
+        "v +1", "v  1x", "v 1_0", "v ١", "at #+5", "at # 5", "find #+5",
+    ] {
+        assert!(parse_prompt(line).is_err(), "{line:?} accepted");
+    }
+    for line in ["v 12", "at #5", "find #5"] {
+        assert!(parse_prompt(line).is_ok(), "{line:?} refused");
+    }
 }

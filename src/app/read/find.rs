@@ -55,8 +55,8 @@ pub fn parse_search(typed: &str) -> Result<EventSearch, AppError> {
     let search = if let Some(text) = quoted {
         EventSearch::Text(text.to_string())
     } else if let Some(p) = typed.strip_prefix('#') {
-        match p.parse::<i64>() {
-            Ok(p) if p >= 1 => EventSearch::Position(p),
+        match crate::text::parse_digits::<i64>(p) {
+            Some(p) if p >= 1 => EventSearch::Position(p),
             _ => return bad(format!("#{p} is not a global position (#1, #21, …)")),
         }
     } else if let Some(id) = typed.strip_prefix("id:") {
