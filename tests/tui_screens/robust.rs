@@ -176,3 +176,46 @@ async fn colour_theme_colours_and_monochrome_uses_none() {
     assert_eq!(mono_buf[selected].symbol(), "▶");
     assert!(mono_buf[selected].modifier.contains(Modifier::REVERSED));
 }
+
+/// A dead letter whose stored event type holds an escape sequence and a bidi override (a
+/// hand edit, an older writer): the `D` overlay shows both escaped, never raw, never dropped.
+#[tokio::test]
+async fn the_dead_letter_overlay_escapes_hostile_stored_text() {
+    let demo = Demo::new().await;
+    let d = demo.driver(false, Theme::monochrome()).await;
+    let row = pending_row(&d);
+    let hostile = "Item\u{1b}[2JAdded\u{202e}";
+    demo.db
+        .events()
+        .append(AppendRequest {
+            stream_id: &row.id,
+            expected_version: row.version,
+            events: &[NewEvent {
+                event_type: hostile.into(),
+                schema_version: 1,
+                payload: "{}".into(),
+                metadata: "{}".into(),
+                recorded_at: at(),
+            }],
+            idempotency: None,
+            idempotency_expired_before: None,
+            snapshot: None,
+        })
+        .await
+        .unwrap();
+    let services = Services::new(demo.db.clone(), &Config::default());
+    services.projector.settle(|_| {}).await.unwrap();
+    let mut d = demo.driver(false, Theme::monochrome()).await;
+    d.send(key(KeyCode::Char('D'))).await;
+    let buf = render(&d, SIZE);
+    for cell in &buf.content {
+        assert!(
+            !cell.symbol().contains(['\u{1b}', '\u{202e}']),
+            "raw {:?} in a cell",
+            cell.symbol()
+        );
+    }
+    let screen = text(&buf);
+    let line = line_with(&screen, &row.id[..8]);
+    assert!(line.contains(r"Item\u{1b}[2JAdded\u202E"), "{line}");
+}
