@@ -292,6 +292,11 @@ async fn explain_names_the_event_where_a_planted_bug_parts_from_the_domain() {
             diff("total", "17.99", "14.99"),
             diff("item_count", "5", "3"),
             diff("line_count", "4", "3"),
+            diff(
+                "lines",
+                "A×1@10.00, B×2@1.50, C×1@4.00, D×1@0.99",
+                "A×1@10.00, C×1@4.00, D×1@0.99"
+            ),
         ]
     );
 

@@ -376,7 +376,12 @@ async fn skipping_applies_only_the_parked_events() {
         [
             ("total", "21.00", "26.00"),
             ("item_count", "3", "4"),
-            ("line_count", "2", "3")
+            ("line_count", "2", "3"),
+            (
+                "lines",
+                "A×2@10.00, B×1@1.00",
+                "A×2@10.00, B×1@1.00, POISON×1@5.00"
+            )
         ]
     );
     assert_others_projected(&w).await;

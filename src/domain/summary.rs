@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::event::OrderId;
+use super::item::LineItem;
 use super::money::Currency;
 use super::order::{Order, OrderStatus};
 
@@ -29,6 +30,8 @@ pub struct OrderSummary {
     pub line_count: u64,
     /// Carrier tracking number once shipped.
     pub tracking_number: Option<String>,
+    /// The lines, in the order they were added.
+    pub items: Vec<LineItem>,
     /// When created.
     pub created_at: DateTime<Utc>,
     /// When the last event happened.
@@ -51,6 +54,7 @@ impl OrderSummary {
             item_count: order.items.iter().map(|i| u64::from(i.quantity)).sum(),
             line_count: order.items.len() as u64,
             tracking_number: order.tracking_number.clone(),
+            items: order.items.clone(),
             created_at,
             updated_at: order.updated_at.unwrap_or(created_at),
             version: order.version,

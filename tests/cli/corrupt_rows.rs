@@ -74,3 +74,46 @@ fn spoiled_rows_are_isolated_to_their_orders_and_named_by_position() {
     let whole = c.ok(&["export", "--stream", &ids[SPOILS.len()]]);
     assert_eq!(whole.lines().count(), 1, "{whole}");
 }
+
+/// A read-model row whose lines were changed behind the projector's back, with its counts and
+/// total left as they were: `check` compares the lines too, field by field, and says what
+/// the row holds against the replay (or why its lines do not read).
+#[test]
+fn a_row_whose_lines_were_changed_is_diverged_on_its_lines() {
+    let c = Chronicle::new();
+    let swapped = c.create(&["A:1:1.00"]);
+    let torn = c.create(&["A:1:1.00"]);
+    c.ok(&["projector", "run", "--once"]);
+    c.ok(&["check"]);
+    let edits = [
+        format!(
+            "UPDATE order_summary SET lines = '[{{\"sku\":\"B\",\"quantity\":1,\"unit_price\":\"1.00\"}}]' \
+             WHERE order_id = '{swapped}'"
+        ),
+        format!("UPDATE order_summary SET lines = '[{{\"sku\":\"A\",' WHERE order_id = '{torn}'"),
+    ];
+    let refs: Vec<&str> = edits.iter().map(String::as_str).collect();
+    assert_eq!(tamper(&c.db(), false, &refs), 1);
+    let out = c.run(&["check", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |id: &str| {
+        report["divergent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["order_id"] == id)
+            .unwrap_or_else(|| panic!("{id} not divergent: {report}"))
+            .clone()
+    };
+    let s = of(&swapped);
+    assert_eq!(s["class"], "diverged");
+    assert_eq!(
+        s["fields"],
+        serde_json::json!([{"field": "lines", "read_model": "B×1@1.00", "replay": "A×1@1.00"}])
+    );
+    let t = of(&torn);
+    assert_eq!(t["fields"][0]["field"], "lines", "{t}");
+    let shown = t["fields"][0]["read_model"].as_str().unwrap();
+    assert!(shown.starts_with("unreadable ("), "{shown}");
+}

@@ -197,7 +197,10 @@ fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
         .args(["--max-examples", &examples.to_string()])
         .args(["--header", &format!("Authorization: Bearer {OPS}")])
         .args(["--request-timeout", "10"])
-        .args(["--workers", "2"])
+        // One worker: CPython 3.11 before 3.11.8 can fail `ast.parse` when two threads parse
+        // at once ("AST constructor recursion depth mismatch", inside hypothesis), which
+        // crashed a CI run; the run is bounded by examples, not by wall time, either way.
+        .args(["--workers", "1"])
         .args(["--generation-database", "none"])
         .arg("--no-color");
     if let Ok(seed) = std::env::var("CHRONICLE_SCHEMATHESIS_SEED") {

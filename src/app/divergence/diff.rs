@@ -29,6 +29,9 @@ enum Value {
     Currency(Stored<crate::domain::Currency>),
     Money(Stored<rust_decimal::Decimal>),
     Time(Stored<DateTime<Utc>>),
+    /// Lines as (SKU, quantity, unit price), sorted by SKU; `Err` holds why the row's lines
+    /// JSON does not read.
+    Lines(Result<Vec<(String, u32, rust_decimal::Decimal)>, String>),
 }
 
 fn shown<T: Display>(v: &Stored<T>, f: impl Fn(&T) -> String) -> String {
@@ -48,12 +51,33 @@ impl Value {
             Value::Currency(c) => shown(c, ToString::to_string),
             Value::Money(m) => shown(m, ToString::to_string),
             Value::Time(t) => shown(t, |t| t.to_rfc3339_opts(SecondsFormat::Micros, true)),
+            Value::Lines(Ok(lines)) => lines
+                .iter()
+                .map(|(sku, q, p)| format!("{sku}×{q}@{p}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Value::Lines(Err(why)) => format!("unreadable ({why})"),
         }
     }
 }
 
+/// Lines compare as a set by SKU (the order lines were added in is not the row's to keep),
+/// each by quantity and price value.
+fn sorted(mut lines: Vec<(String, u32, rust_decimal::Decimal)>) -> Value {
+    // Decimals compare by value, so 12.5 and 12.50 are the same price.
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Lines(Ok(lines))
+}
+
+fn row_lines(row: &SummaryRow) -> Value {
+    match crate::app::projection::row_lines(row) {
+        Ok(lines) => sorted(lines),
+        Err(why) => Value::Lines(Err(why)),
+    }
+}
+
 /// Money compares by value (12.5 = 12.50), everything else exactly.
-fn row_values(row: &SummaryRow) -> [(&'static str, Value); 9] {
+fn row_values(row: &SummaryRow) -> [(&'static str, Value); 10] {
     [
         ("customer_id", Value::Text(row.customer_id.clone())),
         ("status", Value::Status(row.status.clone())),
@@ -67,10 +91,11 @@ fn row_values(row: &SummaryRow) -> [(&'static str, Value); 9] {
         ),
         ("created_at", Value::Time(row.created_at.clone())),
         ("updated_at", Value::Time(row.updated_at.clone())),
+        ("lines", row_lines(row)),
     ]
 }
 
-fn summary_values(s: &OrderSummary) -> [(&'static str, Value); 9] {
+fn summary_values(s: &OrderSummary) -> [(&'static str, Value); 10] {
     [
         ("customer_id", Value::Text(s.customer_id.clone())),
         ("status", Value::Status(s.status.into())),
@@ -84,12 +109,21 @@ fn summary_values(s: &OrderSummary) -> [(&'static str, Value); 9] {
         ),
         ("created_at", Value::Time(s.created_at.into())),
         ("updated_at", Value::Time(s.updated_at.into())),
+        (
+            "lines",
+            sorted(
+                s.items
+                    .iter()
+                    .map(|i| (i.sku.as_str().to_string(), i.quantity, i.unit_price))
+                    .collect(),
+            ),
+        ),
     ]
 }
 
 fn differing(
-    left: [(&'static str, Value); 9],
-    right: [(&'static str, Value); 9],
+    left: [(&'static str, Value); 10],
+    right: [(&'static str, Value); 10],
 ) -> Vec<FieldDiff> {
     left.into_iter()
         .zip(right)

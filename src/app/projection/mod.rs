@@ -87,6 +87,18 @@ impl From<&LineItem> for Line {
     }
 }
 
+/// A row's lines as `SKU×QTY@PRICE` in stored order, for comparing with a replay's items,
+/// or the parse error when the row's lines JSON does not read.
+pub fn row_lines(row: &SummaryRow) -> Result<Vec<(String, u32, Decimal)>, String> {
+    lines::read(&row.lines)
+        .map(|ls| {
+            ls.into_iter()
+                .map(|l| (l.sku, l.quantity, l.unit_price))
+                .collect()
+        })
+        .map_err(|e| e.to_string())
+}
+
 fn lines_of(row: &SummaryRow) -> Result<Vec<Line>, ProjectionError> {
     lines::read(&row.lines).map_err(|e| ProjectionError::BadLines(e.to_string()))
 }

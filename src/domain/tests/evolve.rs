@@ -78,6 +78,7 @@ fn summary_reflects_the_order() {
             item_count: 4,
             line_count: 2,
             tracking_number: Some("TRK-9".into()),
+            items: vec![item("BOOK-1", 3, "12.49"), item("PEN-7", 1, "0.02")],
             created_at: earlier(),
             updated_at: now(),
             version: 4,
