@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chronicle::app::config::Config;
-use chronicle::app::demo::{DemoSpec, generate};
+use chronicle::app::demo::{DemoSpec, admissible, generate};
 use chronicle::app::metadata::CommandContext;
 use chronicle::app::{CommandRequest, Loader, Services, transfer};
 use chronicle::domain::{OrderCommand, OrderId};
@@ -221,11 +221,13 @@ async fn import_chronicle(dir: &Path, file: &Path) -> (Duration, u64) {
 
 /// A demo dataset of about `events` events, exported to a JSON-lines file.
 async fn dataset(dir: &Path, events: usize) -> (Vec<ImportStream>, std::path::PathBuf) {
-    let mut streams = generate(DemoSpec {
+    // The import benchmark imports what today's rules admit: not the demo's one shipment
+    // recorded under an earlier release's limit, which `import` refuses by design.
+    let mut streams = admissible(generate(DemoSpec {
         orders: events / 7,
         seed: 7,
         snapshot_every: 100,
-    });
+    }));
     let mut total: usize = streams.iter().map(|s| s.events.len()).sum();
     while total > events {
         total -= streams.pop().map_or(0, |s| s.events.len());
