@@ -50,6 +50,49 @@ fn copy(text: &str) {
     let _ = out.flush();
 }
 
+/// Held while a frame is drawn. A panic on another thread (the worker's) waits for the frame
+/// to finish before it restores the terminal: otherwise the frame's own "hide cursor" could
+/// land after the restore's "show cursor", and the shell is left without one.
+static SCREEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    /// Whether this thread holds `SCREEN` (a panic inside a frame must not wait for itself).
+    static DRAWING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Draws one frame while holding `SCREEN`.
+fn draw_frame(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    app: &App,
+) -> std::io::Result<()> {
+    let _screen = SCREEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    DRAWING.set(true);
+    let drawn = terminal.draw(|f| render(app, f)).map(|_| ());
+    DRAWING.set(false);
+    drawn
+}
+
+/// Waits (briefly) for a frame another thread is drawing, then keeps the screen: no frame
+/// starts after the panic's restore.
+fn hold_screen() -> Option<std::sync::MutexGuard<'static, ()>> {
+    if DRAWING.get() {
+        return None;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    loop {
+        match SCREEN.try_lock() {
+            Ok(g) => return Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        }
+    }
+}
+
 fn restore() {
     let _ = disable_raw_mode();
     let _ = execute!(stdout(), LeaveAlternateScreen, DisableMouseCapture);
@@ -123,6 +166,7 @@ pub async fn run(mut deps: Deps, opts: Options) -> Result<(), String> {
     // Unwinding on would leave the loop running on a dead worker (or the worker on a dead
     // loop), the screen restored but the process deaf to `q`.
     std::panic::set_hook(Box::new(|info| {
+        let _screen = hold_screen();
         restore();
         let what = info
             .payload()
@@ -186,7 +230,7 @@ async fn event_loop(
         if app.quit {
             break Ok(());
         }
-        if let Err(e) = terminal.draw(|f| render(&app, f)) {
+        if let Err(e) = draw_frame(terminal, &app) {
             break Err(format!("cannot draw: {e}"));
         }
         let action = tokio::select! {
