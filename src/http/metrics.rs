@@ -18,6 +18,9 @@ const BUCKETS: [f64; 12] = [
     0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
+/// Bucket bounds for how many commands one commit carried (group commit).
+const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
+
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
 /// The process's recorder, installed on first use (one per process: servers in one process,
@@ -27,6 +30,11 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
         .get_or_init(|| {
             PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), &BUCKETS)
+                .ok()?
+                .set_buckets_for_metric(
+                    Matcher::Full("chronicle_append_batch_commands".into()),
+                    &BATCH_BUCKETS,
+                )
                 .ok()?
                 .install_recorder()
                 .ok()

@@ -55,3 +55,35 @@ async fn metrics_count_commands_requests_and_show_the_lag() {
     let posts = r#"chronicle_http_requests_total{method="POST",route="/api/orders",status="201"}"#;
     assert!(sample(&after, posts) >= 1.0, "{after}");
 }
+
+/// Fifty creates at once are committed in fewer commits than commands (group commit), and
+/// `/metrics` says how many each commit carried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_creates_share_commits_and_metrics_show_the_batches() {
+    let s = std::sync::Arc::new(server().await);
+    let (commits, commands) = (
+        "chronicle_append_batch_commands_count",
+        "chronicle_append_batch_commands_sum",
+    );
+    let before = scrape(&s).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let s = s.clone();
+        tasks.spawn(async move { s.post("/api/orders", crate::support::mug_order()).await });
+    }
+    for a in tasks.join_all().await {
+        assert_eq!(a.status, 201, "{:?}", a.body);
+    }
+    let after = scrape(&s).await;
+    let carried = sample(&after, commands) - sample(&before, commands);
+    let made = sample(&after, commits) - sample(&before, commits);
+    assert!(carried >= 50.0, "{carried} commands counted:\n{after}");
+    assert!(
+        made >= 1.0 && made < carried,
+        "{made} commits for {carried} commands"
+    );
+    assert!(
+        after.contains("chronicle_append_batch_commands_bucket{le=\"8\"}"),
+        "{after}"
+    );
+}

@@ -11,6 +11,7 @@
 mod common;
 
 mod access;
+mod batches;
 mod browse;
 mod concurrency;
 mod events;
@@ -40,6 +41,7 @@ macro_rules! conformance_tests {
             events::head_position_and_count_after_follow_the_log,
             round_trip::payload_and_metadata_round_trip_byte_for_byte,
             round_trip::timestamps_round_trip_to_the_microsecond,
+            batches::commands_sent_together_each_keep_their_own_outcome,
             concurrency::two_writers_at_the_same_version_exactly_one_wins,
             concurrency::eight_writers_at_the_same_version_exactly_one_wins,
             concurrency::a_follower_sees_every_event_once_while_eight_handles_append,

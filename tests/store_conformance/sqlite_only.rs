@@ -134,3 +134,52 @@ async fn an_id_search_passes_over_metadata_that_is_no_json() {
     let correlated = browse.correlated("id-1", 10).await.unwrap();
     assert!(correlated.is_empty(), "{correlated:?}");
 }
+
+/// A command the database itself refuses (here a trigger, as a full disk or a constraint
+/// would) fails alone: the batch it came in is rolled back and run again command by
+/// command, so every neighbour lands and the refused one wrote nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_the_database_refuses_fails_alone_and_its_neighbours_land() {
+    use tokio::task::JoinSet;
+    let db = Db::new();
+    let store = db.open().await;
+    store.append(req("warm", 0, &[event(0)])).await.unwrap();
+    let raw = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON events WHEN NEW.stream_id LIKE 'poison%' \
+         BEGIN SELECT RAISE(ABORT, 'poison refused'); END",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    for round in 0..20 {
+        let mut tasks = JoinSet::new();
+        for i in 0..10 {
+            let s = store.clone();
+            let stream = if i == 5 {
+                format!("poison-{round}")
+            } else {
+                format!("r{round}-{i}")
+            };
+            tasks.spawn(async move {
+                let evs = [event(i)];
+                let outcome = s.append(req(&stream, 0, &evs)).await;
+                (stream, outcome)
+            });
+        }
+        for (stream, outcome) in tasks.join_all().await {
+            if stream.starts_with("poison") {
+                let err = outcome.unwrap_err();
+                assert!(err.to_string().contains("poison refused"), "{err}");
+                assert_eq!(store.stream_version(&stream).await.unwrap(), 0);
+            } else {
+                assert_eq!(outcome.unwrap().version, 1, "{stream}");
+            }
+        }
+    }
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!(n, 1 + 20 * 9);
+}

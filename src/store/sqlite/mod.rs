@@ -12,13 +12,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{AssertSqlSafe, Executor};
 
+mod append;
+mod batch;
 mod browse;
-
+mod group;
 mod import;
 mod read_model;
 mod sql;
@@ -62,8 +64,10 @@ pub(super) fn remove_files(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+use append::Pending;
+use group::Committer;
 use import::SqliteImport;
-use sql::{EVENT_COLS, EventRow, append_sql, bind_event, is_version_conflict, rows_to_events};
+use sql::{EVENT_COLS, EventRow, rows_to_events};
 
 use super::{
     Access, AppendRequest, Appended, EventStore, IdempotencyRecord, ImportSession, LoadedStream,
@@ -77,6 +81,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     read_only: bool,
+    /// Where appends go (group commit); none on a read-only handle.
+    committer: Option<Committer>,
 }
 
 impl SqliteStore {
@@ -111,6 +117,7 @@ impl SqliteStore {
             .await
             .map_err(open_err)?;
         Ok(SqliteStore {
+            committer: Some(Committer::start(writer.clone())),
             writer,
             reader,
             read_only: false,
@@ -149,6 +156,7 @@ impl SqliteStore {
             writer: reader.clone(),
             reader,
             read_only: true,
+            committer: None,
         })
     }
 
@@ -157,17 +165,6 @@ impl SqliteStore {
             Err(StoreError::ReadOnly)
         } else {
             Ok(())
-        }
-    }
-
-    async fn conflict(&self, stream_id: &str, expected: u64) -> StoreError {
-        match self.stream_version(stream_id).await {
-            Ok(actual) => StoreError::Conflict {
-                stream_id: stream_id.to_string(),
-                expected,
-                actual,
-            },
-            Err(e) => e,
         }
     }
 }
@@ -182,86 +179,10 @@ impl EventStore for SqliteStore {
         if req.stream_id.is_empty() {
             return Err(StoreError::backend("append to an empty stream id"));
         }
-        let mut q = sqlx::query(AssertSqlSafe(append_sql(req.events.len())));
-        for (i, e) in req.events.iter().enumerate() {
-            q = bind_event(q, req.stream_id, req.expected_version + 1 + i as u64, e);
-        }
-        let q = q.bind(req.stream_id).bind(req.expected_version as i64);
-        // Nothing inserted means the stream was not at the expected version. (`execute`, not
-        // `RETURNING`: streaming a row back costs sqlx one more thread handoff.)
-        let inserted = |r: sqlx::sqlite::SqliteQueryResult| {
-            if r.rows_affected() == req.events.len() as u64 {
-                Ok(r.last_insert_rowid())
-            } else {
-                Err((true, sqlx::Error::RowNotFound))
-            }
+        let Some(committer) = &self.committer else {
+            return Err(StoreError::ReadOnly);
         };
-        let version = req.expected_version + req.events.len() as u64;
-        let map = |e: sqlx::Error| (is_version_conflict(&e), e);
-        let outcome: Result<i64, (bool, sqlx::Error)> = if req.idempotency.is_none()
-            && req.snapshot.is_none()
-        {
-            q.execute(&self.writer)
-                .await
-                .map_err(map)
-                .and_then(inserted)
-        } else {
-            let attempt = async {
-                let mut tx = self.writer.begin().await.map_err(map)?;
-                let last = inserted(tx.execute(q).await.map_err(map)?)?;
-                if let Some(rec) = req.idempotency {
-                    let expired = req
-                        .idempotency_expired_before
-                        .map_or_else(String::new, format_time);
-                    let taken = sqlx::query(
-                        "INSERT INTO idempotency (key, command_hash, stream_id, version, created_at) \
-                         VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET \
-                         command_hash = excluded.command_hash, stream_id = excluded.stream_id, \
-                         version = excluded.version, created_at = excluded.created_at \
-                         WHERE idempotency.created_at < ?",
-                    )
-                    .bind(rec.key.clone())
-                    .bind(rec.command_hash.clone())
-                    .bind(req.stream_id.to_string())
-                    .bind(version as i64)
-                    .bind(format_time(rec.created_at))
-                    .bind(expired)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map)?
-                    .rows_affected()
-                        == 0;
-                    if taken {
-                        return Ok(Err(StoreError::IdempotencyKeyTaken(rec.key.clone())));
-                    }
-                }
-                if let Some(s) = req.snapshot {
-                    sqlx::query("INSERT OR REPLACE INTO snapshots (stream_id, version, schema_version, state) VALUES (?, ?, ?, ?)")
-                        .bind(s.stream_id.clone())
-                        .bind(s.version as i64)
-                        .bind(i64::from(s.schema_version))
-                        .bind(s.state.clone())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map)?;
-                }
-                tx.commit().await.map_err(map)?;
-                Ok(Ok(last))
-            };
-            match attempt.await {
-                Ok(Ok(last)) => Ok(last),
-                Ok(Err(taken)) => return Err(taken),
-                Err(e) => Err(e),
-            }
-        };
-        match outcome {
-            Ok(last_position) => Ok(Appended {
-                version,
-                last_position,
-            }),
-            Err((true, _)) => Err(self.conflict(req.stream_id, req.expected_version).await),
-            Err((false, e)) => Err(StoreError::from(e)),
-        }
+        committer.append(Pending::new(&req)).await
     }
 
     async fn load(&self, stream_id: &str, up_to: Option<u64>) -> Result<LoadedStream, StoreError> {

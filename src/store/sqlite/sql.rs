@@ -127,6 +127,35 @@ pub(super) fn append_sql(rows: usize) -> String {
     small.get(rows).cloned().unwrap_or_else(|| build(rows))
 }
 
+/// Several commands' events in one statement: each row carries its command's expected
+/// version (the eighth value) and lands only while its stream is at it. Streams in one
+/// batch are distinct, and SQLite computes a `SELECT` that reads the table it inserts into
+/// before inserting, so each row is checked against the log as it was before the statement.
+/// `RETURNING` tells which commands landed, and where.
+pub(super) fn batch_append_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) \
+         SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7 \
+         FROM (VALUES {}) AS v \
+         WHERE (SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = v.column1) = v.column8 \
+         RETURNING stream_id, global_position",
+        repeat_values(8, rows)
+    )
+}
+
+/// `(?,…,?),(?,…,?)`: `rows` tuples of `cols` parameters.
+pub(super) fn repeat_values(cols: usize, rows: usize) -> String {
+    let tuple = format!("({})", placeholders(cols));
+    let mut s = String::with_capacity((tuple.len() + 1) * rows);
+    for i in 0..rows {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&tuple);
+    }
+    s
+}
+
 /// `INSERT … VALUES (…),(…)` for `rows` rows; the common sizes are built once.
 pub(super) fn insert_sql(rows: usize) -> String {
     static SMALL: OnceLock<Vec<String>> = OnceLock::new();
