@@ -6,6 +6,10 @@
 //! itself, and the concurrency check at once); only commands that also record an
 //! idempotency key or a snapshot open a transaction. Import runs in one `BEGIN IMMEDIATE`
 //! transaction and checks versions once per new stream instead of once per row.
+//!
+//! Appends go through one writer task (`group.rs`): commands that queue while a batch
+//! commits are committed together, one statement for all their events and one flush
+//! (`batch.rs`); a lone command takes the single-command path above (`append.rs`).
 
 use std::path::Path;
 use std::time::Duration;
