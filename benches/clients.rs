@@ -18,16 +18,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chronicle::app::config::Config;
-use chronicle::app::metadata::CommandContext;
-use chronicle::app::{CommandRequest, CommandService, Services};
-use chronicle::domain::{OrderCommand, OrderId};
+use chronicle::app::{CommandService, Services};
 use chronicle::store::{self, Access, NewEvent};
-use chrono::{TimeZone as _, Utc};
 use sqlx::AssertSqlSafe;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 #[path = "common/paired.rs"]
 mod paired;
+#[path = "common/workload.rs"]
+mod workload;
 
 const RAW_TABLE: &str = "CREATE TABLE IF NOT EXISTS events (\
     global_position INTEGER PRIMARY KEY AUTOINCREMENT, stream_id TEXT NOT NULL, \
@@ -43,41 +42,9 @@ async fn services(path: &Path) -> Services {
     Services::new(db, &Config::default())
 }
 
-fn flow(i: usize) -> [OrderCommand; 3] {
-    [
-        OrderCommand::CreateOrder {
-            customer_id: format!("cust-{i}"),
-            items: vec!["BOOK-1:2:12.49".parse().unwrap()],
-            currency: "EUR".parse().unwrap(),
-        },
-        OrderCommand::PayOrder {
-            method: "card".into(),
-            amount: "24.98".parse().unwrap(),
-        },
-        OrderCommand::ShipOrder {
-            tracking_number: format!("TRK{i}"),
-        },
-    ]
-}
-
 async fn run_flows(svc: Arc<CommandService>, first: usize, flows: usize) {
-    let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     for i in first..first + flows {
-        let id = OrderId(uuid::Uuid::new_v4());
-        for command in flow(i) {
-            let req = CommandRequest {
-                order_id: id,
-                command,
-                expected_version: None,
-                id_generated: false,
-                context: CommandContext {
-                    actor: "bench@local".into(),
-                    source: "bench".into(),
-                    ..CommandContext::default()
-                },
-            };
-            svc.execute(&req, now).await.unwrap();
-        }
+        workload::run_flow(&svc, &i.to_string()).await;
     }
 }
 

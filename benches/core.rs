@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use chronicle::app::config::Config;
 use chronicle::app::demo::{DemoSpec, admissible, generate};
-use chronicle::app::metadata::CommandContext;
 use chronicle::app::{CommandRequest, Loader, Services, transfer};
 use chronicle::domain::{OrderCommand, OrderId};
 use chronicle::store::{self, Access, EventStore, ImportStream, NewEvent};
@@ -26,6 +25,8 @@ const INSERT: &str = "INSERT INTO events (stream_id, version, event_type, schema
 
 #[path = "common/paired.rs"]
 mod paired;
+#[path = "common/workload.rs"]
+mod workload;
 use paired::paired;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -70,47 +71,14 @@ async fn store(path: &Path) -> Arc<dyn EventStore> {
     services(path, 100).await.store.events()
 }
 
-fn ctx() -> CommandContext {
-    CommandContext {
-        actor: "bench@local".into(),
-        source: "bench".into(),
-        ..CommandContext::default()
-    }
-}
-
 /// Chronicle: create → pay → ship through the command service, one command per transaction.
 async fn flows_chronicle(dir: &Path, flows: usize) -> Duration {
     let services = services(&dir.join("flows.db"), 100).await;
     let store = services.store.events();
     let svc = services.commands.clone();
-    let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let started = Instant::now();
     for i in 0..flows {
-        let id = OrderId(uuid::Uuid::new_v4());
-        let cmds = [
-            OrderCommand::CreateOrder {
-                customer_id: format!("cust-{i}"),
-                items: vec!["BOOK-1:2:12.49".parse().unwrap()],
-                currency: "EUR".parse().unwrap(),
-            },
-            OrderCommand::PayOrder {
-                method: "card".into(),
-                amount: "24.98".parse().unwrap(),
-            },
-            OrderCommand::ShipOrder {
-                tracking_number: format!("TRK{i}"),
-            },
-        ];
-        for command in cmds {
-            let req = CommandRequest {
-                order_id: id,
-                command,
-                expected_version: None,
-                id_generated: false,
-                context: ctx(),
-            };
-            svc.execute(&req, now).await.unwrap();
-        }
+        workload::run_flow(&svc, &i.to_string()).await;
     }
     let took = started.elapsed();
     // Closing checkpoints the WAL: outside the timing, and not left to overlap the next run.
@@ -253,7 +221,7 @@ async fn long_stream(path: &Path, events: u64, snapshot_every: u64) -> (Loader, 
         command,
         expected_version: None,
         id_generated: false,
-        context: ctx(),
+        context: workload::context(),
     };
     svc.execute(
         &run(OrderCommand::CreateOrder {

@@ -22,6 +22,8 @@ mod latency;
 mod paired;
 #[path = "../tests/common/pg.rs"]
 mod pg;
+#[path = "common/workload.rs"]
+mod workload;
 
 /// What the figures are for: a server that flushes every commit.
 const DURABLE: [(&str, &str); 3] = [

@@ -4,11 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chronicle::app::metadata::CommandContext;
-use chronicle::app::{CommandRequest, CommandService};
-use chronicle::domain::{OrderCommand, OrderId};
+use chronicle::app::CommandService;
+use chronicle::domain::OrderId;
 use chronicle::store::{AppendRequest, EventStore, NewEvent};
-use chrono::{TimeZone, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
@@ -53,38 +51,8 @@ fn flows(bench: &Bench, clients: usize) -> usize {
 
 /// One client: its own orders, each created, paid and shipped, one command per transaction.
 async fn client(svc: Arc<CommandService>, client: usize, flows: usize) {
-    let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let ctx = CommandContext {
-        actor: "bench@local".into(),
-        source: "bench".into(),
-        ..CommandContext::default()
-    };
     for i in 0..flows {
-        let order_id = OrderId(uuid::Uuid::new_v4());
-        let commands = [
-            OrderCommand::CreateOrder {
-                customer_id: format!("cust-{client}-{i}"),
-                items: vec!["BOOK-1:2:12.49".parse().unwrap()],
-                currency: "EUR".parse().unwrap(),
-            },
-            OrderCommand::PayOrder {
-                method: "card".into(),
-                amount: "24.98".parse().unwrap(),
-            },
-            OrderCommand::ShipOrder {
-                tracking_number: format!("TRK{client}-{i}"),
-            },
-        ];
-        for command in commands {
-            let req = CommandRequest {
-                order_id,
-                command,
-                expected_version: None,
-                id_generated: false,
-                context: ctx.clone(),
-            };
-            svc.execute(&req, now).await.unwrap();
-        }
+        crate::workload::run_flow(&svc, &format!("{client}-{i}")).await;
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{AssertSqlSafe, Executor};
 
-use super::sql::{append_sql, bind_event, is_version_conflict};
+use super::sql::{append_sql, bind_event, bind_snapshot, is_version_conflict, snapshots_sql};
 use crate::store::codec::format_time;
 use crate::store::{
     AppendRequest, Appended, IdempotencyRecord, NewEvent, SnapshotRecord, StoreError,
@@ -45,7 +45,8 @@ impl Pending {
     }
 }
 
-/// The stream's current version, read on the writer (so it sees what the writer committed).
+/// The stream's current version, read on `pool` (the writer's, after a conflict, so it sees
+/// what the writer committed).
 pub(super) async fn stream_version(pool: &SqlitePool, stream_id: &str) -> Result<u64, StoreError> {
     let v: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?")
@@ -66,9 +67,6 @@ async fn conflict(pool: &SqlitePool, stream_id: &str, expected: u64) -> StoreErr
         Err(e) => e,
     }
 }
-
-/// `INSERT OR REPLACE` of a snapshot (a cache: the newest write wins).
-pub(super) const PUT_SNAPSHOT: &str = "INSERT OR REPLACE INTO snapshots (stream_id, version, schema_version, state) VALUES (?, ?, ?, ?)";
 
 /// Claims a key unless it is held by a record newer than the last parameter.
 const CLAIM_KEY: &str = "INSERT INTO idempotency (key, command_hash, stream_id, version, created_at) \
@@ -125,14 +123,8 @@ pub(super) async fn append_one(pool: &SqlitePool, p: &Pending) -> Result<Appende
                 return Ok(Err(StoreError::IdempotencyKeyTaken(rec.key.clone())));
             }
             if let Some(s) = &p.snapshot {
-                sqlx::query(PUT_SNAPSHOT)
-                    .bind(s.stream_id.as_str())
-                    .bind(s.version as i64)
-                    .bind(i64::from(s.schema_version))
-                    .bind(s.state.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map)?;
+                let q = bind_snapshot(sqlx::query(AssertSqlSafe(snapshots_sql(1))), s);
+                q.execute(&mut *tx).await.map_err(map)?;
             }
             tx.commit().await.map_err(map)?;
             Ok(Ok(last))

@@ -7,9 +7,10 @@ use std::collections::{HashMap, HashSet};
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{AssertSqlSafe, Connection as _, Row as _};
 
-use super::append::{PUT_SNAPSHOT, Pending, claim_key};
-use super::group::landed;
-use super::sql::{batch_append_sql, bind_event, placeholders, repeat_values};
+use super::append::{Pending, claim_key};
+use super::sql::{
+    batch_append_sql, bind_event, bind_snapshot, placeholders, repeat_values, snapshots_sql,
+};
 use crate::store::{Appended, StoreError};
 
 type Outcome = Result<Appended, StoreError>;
@@ -119,15 +120,9 @@ async fn put_snapshots(
     if snapshots.is_empty() {
         return Ok(());
     }
-    let head = PUT_SNAPSHOT.split(" VALUES").next().expect("has VALUES");
-    let sql = format!("{head} VALUES {}", repeat_values(4, snapshots.len()));
-    let mut q = sqlx::query(AssertSqlSafe(sql));
+    let mut q = sqlx::query(AssertSqlSafe(snapshots_sql(snapshots.len())));
     for s in snapshots {
-        q = q
-            .bind(s.stream_id.as_str())
-            .bind(s.version as i64)
-            .bind(i64::from(s.schema_version))
-            .bind(s.state.as_str());
+        q = bind_snapshot(q, s);
     }
     q.execute(&mut *conn).await?;
     Ok(())
@@ -178,4 +173,14 @@ async fn outcomes(
             }
         })
         .collect())
+}
+
+/// The last position each stream's rows landed at, from `RETURNING stream_id, position`.
+fn landed(rows: Vec<(String, i64)>) -> HashMap<String, i64> {
+    let mut last = HashMap::new();
+    for (stream, position) in rows {
+        let at = last.entry(stream).or_insert(position);
+        *at = (*at).max(position);
+    }
+    last
 }

@@ -6,12 +6,13 @@
 //!
 //! Each command keeps its own outcome: a conflicting command inserts nothing and gets its
 //! `Conflict`, a taken idempotency key gets `IdempotencyKeyTaken`, and their neighbours land.
-//! If the batch as a whole fails (the disk, a lock held too long by another process), it is
-//! rolled back and every command in it runs again alone, each getting its own result. Every
+//! If the database refuses the batch as a whole (a constraint, a trigger, a full disk), it
+//! is rolled back and every command in it runs again alone, each getting its own result; if
+//! it is busy or unreachable, every command is told so at once. Every
 //! reply is sent after the commit that made it durable, and the task is owned by no caller,
 //! so a caller that gives up (a dropped request) cannot cut its neighbours' batch short.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use sqlx::sqlite::SqlitePool;
@@ -157,14 +158,22 @@ async fn commit(pool: &SqlitePool, batch: Vec<Job>) {
         return;
     }
     let appends: Vec<&Pending> = batch.iter().map(|j| &j.append).collect();
-    if let Ok(outcomes) = commit_together(pool, &appends).await {
-        answer(batch, outcomes);
-    } else {
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for p in appends {
-            outcomes.push(append_one(pool, p).await);
+    match commit_together(pool, &appends).await {
+        Ok(outcomes) => answer(batch, outcomes),
+        // Busy or unreachable: every command alone would wait out the same lock or outage,
+        // one after another. Each is told so, and nothing of the batch was written.
+        Err(e) if e.is_retryable() => {
+            let outcomes = vec![Err(e); batch.len()];
+            answer(batch, outcomes);
         }
-        answer(batch, outcomes);
+        // The database refused the batch: run each alone, so the refusal is its command's.
+        Err(_) => {
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for p in appends {
+                outcomes.push(append_one(pool, p).await);
+            }
+            answer(batch, outcomes);
+        }
     }
 }
 
@@ -173,14 +182,4 @@ fn answer(batch: Vec<Job>, outcomes: Vec<Result<Appended, StoreError>>) {
         // A caller that stopped waiting has nobody to tell; its append stands.
         let _ = job.reply.send(outcome);
     }
-}
-
-/// The last position each stream's rows landed at, from `RETURNING stream_id, position`.
-pub(super) fn landed(rows: Vec<(String, i64)>) -> HashMap<String, i64> {
-    let mut last = HashMap::new();
-    for (stream, position) in rows {
-        let at = last.entry(stream).or_insert(position);
-        *at = (*at).max(position);
-    }
-    last
 }

@@ -1,12 +1,11 @@
 //! The SQLite import session: one `BEGIN IMMEDIATE` transaction, multi-row inserts.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Executor, Sqlite, Transaction};
 
-use super::sql::{bind_event, insert_sql, placeholders};
+use super::sql::{bind_event, bind_snapshot, insert_sql, placeholders, snapshots_sql};
 use crate::store::{ImportRow, ImportSession, SnapshotRecord, StoreError};
 
 /// Rows per statement: 7 parameters a row stays far below SQLite's 32,766.
@@ -55,19 +54,9 @@ impl ImportSession for SqliteImport {
             self.tx.execute(q).await.map_err(StoreError::from)?;
         }
         for chunk in snapshots.chunks(BULK_ROWS) {
-            let mut sql = String::from(
-                "INSERT OR REPLACE INTO snapshots (stream_id, version, schema_version, state) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                let _ = write!(sql, "{}(?,?,?,?)", if i == 0 { "" } else { "," });
-            }
-            let mut q = sqlx::query(AssertSqlSafe(sql));
+            let mut q = sqlx::query(AssertSqlSafe(snapshots_sql(chunk.len())));
             for s in chunk {
-                q = q
-                    .bind(s.stream_id.as_str())
-                    .bind(s.version as i64)
-                    .bind(i64::from(s.schema_version))
-                    .bind(s.state.as_str());
+                q = bind_snapshot(q, s);
             }
             self.tx.execute(q).await.map_err(StoreError::from)?;
         }

@@ -281,13 +281,7 @@ impl EventStore for SqliteStore {
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
-        let v: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?")
-                .bind(stream_id)
-                .fetch_one(&self.reader)
-                .await
-                .map_err(StoreError::from)?;
-        Ok(v as u64)
+        append::stream_version(&self.reader, stream_id).await
     }
 
     async fn version_at_time(&self, stream_id: &str, at: DateTime<Utc>) -> Result<u64, StoreError> {
@@ -327,14 +321,8 @@ impl EventStore for SqliteStore {
 
     async fn put_snapshot(&self, s: &SnapshotRecord) -> Result<(), StoreError> {
         self.writable()?;
-        sqlx::query("INSERT OR REPLACE INTO snapshots (stream_id, version, schema_version, state) VALUES (?, ?, ?, ?)")
-            .bind(s.stream_id.clone())
-            .bind(s.version as i64)
-            .bind(i64::from(s.schema_version))
-            .bind(s.state.clone())
-            .execute(&self.writer)
-            .await
-            .map_err(StoreError::from)?;
+        let q = sql::bind_snapshot(sqlx::query(AssertSqlSafe(sql::snapshots_sql(1))), s);
+        q.execute(&self.writer).await.map_err(StoreError::from)?;
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use sqlx::Sqlite;
 use chrono::DateTime;
 
 use crate::store::codec::{format_time, parse_time};
-use crate::store::{NewEvent, StoredEvent};
+use crate::store::{NewEvent, SnapshotRecord, StoredEvent};
 
 pub(super) const EVENT_COLS: &str = "global_position, stream_id, version, event_type, schema_version, payload, metadata, recorded_at";
 const INSERT_HEAD: &str = "INSERT INTO events (stream_id, version, event_type, schema_version, payload, metadata, recorded_at) VALUES ";
@@ -154,6 +154,22 @@ pub(super) fn repeat_values(cols: usize, rows: usize) -> String {
         s.push_str(&tuple);
     }
     s
+}
+
+/// `INSERT OR REPLACE` of `rows` snapshots (a cache: the newest write wins); bind each with
+/// [`bind_snapshot`].
+pub(super) fn snapshots_sql(rows: usize) -> String {
+    format!(
+        "INSERT OR REPLACE INTO snapshots (stream_id, version, schema_version, state) VALUES {}",
+        repeat_values(4, rows)
+    )
+}
+
+pub(super) fn bind_snapshot<'q>(q: Query<'q>, s: &'q SnapshotRecord) -> Query<'q> {
+    q.bind(s.stream_id.as_str())
+        .bind(s.version as i64)
+        .bind(i64::from(s.schema_version))
+        .bind(s.state.as_str())
 }
 
 /// `INSERT … VALUES (…),(…)` for `rows` rows; the common sizes are built once.
