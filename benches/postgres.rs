@@ -167,6 +167,7 @@ async fn main() {
     if run("commands") {
         commands::commands(&bench, 1).await;
         commands::commands(&bench, 8).await;
+        commands::commands(&bench, 32).await;
         commands::never_skip_cost(&bench).await;
         commands::transactions_per_command(&bench).await;
     }

@@ -1,6 +1,7 @@
 //! The crash and concurrency suite: the real `chronicle` binary SIGKILLed in the middle of
 //! commands, of an import, of `projector run` and of `projector rebuild`, on SQLite and on
 //! PostgreSQL (a throwaway cluster, `common::pg`: the tests fail, never skip, without it);
+//! `chronicle serve` SIGKILLed while concurrent HTTP clients' commands commit in batches;
 //! then racing writers on one order and racing identical idempotent requests, by CLI and
 //! by HTTP. Every scenario checks that nothing acknowledged was lost and nothing is partly
 //! there, and prints one `crash summary:` line on stderr (`--nocapture` shows it).
@@ -27,6 +28,8 @@ mod races;
 mod seed;
 #[path = "crash/serve.rs"]
 mod serve;
+#[path = "crash/served_writes.rs"]
+mod served_writes;
 #[path = "crash/shared.rs"]
 mod shared;
 #[path = "crash/summary.rs"]
@@ -72,6 +75,16 @@ fn a_killed_rebuild_converges_to_a_clean_rebuild_on_sqlite() {
 #[test]
 fn a_killed_rebuild_converges_to_a_clean_rebuild_on_postgres() {
     projector::rebuild_scenario(Postgres);
+}
+
+#[test]
+fn a_killed_server_loses_no_acknowledged_batched_command_on_sqlite() {
+    served_writes::scenario(Sqlite);
+}
+
+#[test]
+fn a_killed_server_loses_no_acknowledged_batched_command_on_postgres() {
+    served_writes::scenario(Postgres);
 }
 
 #[test]

@@ -55,6 +55,7 @@
 pub mod browse;
 mod codec;
 mod error;
+mod group;
 mod postgres;
 pub mod read_model;
 mod records;

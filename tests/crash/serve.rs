@@ -40,6 +40,12 @@ impl Served {
         Served { child, out, base }
     }
 
+    /// SIGKILL: no shutdown of any kind.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("wait for serve");
+    }
+
     /// SIGTERM: it must exit 0, `stopped` its last line.
     pub fn stop(self) {
         let Served { mut child, out, .. } = self;

@@ -57,8 +57,17 @@ fn case(stream: String, expected: u64, events: usize, want: Want) -> Case {
     }
 }
 
-/// One round's commands: plain ones of one and three events, stale ones, one with a fresh
-/// key and a snapshot, one reusing a key held by an earlier command, two sharing a new key.
+/// A key recorded long enough ago to have expired by the time the rounds run.
+fn expired_key(r: usize) -> IdempotencyRecord {
+    IdempotencyRecord {
+        created_at: t0() - chrono::Duration::hours(2),
+        ..key(&format!("expired-{r}"))
+    }
+}
+
+/// One round's commands: plain ones of one and three events, stale ones (one of them with a
+/// fresh key), one with a fresh key and a snapshot, one reusing a key held by an earlier
+/// command, one renewing an expired key, two sharing a new key.
 fn round(r: usize) -> Vec<Case> {
     let mut cases = Vec::new();
     for i in 0..6 {
@@ -73,6 +82,12 @@ fn round(r: usize) -> Vec<Case> {
             Want::Conflict { actual: 2 },
         ));
     }
+    let mut stale_keyed = case("stale-2".into(), 1, 1, Want::Conflict { actual: 2 });
+    stale_keyed.key = Some(key(&format!("stale-key-{r}")));
+    cases.push(stale_keyed);
+    let mut renew = case(format!("r{r}-renew"), 0, 1, Want::Lands);
+    renew.key = Some(key(&format!("expired-{r}")));
+    cases.push(renew);
     let mut keyed = case(format!("r{r}-keyed"), 0, 2, Want::Lands);
     keyed.key = Some(key(&format!("fresh-{r}")));
     keyed.snapshot = Some(snapshot(&keyed.stream, 2));
@@ -90,6 +105,30 @@ fn round(r: usize) -> Vec<Case> {
     cases
 }
 
+/// Held by the checks that read the batch metrics, so one's reruns are not another's.
+pub static BATCH_METRICS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// How many batches of `backend` the database refused as a whole (each command then ran
+/// again alone), from the process's metrics.
+pub fn reruns(backend: &str) -> u64 {
+    let text = chronicle::http::metrics::handle()
+        .expect("the metrics recorder")
+        .render();
+    let name = format!("chronicle_append_batch_reruns_total{{backend=\"{backend}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name.as_str()))
+        .map_or(0, |v| v.parse().unwrap())
+}
+
+/// Events only: fresh streams and stale ones, nothing beside them.
+fn plain_round(r: usize) -> Vec<Case> {
+    let mut cases: Vec<Case> = (0..10)
+        .map(|i| case(format!("r{r}-only-{i}"), 0, 1 + i % 3, Want::Lands))
+        .collect();
+    cases.push(case("stale-0".into(), 0, 1, Want::Conflict { actual: 2 }));
+    cases
+}
+
 async fn send(store: Arc<dyn EventStore>, c: Case) -> Result<Appended, StoreError> {
     let mut r = req(&c.stream, c.expected, &c.events);
     r.idempotency = c.key.as_ref();
@@ -98,29 +137,41 @@ async fn send(store: Arc<dyn EventStore>, c: Case) -> Result<Appended, StoreErro
     store.append(r).await
 }
 
-/// Twelve commands at once on one handle, twenty rounds: every outcome is the one the
+/// Fourteen commands at once on one handle, twenty rounds: every outcome is the one the
 /// command would have had alone, and the log holds exactly the events of those that landed.
+/// The batches commit as batches: none is refused and run again command by command (which
+/// would give the same outcomes, and hide a batch path that never works).
 pub async fn commands_sent_together_each_keep_their_own_outcome<F: Factory>() {
+    let _serial = BATCH_METRICS.lock().await;
+    let reruns_before = reruns(F::BACKEND);
     let fx = Fixture::fresh::<F>().await;
     let store = fx.events();
-    for i in 0..2 {
+    for i in 0..3 {
         let s = format!("stale-{i}");
         store
             .append(req(&s, 0, &[event(1), event(2)]))
             .await
             .unwrap();
     }
-    let held = key("held");
     let one = [event(1)];
+    for r in 0..20 {
+        let (old, stream) = (expired_key(r), format!("old-{r}"));
+        let mut first = req(&stream, 0, &one);
+        first.idempotency = Some(&old);
+        store.append(first).await.unwrap();
+    }
+    let held = key("held");
     let mut first = req("holder", 0, &one);
     first.idempotency = Some(&held);
     store.append(first).await.unwrap();
 
     let mut landed: HashMap<String, (usize, Appended)> = HashMap::new();
     bounded(120, "rounds of commands sent together", async {
-        for r in 0..20 {
+        for r in 0..24 {
+            // The last rounds write events only (the batch path without a transaction).
+            let cases = if r < 20 { round(r) } else { plain_round(r) };
             let mut tasks = JoinSet::new();
-            for c in round(r) {
+            for c in cases {
                 let s = store.clone();
                 tasks.spawn(async move { (c.clone(), send(s, c).await) });
             }
@@ -150,9 +201,14 @@ pub async fn commands_sent_together_each_keep_their_own_outcome<F: Factory>() {
         );
     }
     // Stale, taken and losing commands wrote nothing: only the setup and the landed remain.
-    let setup = 2 * 2 + 1;
+    let setup = 3 * 2 + 20 + 1;
     let expected: usize = landed.values().map(|(n, _)| n).sum();
     assert_eq!(log.len(), setup + expected, "{landed:?}");
+    assert_eq!(
+        reruns(F::BACKEND),
+        reruns_before,
+        "a batch was refused as a whole"
+    );
 }
 
 async fn check_round(
@@ -180,6 +236,14 @@ async fn check_round(
                 winners_of.entry(k.clone()).or_default();
             }
             (want, got) => panic!("{}: wanted {want:?}, got {got:?}", c.stream),
+        }
+        if let (Some(rec), Err(StoreError::Conflict { .. })) = (&c.key, outcome) {
+            let found = store.find_idempotency(&rec.key).await.unwrap();
+            assert_eq!(
+                found, None,
+                "{}: a conflicting command holds no key",
+                c.stream
+            );
         }
         if outcome.is_err() {
             let v = store.stream_version(&c.stream).await.unwrap();

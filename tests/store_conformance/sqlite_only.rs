@@ -141,6 +141,8 @@ async fn an_id_search_passes_over_metadata_that_is_no_json() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_the_database_refuses_fails_alone_and_its_neighbours_land() {
     use tokio::task::JoinSet;
+    let _serial = crate::batches::BATCH_METRICS.lock().await;
+    let reruns_before = crate::batches::reruns("sqlite");
     let db = Db::new();
     let store = db.open().await;
     store.append(req("warm", 0, &[event(0)])).await.unwrap();
@@ -182,4 +184,6 @@ async fn a_command_the_database_refuses_fails_alone_and_its_neighbours_land() {
         .await
         .unwrap();
     assert_eq!(n, 1 + 20 * 9);
+    // Each round's batch was refused as a whole and run again (most rounds form one batch).
+    assert!(crate::batches::reruns("sqlite") > reruns_before);
 }

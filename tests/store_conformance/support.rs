@@ -31,6 +31,9 @@ pub trait Factory: Send + Sync + 'static {
     /// by (transaction, position): positions of different streams may come out of order,
     /// never those of one stream.
     const POSITION_ORDER: bool;
+
+    /// The backend's name, as the store's metrics label it.
+    const BACKEND: &'static str;
 }
 
 /// A place for one database; whatever `keep` holds (a temp dir, a server) outlives the check.
@@ -46,6 +49,7 @@ pub struct SqliteFactory;
 
 impl Factory for SqliteFactory {
     const POSITION_ORDER: bool = true;
+    const BACKEND: &'static str = "sqlite";
 
     async fn vacant() -> Vacant {
         let db = Db::new();
@@ -65,6 +69,7 @@ pub struct PostgresFactory;
 
 impl Factory for PostgresFactory {
     const POSITION_ORDER: bool = false;
+    const BACKEND: &'static str = "postgres";
 
     async fn vacant() -> Vacant {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);

@@ -8,156 +8,12 @@ use tokio::sync::watch;
 
 use super::PgStore;
 use super::import::PgImport;
-use super::sql::{
-    EVENT_COLS, EventColumns, after_cursor, big, event_from_row, final_only, is_version_conflict,
-    rows_to_events, unnest_events,
-};
+use super::sql::{EVENT_COLS, after_cursor, big, event_from_row, final_only, rows_to_events};
+use crate::store::group::Pending;
 use crate::store::{
     AppendRequest, Appended, EventStore, IdempotencyRecord, ImportSession, LoadedStream,
     ServerStatus, SnapshotRecord, StoreError, StoredEvent, StreamInfo,
 };
-
-/// The expected-version check, without reading the stream's head: versions are contiguous,
-/// so the stream is at `$8` exactly when version `$8` exists (or `$8` is 0) and `$8 + 1`
-/// does not, which the unique key refuses on insert.
-const AT_EXPECTED: &str =
-    "($8 = 0 OR EXISTS (SELECT 1 FROM events WHERE stream_id = $1 AND version = $8))";
-
-/// One command's events, inserted only while the stream is at the expected version, with
-/// the snapshot beside them when there is one: one statement, returning the positions. A
-/// lone event binds its columns directly; several come as arrays through one `UNNEST`.
-fn append_sql(single: bool, snapshot: bool) -> &'static str {
-    static SQL: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
-    let all = SQL.get_or_init(|| {
-        let build = |single: bool, snapshot: bool| {
-            let source = if single {
-                "(SELECT $2::int8 AS version, $3::text AS event_type, $4::int4 AS schema_version, \
-                 $5::text AS payload, $6::text AS metadata, $7::timestamptz AS recorded_at) v"
-                    .to_string()
-            } else {
-                unnest_events(2)
-            };
-            let insert = format!(
-                "INSERT INTO events (stream_id, version, event_type, schema_version, payload, \
-                 metadata, recorded_at) \
-                 SELECT $1, v.version, v.event_type, v.schema_version, v.payload::json, \
-                 v.metadata::json, v.recorded_at FROM {source} WHERE {AT_EXPECTED} \
-                 ORDER BY v.version RETURNING global_position"
-            );
-            if snapshot {
-                format!(
-                    "WITH ins AS ({insert}), \
-                     snap AS (INSERT INTO snapshots (stream_id, version, schema_version, state) \
-                       SELECT $1, $9::int8, $10::int4, $11::text::json \
-                       WHERE EXISTS (SELECT 1 FROM ins) \
-                       ON CONFLICT (stream_id, version) DO UPDATE \
-                       SET schema_version = EXCLUDED.schema_version, state = EXCLUDED.state) \
-                     SELECT global_position FROM ins"
-                )
-            } else {
-                insert
-            }
-        };
-        [
-            build(false, false),
-            build(false, true),
-            build(true, false),
-            build(true, true),
-        ]
-    });
-    &all[usize::from(single) * 2 + usize::from(snapshot)]
-}
-
-const IDEMPOTENCY_SQL: &str = "INSERT INTO idempotency (key, command_hash, stream_id, version, created_at) \
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE SET \
-     command_hash = EXCLUDED.command_hash, stream_id = EXCLUDED.stream_id, \
-     version = EXCLUDED.version, created_at = EXCLUDED.created_at \
-     WHERE idempotency.created_at < $6";
-
-impl PgStore {
-    async fn conflict(&self, stream_id: &str, expected: u64) -> StoreError {
-        match self.stream_version(stream_id).await {
-            Ok(actual) => StoreError::Conflict {
-                stream_id: stream_id.to_string(),
-                expected,
-                actual,
-            },
-            Err(e) => e,
-        }
-    }
-
-    /// Runs the append statement on `exec`; `Ok(None)` when the stream was not at the
-    /// expected version.
-    async fn insert_events<'c, E>(
-        exec: E,
-        req: &AppendRequest<'_>,
-    ) -> Result<Option<i64>, sqlx::Error>
-    where
-        E: sqlx::Executor<'c, Database = sqlx::Postgres>,
-    {
-        let n = req.events.len();
-        let sql = append_sql(n == 1, req.snapshot.is_some());
-        let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).bind(req.stream_id);
-        if let [e] = req.events {
-            q = q
-                .bind(big(req.expected_version + 1))
-                .bind(e.event_type.as_str())
-                .bind(e.schema_version.min(i32::MAX as u32) as i32)
-                .bind(e.payload.as_str())
-                .bind(e.metadata.as_str())
-                .bind(e.recorded_at);
-        } else {
-            let mut cols = EventColumns::with_capacity(n);
-            for (i, e) in req.events.iter().enumerate() {
-                cols.push(req.expected_version + 1 + i as u64, e);
-            }
-            q = q
-                .bind(cols.versions)
-                .bind(cols.types)
-                .bind(cols.schema_versions)
-                .bind(cols.payloads)
-                .bind(cols.metadata)
-                .bind(cols.recorded_at);
-        }
-        q = q.bind(big(req.expected_version));
-        if let Some(s) = req.snapshot {
-            q = q
-                .bind(big(s.version))
-                .bind(s.schema_version.min(i32::MAX as u32) as i32)
-                .bind(s.state.as_str());
-        }
-        let positions = q.fetch_all(exec).await?;
-        Ok((positions.len() == n).then(|| positions.into_iter().max().unwrap_or(0)))
-    }
-
-    /// The append with its idempotency record, in one transaction.
-    async fn append_keyed(
-        &self,
-        req: &AppendRequest<'_>,
-        rec: &IdempotencyRecord,
-    ) -> Result<Result<Option<i64>, StoreError>, sqlx::Error> {
-        let version = req.expected_version + req.events.len() as u64;
-        let mut tx = self.pool.begin().await?;
-        let Some(last) = Self::insert_events(&mut *tx, req).await? else {
-            return Ok(Ok(None));
-        };
-        let recorded = sqlx::query(IDEMPOTENCY_SQL)
-            .bind(rec.key.as_str())
-            .bind(rec.command_hash.as_str())
-            .bind(req.stream_id)
-            .bind(big(version))
-            .bind(rec.created_at)
-            .bind(req.idempotency_expired_before)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if recorded == 0 {
-            return Ok(Err(StoreError::IdempotencyKeyTaken(rec.key.clone())));
-        }
-        tx.commit().await?;
-        Ok(Ok(Some(last)))
-    }
-}
 
 #[async_trait]
 impl EventStore for PgStore {
@@ -169,26 +25,12 @@ impl EventStore for PgStore {
         if req.stream_id.is_empty() {
             return Err(StoreError::backend("append to an empty stream id"));
         }
-        let outcome = match req.idempotency {
-            None => Self::insert_events(&self.pool, &req).await.map(Ok),
-            Some(rec) => self.append_keyed(&req, rec).await,
+        let Some(committer) = &self.committer else {
+            return Err(StoreError::ReadOnly);
         };
-        let landed = match outcome {
-            Ok(Ok(landed)) => landed,
-            Ok(Err(taken)) => return Err(taken),
-            Err(e) if is_version_conflict(&e) => None,
-            Err(e) => return Err(StoreError::from(e)),
-        };
-        match landed {
-            Some(last_position) => {
-                self.announce();
-                Ok(Appended {
-                    version: req.expected_version + req.events.len() as u64,
-                    last_position,
-                })
-            }
-            None => Err(self.conflict(req.stream_id, req.expected_version).await),
-        }
+        let appended = committer.append(Pending::new(&req)).await?;
+        self.announce();
+        Ok(appended)
     }
 
     async fn load(&self, stream_id: &str, up_to: Option<u64>) -> Result<LoadedStream, StoreError> {
@@ -292,13 +134,7 @@ impl EventStore for PgStore {
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
-        let v: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = $1")
-                .bind(stream_id)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(StoreError::from)?;
-        Ok(v.max(0) as u64)
+        super::append::stream_version(&self.pool, stream_id).await
     }
 
     async fn version_at_time(&self, stream_id: &str, at: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -57,14 +57,7 @@ impl ImportSession for PgImport {
                 cols.push(r.version, &r.event);
                 streams.push(r.stream_id.clone());
             }
-            sqlx::query(sql)
-                .bind(streams)
-                .bind(cols.versions)
-                .bind(cols.types)
-                .bind(cols.schema_versions)
-                .bind(cols.payloads)
-                .bind(cols.metadata)
-                .bind(cols.recorded_at)
+            cols.bind_to(sqlx::query(sql).bind(streams))
                 .execute(&mut *self.tx)
                 .await
                 .map_err(StoreError::from)?;

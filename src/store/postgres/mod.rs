@@ -14,6 +14,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use tokio::sync::watch;
 
+mod append;
+mod batch;
 mod browse;
 mod events;
 mod import;
@@ -23,6 +25,7 @@ mod rows;
 mod server;
 mod sql;
 
+use super::group::Committer;
 use super::{Access, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -42,6 +45,8 @@ pub struct PgStore {
     appends: Arc<OnceLock<watch::Receiver<u64>>>,
     /// Connected to a hot standby: it cannot LISTEN, so its readers poll.
     standby: bool,
+    /// Where appends go (group commit); none on a read-only handle.
+    committer: Option<Committer>,
 }
 
 /// Connection options from a URL, with this program's name for `pg_stat_activity`.
@@ -130,6 +135,9 @@ impl PgStore {
             .await
             .map_err(StoreError::from)?;
         let announcer = notify::Announcer::start(&pool, access.writes());
+        let committer = access
+            .writes()
+            .then(|| Committer::start(batch::Writer(pool.clone())));
         Ok(PgStore {
             pool,
             options,
@@ -137,6 +145,7 @@ impl PgStore {
             announcer,
             appends: Arc::new(OnceLock::new()),
             standby,
+            committer,
         })
     }
 

@@ -111,6 +111,19 @@ impl EventColumns {
         }
     }
 
+    /// Binds the six columns, in `unnest_events` order, as the query's next parameters.
+    pub(super) fn bind_to(
+        self,
+        q: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        q.bind(self.versions)
+            .bind(self.types)
+            .bind(self.schema_versions)
+            .bind(self.payloads)
+            .bind(self.metadata)
+            .bind(self.recorded_at)
+    }
+
     pub(super) fn push(&mut self, version: u64, e: &crate::store::NewEvent) {
         self.versions.push(big(version));
         self.types.push(e.event_type.clone());

@@ -1,49 +1,13 @@
 //! One command's append on its own: the path a lone command takes, and the one every command
 //! of a batch falls back to when the batch as a whole fails (so each gets its own error).
 
-use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{AssertSqlSafe, Executor};
 
 use super::sql::{append_sql, bind_event, bind_snapshot, is_version_conflict, snapshots_sql};
 use crate::store::codec::format_time;
-use crate::store::{
-    AppendRequest, Appended, IdempotencyRecord, NewEvent, SnapshotRecord, StoreError,
-};
-
-/// An append the writer owns: it outlives the caller's borrow while it waits in the queue.
-#[derive(Debug, Clone)]
-pub(super) struct Pending {
-    pub(super) stream_id: String,
-    pub(super) expected_version: u64,
-    pub(super) events: Vec<NewEvent>,
-    pub(super) idempotency: Option<IdempotencyRecord>,
-    pub(super) expired_before: Option<DateTime<Utc>>,
-    pub(super) snapshot: Option<SnapshotRecord>,
-}
-
-impl Pending {
-    pub(super) fn new(req: &AppendRequest<'_>) -> Self {
-        Pending {
-            stream_id: req.stream_id.to_string(),
-            expected_version: req.expected_version,
-            events: req.events.to_vec(),
-            idempotency: req.idempotency.cloned(),
-            expired_before: req.idempotency_expired_before,
-            snapshot: req.snapshot.cloned(),
-        }
-    }
-
-    /// The stream's version once this append has landed.
-    pub(super) fn version_after(&self) -> u64 {
-        self.expected_version + self.events.len() as u64
-    }
-
-    /// Whether it writes more than events (and so needs a transaction of its own).
-    pub(super) fn writes_beside_events(&self) -> bool {
-        self.idempotency.is_some() || self.snapshot.is_some()
-    }
-}
+use crate::store::group::Pending;
+use crate::store::{Appended, IdempotencyRecord, StoreError};
 
 /// The stream's current version, read on `pool` (the writer's, after a conflict, so it sees
 /// what the writer committed).

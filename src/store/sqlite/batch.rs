@@ -1,45 +1,71 @@
-//! One batch of commands committed together (see `group.rs`). Plain commands are one
+//! One batch of commands committed together (see `store/group`). Plain commands are one
 //! `INSERT … SELECT … RETURNING` in autocommit; with keys or snapshots in the batch it is a
-//! transaction of a few statements, each covering every command that needs it.
+//! transaction of a few statements, each covering every command that needs it. Events are
+//! immutable (a trigger refuses deletes), so keys are claimed before the events go in: a
+//! command whose key is held inserts nothing.
 
 use std::collections::{HashMap, HashSet};
 
+use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{AssertSqlSafe, Connection as _, Row as _};
 
-use super::append::{Pending, claim_key};
+use super::append::{append_one, claim_key};
 use super::sql::{
     batch_append_sql, bind_event, bind_snapshot, placeholders, repeat_values, snapshots_sql,
 };
-use crate::store::{Appended, StoreError};
+use crate::store::StoreError;
+use crate::store::group::{
+    BatchWriter, Claims, Outcome, Pending, conflicting, keyed, landed, outcomes, split_claims,
+};
 
-type Outcome = Result<Appended, StoreError>;
+/// The writer connection, as the committer drives it.
+pub(super) struct Writer(pub(super) SqlitePool);
+
+#[async_trait]
+impl BatchWriter for Writer {
+    async fn append_one(&self, p: &Pending) -> Outcome {
+        append_one(&self.0, p).await
+    }
+
+    async fn append_together(&self, appends: &[&Pending]) -> Result<Vec<Outcome>, StoreError> {
+        commit_together(&self.0, appends).await
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
 
 /// Every command's outcome, in order; `Err` when the batch as a whole failed and nothing of
 /// it was written.
-pub(super) async fn commit_together(
+async fn commit_together(
     pool: &SqlitePool,
     appends: &[&Pending],
 ) -> Result<Vec<Outcome>, StoreError> {
     let mut conn = pool.acquire().await?;
     if !appends.iter().any(|p| p.writes_beside_events()) {
         let landed = insert_events(&mut conn, appends).await?;
-        return outcomes(&mut conn, appends, &landed, &HashSet::new()).await;
+        return results(&mut conn, appends, &landed, &HashSet::new()).await;
     }
     let mut tx = conn.begin().await?;
-    let mut landed = insert_events(&mut tx, appends).await?;
-    let taken = claim_keys(&mut tx, appends, &landed).await?;
-    for p in appends.iter().filter(|p| taken.contains(&p.stream_id)) {
-        // Its events were inserted before its key turned out to be held: take them back.
-        sqlx::query("DELETE FROM events WHERE stream_id = ? AND version > ?")
-            .bind(p.stream_id.as_str())
-            .bind(p.expected_version as i64)
-            .execute(&mut *tx)
-            .await?;
-        landed.remove(&p.stream_id);
+    let claims = claim_keys(&mut tx, appends).await?;
+    let writing = claims.writing(appends);
+    let landed = insert_events(&mut tx, &writing).await?;
+    let unused = claims.unused(&landed);
+    if !unused.is_empty() {
+        let sql = format!(
+            "DELETE FROM idempotency WHERE key IN ({})",
+            placeholders(unused.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for key in unused {
+            q = q.bind(key);
+        }
+        q.execute(&mut *tx).await?;
     }
-    put_snapshots(&mut tx, appends, &landed).await?;
-    let outcomes = outcomes(&mut tx, appends, &landed, &taken).await?;
+    put_snapshots(&mut tx, &writing, &landed).await?;
+    let outcomes = results(&mut tx, appends, &landed, &claims.taken).await?;
     tx.commit().await?;
     Ok(outcomes)
 }
@@ -50,6 +76,9 @@ async fn insert_events(
     conn: &mut SqliteConnection,
     appends: &[&Pending],
 ) -> Result<HashMap<String, i64>, StoreError> {
+    if appends.is_empty() {
+        return Ok(HashMap::new());
+    }
     let rows = appends.iter().map(|p| p.events.len()).sum();
     let mut q = sqlx::query(AssertSqlSafe(batch_append_sql(rows)));
     for p in appends {
@@ -66,19 +95,17 @@ async fn insert_events(
     Ok(landed(rows))
 }
 
-/// Claims the keys of the commands that landed; the streams whose key another command holds.
+/// Claims every command's key before any event goes in (events cannot be taken back):
+/// new keys in one statement, a key already on record as the single path would (reused once
+/// its record has expired). The keys claimed, by stream, and the streams whose key another
+/// command holds.
 async fn claim_keys(
     conn: &mut SqliteConnection,
     appends: &[&Pending],
-    landed: &HashMap<String, i64>,
-) -> Result<HashSet<String>, StoreError> {
-    let keyed: Vec<&Pending> = appends
-        .iter()
-        .copied()
-        .filter(|p| p.idempotency.is_some() && landed.contains_key(&p.stream_id))
-        .collect();
+) -> Result<Claims, StoreError> {
+    let keyed = keyed(appends);
     if keyed.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(Claims::default());
     }
     let sql = format!(
         "INSERT INTO idempotency (key, command_hash, stream_id, version, created_at) VALUES {} \
@@ -86,8 +113,7 @@ async fn claim_keys(
         repeat_values(5, keyed.len())
     );
     let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
-    for p in &keyed {
-        let rec = p.idempotency.as_ref().expect("filtered on a key");
+    for (p, rec) in &keyed {
         q = q
             .bind(rec.key.as_str())
             .bind(rec.command_hash.as_str())
@@ -95,16 +121,14 @@ async fn claim_keys(
             .bind(p.version_after() as i64)
             .bind(crate::store::codec::format_time(rec.created_at));
     }
-    let fresh: HashSet<String> = q.fetch_all(&mut *conn).await?.into_iter().collect();
-    let mut taken = HashSet::new();
-    for p in keyed {
-        let rec = p.idempotency.as_ref().expect("filtered on a key");
+    let mut won: HashSet<String> = q.fetch_all(&mut *conn).await?.into_iter().collect();
+    for (p, rec) in &keyed {
         // A key already on record: reused if that record has expired, as alone.
-        if !fresh.contains(&rec.key) && !claim_key(&mut *conn, p, rec).await? {
-            taken.insert(p.stream_id.clone());
+        if !won.contains(&rec.key) && claim_key(&mut *conn, p, rec).await? {
+            won.insert(rec.key.clone());
         }
     }
-    Ok(taken)
+    Ok(split_claims(&keyed, &won))
 }
 
 async fn put_snapshots(
@@ -128,19 +152,14 @@ async fn put_snapshots(
     Ok(())
 }
 
-/// Each command's result: where it landed, its key taken, or its conflict with the version
-/// its stream is at (read in one statement for all conflicting streams).
-async fn outcomes(
+/// Each command's result, the versions of conflicting streams read in one statement.
+async fn results(
     conn: &mut SqliteConnection,
     appends: &[&Pending],
     landed: &HashMap<String, i64>,
     taken: &HashSet<String>,
 ) -> Result<Vec<Outcome>, StoreError> {
-    let conflicting: Vec<&str> = appends
-        .iter()
-        .filter(|p| !landed.contains_key(&p.stream_id) && !taken.contains(&p.stream_id))
-        .map(|p| p.stream_id.as_str())
-        .collect();
+    let conflicting = conflicting(appends, landed, taken);
     let mut actual: HashMap<String, i64> = HashMap::new();
     if !conflicting.is_empty() {
         let sql = format!(
@@ -153,34 +172,5 @@ async fn outcomes(
         }
         actual = q.fetch_all(&mut *conn).await?.into_iter().collect();
     }
-    Ok(appends
-        .iter()
-        .map(|p| {
-            if let Some(&last_position) = landed.get(&p.stream_id) {
-                Ok(Appended {
-                    version: p.version_after(),
-                    last_position,
-                })
-            } else if taken.contains(&p.stream_id) {
-                let key = p.idempotency.as_ref().map(|r| r.key.clone());
-                Err(StoreError::IdempotencyKeyTaken(key.unwrap_or_default()))
-            } else {
-                Err(StoreError::Conflict {
-                    stream_id: p.stream_id.clone(),
-                    expected: p.expected_version,
-                    actual: actual.get(&p.stream_id).map_or(0, |v| *v as u64),
-                })
-            }
-        })
-        .collect())
-}
-
-/// The last position each stream's rows landed at, from `RETURNING stream_id, position`.
-fn landed(rows: Vec<(String, i64)>) -> HashMap<String, i64> {
-    let mut last = HashMap::new();
-    for (stream, position) in rows {
-        let at = last.entry(stream).or_insert(position);
-        *at = (*at).max(position);
-    }
-    last
+    Ok(outcomes(appends, landed, taken, &actual))
 }

@@ -24,7 +24,6 @@ use sqlx::sqlite::{
 mod append;
 mod batch;
 mod browse;
-mod group;
 mod import;
 mod read_model;
 mod sql;
@@ -68,8 +67,7 @@ pub(super) fn remove_files(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-use append::Pending;
-use group::Committer;
+use super::group::{Committer, Pending};
 use import::SqliteImport;
 use sql::{EVENT_COLS, EventRow, rows_to_events};
 
@@ -121,7 +119,7 @@ impl SqliteStore {
             .await
             .map_err(open_err)?;
         Ok(SqliteStore {
-            committer: Some(Committer::start(writer.clone())),
+            committer: Some(Committer::start(batch::Writer(writer.clone()))),
             writer,
             reader,
             read_only: false,

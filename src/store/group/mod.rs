@@ -11,16 +11,39 @@
 //! it is busy or unreachable, every command is told so at once. Every
 //! reply is sent after the commit that made it durable, and the task is owned by no caller,
 //! so a caller that gives up (a dropped request) cannot cut its neighbours' batch short.
+//!
+//! The queue and the forming of batches are the same on every backend; each backend says
+//! how one command, and how a batch, is written ([`BatchWriter`]).
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::sqlite::SqlitePool;
+use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 
-use super::append::{Pending, append_one};
-use super::batch::commit_together;
+mod pending;
+
+pub(crate) use pending::{
+    Claims, Outcome, Pending, conflicting, keyed, landed, outcomes, split_claims,
+};
+
 use crate::store::{Appended, StoreError};
+
+/// How a backend writes what the committer hands it.
+#[async_trait]
+pub(crate) trait BatchWriter: Send + Sync + 'static {
+    /// One command alone, with its own result.
+    async fn append_one(&self, p: &Pending) -> Outcome;
+
+    /// Several commands in one commit, each with its own result, in order. `Err` when the
+    /// batch as a whole failed and nothing of it was written: retryable when the database
+    /// was busy or unreachable, anything else makes each command run again alone.
+    async fn append_together(&self, appends: &[&Pending]) -> Result<Vec<Outcome>, StoreError>;
+
+    /// The backend's name, for the metrics.
+    fn backend(&self) -> &'static str;
+}
 
 /// At most this many commands in one batch, and at most this many events (SQLite binds at
 /// most 32,766 parameters in a statement; each event binds eight).
@@ -35,20 +58,20 @@ struct Job {
 
 /// The handle appends are sent through; cloned with the store.
 #[derive(Debug, Clone)]
-pub(super) struct Committer {
+pub(crate) struct Committer {
     jobs: mpsc::UnboundedSender<Job>,
 }
 
 impl Committer {
     /// Starts the writer task on the current runtime; it ends when the last handle is dropped.
-    pub(super) fn start(pool: SqlitePool) -> Self {
+    pub(crate) fn start(writer: impl BatchWriter) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, queue));
+        tokio::spawn(run(Arc::new(writer), queue));
         Committer { jobs }
     }
 
     /// Queues the append and waits for its batch to commit.
-    pub(super) async fn append(&self, append: Pending) -> Result<Appended, StoreError> {
+    pub(crate) async fn append(&self, append: Pending) -> Result<Appended, StoreError> {
         let (reply, answer) = oneshot::channel();
         let stopped = || StoreError::Unavailable {
             message: "the database writer has stopped".into(),
@@ -65,7 +88,7 @@ impl Committer {
 /// than a commit takes, since waiting longer would cost more than the commit it saves.
 const MAX_GATHER: Duration = Duration::from_millis(2);
 
-async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
+async fn run(writer: Arc<dyn BatchWriter>, mut queue: mpsc::UnboundedReceiver<Job>) {
     let mut waiting: VecDeque<Job> = VecDeque::new();
     // What the last batch carried and how long it took to commit.
     let (mut expected, mut last_commit) = (1, Duration::ZERO);
@@ -92,7 +115,7 @@ async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
         let batch = take_batch(&mut waiting);
         let started = Instant::now();
         expected = batch.len();
-        commit(&pool, batch).await;
+        commit(writer.as_ref(), batch).await;
         last_commit = started.elapsed();
     }
 }
@@ -149,16 +172,16 @@ fn take_batch(waiting: &mut VecDeque<Job>) -> Vec<Job> {
     batch
 }
 
-async fn commit(pool: &SqlitePool, batch: Vec<Job>) {
+async fn commit(writer: &dyn BatchWriter, batch: Vec<Job>) {
     // `_count` is the commits, `_sum` the commands they carried.
     metrics::histogram!("chronicle_append_batch_commands").record(batch.len() as f64);
     if let [job] = batch.as_slice() {
-        let outcome = append_one(pool, &job.append).await;
+        let outcome = writer.append_one(&job.append).await;
         answer(batch, vec![outcome]);
         return;
     }
     let appends: Vec<&Pending> = batch.iter().map(|j| &j.append).collect();
-    match commit_together(pool, &appends).await {
+    match writer.append_together(&appends).await {
         Ok(outcomes) => answer(batch, outcomes),
         // Busy or unreachable: every command alone would wait out the same lock or outage,
         // one after another. Each is told so, and nothing of the batch was written.
@@ -167,10 +190,14 @@ async fn commit(pool: &SqlitePool, batch: Vec<Job>) {
             answer(batch, outcomes);
         }
         // The database refused the batch: run each alone, so the refusal is its command's.
-        Err(_) => {
+        Err(e) => {
+            tracing::warn!(commands = appends.len(), error = %e,
+                "the database refused a batch as a whole; running each command alone");
+            metrics::counter!("chronicle_append_batch_reruns_total", "backend" => writer.backend())
+                .increment(1);
             let mut outcomes = Vec::with_capacity(batch.len());
             for p in appends {
-                outcomes.push(append_one(pool, p).await);
+                outcomes.push(writer.append_one(p).await);
             }
             answer(batch, outcomes);
         }
