@@ -187,3 +187,28 @@ async fn a_command_the_database_refuses_fails_alone_and_its_neighbours_land() {
     // Each round's batch was refused as a whole and run again (most rounds form one batch).
     assert!(crate::batches::reruns("sqlite") > reruns_before);
 }
+
+/// A writer that closes while another handle keeps the file open truncates the WAL: it does
+/// not stay as large as the writer's biggest write made it until the last handle leaves.
+#[tokio::test]
+async fn a_closing_writer_truncates_the_wal_while_a_reader_stays() {
+    let db = Db::new();
+    let reader = store::open(&db.url, Access::CreateIfMissing).await.unwrap();
+    let writer = db.open_store().await;
+    let events: Vec<_> = (0..400).map(event).collect();
+    for i in 0..20 {
+        writer
+            .events()
+            .append(req(&format!("s{i}"), 0, &events))
+            .await
+            .unwrap();
+    }
+    let wal = companions(&db.file())[1].clone();
+    let grown = std::fs::metadata(&wal).unwrap().len();
+    assert!(grown > 100_000, "the WAL held the writes: {grown} bytes");
+    writer.close().await;
+    assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);
+    // Nothing was lost with it: the reader sees every event.
+    assert_eq!(reader.events().head_position().await.unwrap(), 20 * 400);
+    reader.close().await;
+}

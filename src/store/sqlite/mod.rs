@@ -357,6 +357,23 @@ impl EventStore for SqliteStore {
 
     async fn close(&self) {
         self.reader.close().await;
+        if !self.read_only {
+            // SQLite removes the WAL only when the last connection closes; while another
+            // handle (the debugger's, a second process) keeps the file open it stays as
+            // large as the biggest write made it. A writer leaving truncates it, waiting
+            // briefly, not the busy timeout, for a reader in the middle of a read.
+            let truncate = async {
+                sqlx::query("PRAGMA busy_timeout = 250")
+                    .execute(&self.writer)
+                    .await?;
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&self.writer)
+                    .await
+            };
+            if let Err(e) = truncate.await {
+                tracing::debug!(error = %e, "the WAL was not truncated at close");
+            }
+        }
         self.writer.close().await;
     }
 
