@@ -1,41 +1,53 @@
 //! The order workload the command benchmarks run: create → pay → ship, one command at a
-//! time through the command service, at a fixed `now`.
+//! time through the command service, at a fixed `now`. Its data is `flow_spec.rs`, which
+//! the cqrs-es peer (`benches/peer`) runs too.
 
 use chronicle::app::metadata::CommandContext;
 use chronicle::app::{CommandRequest, CommandService};
 use chronicle::domain::{OrderCommand, OrderId};
-use chrono::{TimeZone as _, Utc};
+use chrono::{DateTime, Utc};
+
+// Each bench uses part of the shared spec (only the peer bench reads the long stream's).
+#[allow(dead_code)]
+#[path = "flow_spec.rs"]
+pub mod flow_spec;
 
 /// The three commands of one flow; `tag` makes its customer and tracking number its own.
 pub fn flow(tag: &str) -> [OrderCommand; 3] {
+    use flow_spec::{CURRENCY, PAY_AMOUNT, PAY_METHOD, QUANTITY, SKU, UNIT_PRICE};
     [
         OrderCommand::CreateOrder {
-            customer_id: format!("cust-{tag}"),
-            items: vec!["BOOK-1:2:12.49".parse().unwrap()],
-            currency: "EUR".parse().unwrap(),
+            customer_id: flow_spec::customer(tag),
+            items: vec![format!("{SKU}:{QUANTITY}:{UNIT_PRICE}").parse().unwrap()],
+            currency: CURRENCY.parse().unwrap(),
         },
         OrderCommand::PayOrder {
-            method: "card".into(),
-            amount: "24.98".parse().unwrap(),
+            method: PAY_METHOD.into(),
+            amount: PAY_AMOUNT.parse().unwrap(),
         },
         OrderCommand::ShipOrder {
-            tracking_number: format!("TRK{tag}"),
+            tracking_number: flow_spec::tracking(tag),
         },
     ]
+}
+
+/// The fixed time the benchmarks' commands are decided at.
+pub fn now() -> DateTime<Utc> {
+    flow_spec::NOW.parse().unwrap()
 }
 
 /// Who the benchmarks' commands say they come from.
 pub fn context() -> CommandContext {
     CommandContext {
-        actor: "bench@local".into(),
-        source: "bench".into(),
+        actor: flow_spec::ACTOR.into(),
+        source: flow_spec::SOURCE.into(),
         ..CommandContext::default()
     }
 }
 
 /// One flow on a new order, each command waiting for the one before.
 pub async fn run_flow(svc: &CommandService, tag: &str) {
-    let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let now = now();
     let order_id = OrderId(uuid::Uuid::new_v4());
     for command in flow(tag) {
         let req = CommandRequest {
