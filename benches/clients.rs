@@ -17,8 +17,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chronicle::app::Services;
 use chronicle::app::config::Config;
-use chronicle::app::{CommandService, Services};
 use chronicle::store::{self, Access, NewEvent};
 use sqlx::AssertSqlSafe;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -42,24 +42,10 @@ async fn services(path: &Path) -> Services {
     Services::new(db, &Config::default())
 }
 
-async fn run_flows(svc: Arc<CommandService>, first: usize, flows: usize) {
-    for i in first..first + flows {
-        workload::run_flow(&svc, &i.to_string()).await;
-    }
-}
-
 /// Chronicle: `clients` tasks, each running its share of the flows one command at a time.
 async fn chronicle(dir: &Path, clients: usize, flows: usize) -> Duration {
     let services = services(&dir.join(format!("chronicle-{clients}.db"))).await;
-    let each = flows / clients;
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|c| tokio::spawn(run_flows(services.commands.clone(), c * each, each)))
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let took = started.elapsed();
+    let took = workload::concurrent_flows(&services.commands, clients, flows).await;
     services.store.events().close().await;
     took
 }
@@ -115,7 +101,7 @@ async fn raw(dir: &Path, rows: &Arc<Vec<NewEvent>>, writers: usize, connections:
 async fn sample_rows(flows: usize) -> Arc<Vec<NewEvent>> {
     let tmp = tempfile::tempdir().unwrap();
     let services = services(&tmp.path().join("sample.db")).await;
-    run_flows(services.commands.clone(), 0, 1).await;
+    workload::run_flow(&services.commands, "0").await;
     let sample = services.store.events().read_all(0, 3).await.unwrap();
     let rows = (0..flows * 3)
         .map(|i| {

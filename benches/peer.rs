@@ -12,14 +12,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chronicle::app::config::Config;
-use chronicle::app::metadata::EventMetadata;
-use chronicle::app::{CommandService, Services};
+use chronicle::app::{Services, stored_events};
 use chronicle::domain::{Order, OrderCommand, OrderId, STATE_SCHEMA_VERSION, Sku, decide, evolve};
-use chronicle::store::{self, Access, ImportStream, NewEvent, SnapshotRecord};
+use chronicle::store::{self, Access, ImportStream, SnapshotRecord};
 use uuid::Uuid;
 
 #[path = "common/paired.rs"]
@@ -89,24 +87,10 @@ async fn services(path: &Path, config: &Config) -> Services {
     Services::new(db, config)
 }
 
-async fn run_flows(svc: Arc<CommandService>, first: usize, flows: usize) {
-    for i in first..first + flows {
-        workload::run_flow(&svc, &i.to_string()).await;
-    }
-}
-
 /// Chronicle: `clients` tasks, each running its share of the flows one command at a time.
 async fn chronicle_flows(db: &Path, clients: usize, flows: usize) -> Duration {
     let services = services(db, &Config::default()).await;
-    let each = flows / clients;
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|c| tokio::spawn(run_flows(services.commands.clone(), c * each, each)))
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let took = started.elapsed();
+    let took = workload::concurrent_flows(&services.commands, clients, flows).await;
     services.store.events().close().await;
     took
 }
@@ -138,29 +122,9 @@ fn long_stream(id: OrderId, events: u64, snapshots: bool) -> ImportStream {
             v if v % 2 == 0 => &add,
             _ => &remove,
         };
-        let command_id = Uuid::new_v4();
-        for e in decide(&order, cmd, now).unwrap() {
-            order = evolve(order, &e);
-            let meta = EventMetadata {
-                event_id: Uuid::new_v4(),
-                correlation_id: command_id.to_string(),
-                causation_id: command_id.to_string(),
-                command_id,
-                idempotency_key: None,
-                actor: flow_spec::ACTOR.into(),
-                source: flow_spec::SOURCE.into(),
-                trace_id: None,
-                span_id: None,
-                recorded_at: now,
-            };
-            out.push(NewEvent {
-                event_type: e.event_type().to_string(),
-                schema_version: e.schema_version(),
-                payload: e.payload_json(),
-                metadata: serde_json::to_string(&meta).unwrap(),
-                recorded_at: now,
-            });
-        }
+        let events = decide(&order, cmd, now).unwrap();
+        order = events.iter().fold(order, evolve);
+        out.extend(stored_events(&events, &workload::context(), now));
         if snapshots && v.is_multiple_of(flow_spec::SNAPSHOT_EVERY) {
             snaps.push(SnapshotRecord {
                 stream_id: stream_id.clone(),

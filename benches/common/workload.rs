@@ -2,6 +2,9 @@
 //! time through the command service, at a fixed `now`. Its data is `flow_spec.rs`, which
 //! the cqrs-es peer (`benches/peer`) runs too.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use chronicle::app::metadata::CommandContext;
 use chronicle::app::{CommandRequest, CommandService};
 use chronicle::domain::{OrderCommand, OrderId};
@@ -59,4 +62,26 @@ pub async fn run_flow(svc: &CommandService, tag: &str) {
         };
         svc.execute(&req, now).await.unwrap();
     }
+}
+
+/// `flows` flows shared out among `clients` tasks, each running its share one command at a
+/// time; how long until the last is done.
+#[allow(dead_code, reason = "only the concurrent-client benches use it")]
+pub async fn concurrent_flows(svc: &Arc<CommandService>, clients: usize, flows: usize) -> Duration {
+    let each = flows / clients;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| {
+            let svc = svc.clone();
+            tokio::spawn(async move {
+                for i in c * each..(c + 1) * each {
+                    run_flow(&svc, &i.to_string()).await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    started.elapsed()
 }

@@ -17,5 +17,7 @@ pub use error::AppError;
 pub use loader::Loader;
 pub use read::At;
 pub use read::ReadSide;
-pub use service::{CommandOutcome, CommandRequest, CommandService, ServiceSettings, command_hash};
+pub use service::{
+    CommandOutcome, CommandRequest, CommandService, ServiceSettings, command_hash, stored_events,
+};
 pub use services::Services;

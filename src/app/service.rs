@@ -347,7 +347,12 @@ impl CommandService {
 }
 
 /// The events as stored, each with its metadata; one command id and correlation id for all.
-fn stored_events(events: &[OrderEvent], ctx: &CommandContext, now: DateTime<Utc>) -> Vec<NewEvent> {
+/// Public so that tools seeding a log by hand (the benchmarks) store what a command would.
+pub fn stored_events(
+    events: &[OrderEvent],
+    ctx: &CommandContext,
+    now: DateTime<Utc>,
+) -> Vec<NewEvent> {
     let command_id = Uuid::new_v4();
     let correlation_id = ctx
         .correlation_id
