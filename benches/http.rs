@@ -6,7 +6,9 @@
 //! 1-client rows only). Each side of a round gets a fresh SQLite file with the default
 //! configuration; rounds alternate which side goes first; every row prints the median of the
 //! per-round ratios with min and max, and the HTTP side's p50 and p99 request latency over
-//! all its rounds. Two diagnostic lines follow: the router alone in process (the HTTP
+//! all its rounds, and how many commands each commit carried on either side (group commit
+//! batches both alike). Three clients: a raw socket one (wrk's way), a lean hyper one and
+//! reqwest. Two diagnostic lines follow: the router alone in process (the HTTP
 //! layer's own cost, without socket or hyper) and the `/healthz` round trip (the floor a
 //! request pays on this machine's loopback before any work).
 
@@ -79,6 +81,10 @@ async fn direct(services: &Services, clients: usize, each: usize) -> Duration {
 /// with the server, so the client's own cost lands in the figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Client {
+    /// One socket per client, the request's bytes made once and written as they are, the
+    /// answer read to its `Content-Length` and its head checked with `httparse`: what wrk
+    /// does, all clients on a thread of their own, as another process would be.
+    Raw,
     /// One hyper connection per client, driven in the client's own task, the request
     /// built from bytes made once, all clients on a thread of their own: a lean load
     /// generator, as wrk or oha are, in its own process as a client would be.
@@ -91,6 +97,7 @@ enum Client {
 impl Client {
     fn name(self) -> &'static str {
         match self {
+            Client::Raw => "raw socket client",
             Client::Lean => "lean hyper client",
             Client::Reqwest => "reqwest client",
         }
@@ -146,6 +153,54 @@ async fn lean(addr: std::net::SocketAddr, each: usize) -> Vec<Duration> {
     latencies
 }
 
+/// `each` creates, one after another, on one raw keep-alive socket; each request's latency.
+async fn raw(addr: std::net::SocketAddr, each: usize) -> Vec<Duration> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let request = format!(
+        "POST /api/orders HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {TOKEN}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let (mut buf, mut latencies) = (Vec::with_capacity(4096), Vec::with_capacity(each));
+    for _ in 0..each {
+        let t = Instant::now();
+        tcp.write_all(request.as_bytes()).await.unwrap();
+        buf.clear();
+        let (status, whole) = loop {
+            assert!(
+                tcp.read_buf(&mut buf).await.unwrap() > 0,
+                "the server closed"
+            );
+            let mut headers = [httparse::EMPTY_HEADER; 16];
+            let mut head = httparse::Response::new(&mut headers);
+            if let httparse::Status::Complete(n) = head.parse(&buf).unwrap() {
+                let length = head
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                    .map(|h| {
+                        std::str::from_utf8(h.value)
+                            .unwrap()
+                            .parse::<usize>()
+                            .unwrap()
+                    })
+                    .expect("a Content-Length");
+                break (head.code.unwrap(), n + length);
+            }
+        };
+        while buf.len() < whole {
+            assert!(
+                tcp.read_buf(&mut buf).await.unwrap() > 0,
+                "the server closed"
+            );
+        }
+        assert_eq!(status, 201);
+        latencies.push(t.elapsed());
+    }
+    latencies
+}
+
 /// `each` creates, one after another, through one `reqwest` client.
 async fn with_reqwest(url: String, each: usize) -> Vec<Duration> {
     let body: serde_json::Value = serde_json::from_str(BODY).unwrap();
@@ -185,7 +240,7 @@ async fn over_http(
     }));
     let started = Instant::now();
     let latencies = match client {
-        Client::Lean => {
+        Client::Raw | Client::Lean => {
             // The load generator on a thread of its own, as another process would be: its
             // tasks do not take the server's worker threads.
             let generator = std::thread::spawn(move || {
@@ -195,7 +250,13 @@ async fn over_http(
                     .unwrap();
                 rt.block_on(async move {
                     let tasks: Vec<_> = (0..clients)
-                        .map(|_| tokio::spawn(lean(addr, each)))
+                        .map(|_| {
+                            if client == Client::Raw {
+                                tokio::spawn(raw(addr, each))
+                            } else {
+                                tokio::spawn(lean(addr, each))
+                            }
+                        })
                         .collect();
                     let mut latencies = Vec::new();
                     for t in tasks {
@@ -224,6 +285,22 @@ async fn over_http(
     let _ = stop.send(());
     server.await.unwrap().unwrap();
     (took, latencies)
+}
+
+/// Commits and the commands they carried so far in this process (group commit's histogram),
+/// to show that both sides batch alike.
+fn commits() -> (f64, f64) {
+    let text = http::metrics::handle().unwrap().render();
+    let sample = |name: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(name))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    (
+        sample("chronicle_append_batch_commands_count"),
+        sample("chronicle_append_batch_commands_sum"),
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -338,6 +415,9 @@ async fn healthz_round_trips(services: Services, n: usize) {
 async fn row(client: Client, clients: usize, total: usize, rounds: usize) {
     let each = total / clients;
     let (mut ours, mut base, mut all) = (Vec::new(), Vec::new(), Vec::new());
+    // (commits, commands) of the HTTP side and of the direct side.
+    let (mut http_batches, mut direct_batches) = ((0.0, 0.0), (0.0, 0.0));
+    http::metrics::handle();
     for round in 0..rounds {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (
@@ -345,16 +425,27 @@ async fn row(client: Client, clients: usize, total: usize, rounds: usize) {
             services(&dir, "direct.db").await,
         );
         let mut run_http = async || {
+            let before = commits();
             let (took, lat) = over_http(a.clone(), client, clients, each).await;
+            let after = commits();
+            http_batches.0 += after.0 - before.0;
+            http_batches.1 += after.1 - before.1;
             all.extend(lat);
             ours.push(took);
         };
-        if round % 2 == 0 {
+        let mut run_direct = async || {
+            let before = commits();
             base.push(direct(&b, clients, each).await);
+            let after = commits();
+            direct_batches.0 += after.0 - before.0;
+            direct_batches.1 += after.1 - before.1;
+        };
+        if round % 2 == 0 {
+            run_direct().await;
             run_http().await;
         } else {
             run_http().await;
-            base.push(direct(&b, clients, each).await);
+            run_direct().await;
         }
     }
     all.sort();
@@ -366,13 +457,15 @@ async fn row(client: Client, clients: usize, total: usize, rounds: usize) {
     let pairs = paired::paired(&ours, &base);
     let (o, b) = (median(&mut ours.clone()), median(&mut base.clone()));
     println!(
-        "create-order, {clients} client(s), {}, {} requests: HTTP {:.0} req/s, direct on the command service {:.0} commands/s: {pairs} (target >= 0.80); HTTP latency p50 {:.2} ms, p99 {:.2} ms",
+        "create-order, {clients} client(s), {}, {} requests: HTTP {:.0} req/s, direct on the command service {:.0} commands/s: {pairs} (target >= 0.80); HTTP latency p50 {:.2} ms, p99 {:.2} ms; commands per commit: HTTP {:.1}, direct {:.1}",
         client.name(),
         each * clients,
         n / o.as_secs_f64(),
         n / b.as_secs_f64(),
         percentile(&all, 0.50).as_secs_f64() * 1e3,
         percentile(&all, 0.99).as_secs_f64() * 1e3,
+        http_batches.1 / http_batches.0,
+        direct_batches.1 / direct_batches.0,
     );
 }
 
@@ -387,7 +480,7 @@ async fn main() {
     let only: Option<usize> = std::env::var("BENCH_CLIENTS")
         .ok()
         .and_then(|v| v.parse().ok());
-    for client in [Client::Lean, Client::Reqwest] {
+    for client in [Client::Raw, Client::Lean, Client::Reqwest] {
         for clients in [1, 16].into_iter().filter(|c| only.is_none_or(|o| o == *c)) {
             row(client, clients, total, rounds).await;
         }

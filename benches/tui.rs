@@ -26,7 +26,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use drive::Steps;
+use drive::{Cache, Steps};
 
 /// Set in a memory child: the database to open.
 const CHILD_DB: &str = "CHRONICLE_TUI_BENCH_CHILD";
@@ -99,8 +99,9 @@ fn plan(events: u64, runs: u64, len: u64) -> Vec<(u64, bool, u64)> {
 
 fn print_steps(name: &str, s: &Steps) {
     println!(
-        "  {name:<22} {:>5} steps: median {} p95 {} max {} | update+worker {} (forward {} back {}) render {} | step forward {} back {} | {} window reloads, median {}",
+        "  {name:<22} {:>5} steps, {:>5} states read from the store: median {} p95 {} max {} | update+worker {} (forward {} back {}) render {} | step forward {} back {} | {} window reloads, median {}",
         s.all.len(),
+        s.loads,
         ms(median(&s.all)),
         ms(p95(&s.all)),
         ms(*sorted(&s.all).last().unwrap()),
@@ -144,7 +145,7 @@ async fn run() {
     let (long_events, big_events, frame_rounds, step_rounds, runs) = if quick {
         (10_000, 50_000, 3, 1, 4)
     } else {
-        (100_000, 1_000_000, 5, 3, 16)
+        (100_000, 1_000_000, 5, 5, 16)
     };
     let (short_events, small_events, len) = (10, 1_000, 100);
     let tmp = tempfile::tempdir().unwrap();
@@ -166,18 +167,42 @@ async fn run() {
 
     // 1. Steps.
     let (mut short, mut long, mut cold) = (Steps::default(), Steps::default(), Steps::default());
+    // Each round's median step, per configuration, for the paired ratios.
+    let (mut short_r, mut long_r, mut cold_r) = (Vec::new(), Vec::new(), Vec::new());
     let short_plan = plan(short_events, runs * len / (short_events - 1), len);
     let long_plan = plan(long_events, runs, len);
     for round in 0..step_rounds {
         // Each configuration goes first in turn, so machine noise spreads over all three.
         for which in 0..3 {
-            match (round + which) % 3 {
-                0 => drive::steps(&path("short.db"), &short_plan, false, &mut short).await,
-                1 => drive::steps(&path("short.db"), &short_plan, true, &mut cold).await,
-                _ => drive::steps(&path("long.db"), &long_plan, false, &mut long).await,
-            }
+            let mut s = Steps::default();
+            let (db, run_plan, cache, into, medians) = match (round + which) % 3 {
+                0 => (
+                    "short.db",
+                    &short_plan,
+                    Cache::Kept,
+                    &mut short,
+                    &mut short_r,
+                ),
+                1 => (
+                    "short.db",
+                    &short_plan,
+                    Cache::Emptied,
+                    &mut cold,
+                    &mut cold_r,
+                ),
+                _ => ("long.db", &long_plan, Cache::Kept, &mut long, &mut long_r),
+            };
+            drive::steps(&path(db), run_plan, cache, &mut s).await;
+            medians.push(median(&s.all));
+            into.extend(s);
         }
     }
+    // The control is cold only if every one of its steps read its state from the store.
+    assert_eq!(
+        cold.loads,
+        cold.all.len() as u64,
+        "the cold control hit the cache"
+    );
     let lo = long_plan
         .iter()
         .map(|&(v, f, n)| if f { v } else { v - n })
@@ -192,7 +217,7 @@ async fn run() {
     );
     print_steps(&format!("{short_events} events"), &short);
     print_steps(&format!("{long_events} events"), &long);
-    print_steps(&format!("{short_events} ev, fresh worker"), &cold);
+    print_steps(&format!("{short_events} ev, cache emptied"), &cold);
     let mid = long_events / 2;
     let short_versions: Vec<u64> = (0..99).map(|i| 2 + i % (short_events - 1)).collect();
     let long_versions: Vec<u64> = (mid..mid + 100).collect();
@@ -294,19 +319,24 @@ async fn run() {
     let mb = |kib: u64| kib as f64 * 1024.0 / 1e6;
     let growth = mb(big_rss) - mb(small_rss);
 
-    let step_ratio = ratio(median(&long.all), median(&short.all));
+    // `paired(a, b)` is b / a per round: the long stream's step over the control's.
+    let step_pair = paired::paired(&short_r, &long_r);
+    let cold_pair = paired::paired(&cold_r, &long_r);
     let p95_ratio = ratio(p95(&long.all), p95(&short.all));
-    let cold_ratio = ratio(median(&long.all), median(&cold.all));
-    let frame_ratio = ratio(median(&big_frames), median(&small_frames));
+    let frame_pair = paired::paired(&small_frames, &big_frames);
     println!();
     println!(
         "| measure | small | large | ratio / growth | target | result |\n| --- | --- | --- | --- | --- | --- |"
     );
     println!(
-        "| step, median ({short_events} vs {long_events} events) | {} | {} | {step_ratio:.2}x | <= 1.5x | {} |",
+        "| step, median ({short_events} vs {long_events} events, states cached as the debugger runs) | {} | {} | {:.2}x (min {:.2}, max {:.2}, {} paired rounds) | <= 1.5x | {} |",
         ms(median(&short.all)),
         ms(median(&long.all)),
-        verdict(step_ratio <= 1.5)
+        step_pair.median,
+        step_pair.min,
+        step_pair.max,
+        step_pair.rounds,
+        verdict(step_pair.median <= 1.5)
     );
     println!(
         "| step, p95 | {} | {} | {p95_ratio:.2}x | report | - |",
@@ -314,18 +344,26 @@ async fn run() {
         ms(p95(&long.all)),
     );
     println!(
-        "| step, median, same work per step (10-event stream with a fresh worker each run) | {} | {} | {cold_ratio:.2}x | <= 1.5x | {} |",
+        "| step, median, against a cold control (10-event stream, the worker's cache emptied before every step: each step reads its state) | {} | {} | {:.2}x (min {:.2}, max {:.2}, {} paired rounds) | <= 1.5x | {} |",
         ms(median(&cold.all)),
         ms(median(&long.all)),
-        verdict(cold_ratio <= 1.5)
+        cold_pair.median,
+        cold_pair.min,
+        cold_pair.max,
+        cold_pair.rounds,
+        verdict(cold_pair.median <= 1.5)
     );
     println!(
-        "| first frame, median ({} vs {} events) | {} | {} | {frame_ratio:.2}x | <= 2x | {} |",
+        "| first frame, median ({} vs {} events) | {} | {} | {:.2}x (min {:.2}, max {:.2}, {} paired rounds) | <= 2x | {} |",
         small.events,
         big.events,
         ms(median(&small_frames)),
         ms(median(&big_frames)),
-        verdict(frame_ratio <= 2.0)
+        frame_pair.median,
+        frame_pair.min,
+        frame_pair.max,
+        frame_pair.rounds,
+        verdict(frame_pair.median <= 2.0)
     );
     println!(
         "| peak RSS ({} vs {} events) | {:.1} MB | {:.1} MB | {growth:+.1} MB | < 50 MB | {} |",

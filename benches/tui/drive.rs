@@ -136,6 +136,32 @@ pub struct Steps {
     pub send_back: Vec<Duration>,
     /// Steps that loaded a new window (crossed its edge margin).
     pub reloads: Vec<Duration>,
+    /// States the worker read from the store during the timed steps (cache misses).
+    pub loads: u64,
+}
+
+impl Steps {
+    /// Adds another round's steps to these.
+    pub fn extend(&mut self, other: Steps) {
+        self.all.extend(other.all);
+        self.send.extend(other.send);
+        self.render.extend(other.render);
+        self.forward.extend(other.forward);
+        self.back.extend(other.back);
+        self.send_forward.extend(other.send_forward);
+        self.send_back.extend(other.send_back);
+        self.reloads.extend(other.reloads);
+        self.loads += other.loads;
+    }
+}
+
+/// Whether the worker keeps the states it folded between steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cache {
+    /// As the debugger runs.
+    Kept,
+    /// Emptied before every step: each step reads its state from the store (the control).
+    Emptied,
 }
 
 /// A started session on `db`, rendered, with the stream pane focused.
@@ -150,15 +176,12 @@ async fn session(db: &Store, path: &Path) -> (Driver, Terminal<TestBackend>) {
 }
 
 /// Opens the database's only order and steps through it: for each `(start, forward, len)`
-/// run, jumps to `start` with `:v` (untimed), then takes `len` timed steps. With `fresh`,
-/// each run gets a new session (an empty worker cache), untimed.
-pub async fn steps(path: &Path, runs: &[(u64, bool, u64)], fresh: bool, out: &mut Steps) {
+/// run, jumps to `start` with `:v` (untimed), then takes `len` timed steps, with the
+/// worker's cache as `cache` says.
+pub async fn steps(path: &Path, runs: &[(u64, bool, u64)], cache: Cache, out: &mut Steps) {
     let db = open(path, Access::ReadWrite).await;
     let (mut d, mut term) = session(&db, path).await;
-    for (i, &(start, forward, len)) in runs.iter().enumerate() {
-        if fresh && i > 0 {
-            (d, term) = session(&db, path).await;
-        }
+    for &(start, forward, len) in runs {
         d.send(ch(':')).await;
         submit(&mut d, &format!("v {start}")).await;
         assert_eq!((d.app.stream.cursor, d.app.state.version), (start, start));
@@ -170,9 +193,14 @@ pub async fn steps(path: &Path, runs: &[(u64, bool, u64)], fresh: bool, out: &mu
             } else {
                 d.app.stream.cursor - 1
             };
+            if cache == Cache::Emptied {
+                d.worker().forget_states();
+            }
+            let loads = d.worker().state_loads();
             let t0 = Instant::now();
             d.send(ch(if forward { 'l' } else { 'h' })).await;
             let t1 = Instant::now();
+            out.loads += d.worker().state_loads() - loads;
             d.render(&mut term);
             let t2 = Instant::now();
             let a = &d.app;

@@ -147,6 +147,8 @@ pub async fn seed_demo(path: &Path, events: usize) -> Seeded {
         }
         slice += 1;
     }
+    // Seeding only, untimed: the poison events are dead-lettered at once instead of after
+    // their retries; the read model ends the same.
     let config = Config {
         projector_max_retries: 0,
         projector_base_backoff_ms: 1,

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use super::ApiState;
+use super::Shared;
 use super::error::ApiError;
 
 /// Bucket bounds in seconds, for command and request durations.
@@ -86,7 +86,7 @@ pub async fn requests(req: Request, next: Next) -> Response {
     responses((status = 200, content_type = "text/plain", body = String, description = "Prometheus text format"),
               (status = 401, body = super::error::ErrorBody, description = "reads need a token on this server (`--reads token`)"),
               (status = 503, body = super::error::ErrorBody)))]
-pub async fn scrape(State(state): State<ApiState>) -> Result<Response, ApiError> {
+pub async fn scrape(State(state): State<Shared>) -> Result<Response, ApiError> {
     let handle = handle().ok_or_else(|| {
         ApiError::from(crate::app::AppError::Internal(
             "another metrics recorder is installed".into(),

@@ -42,8 +42,13 @@ pub struct ApiState {
     pub reads: ReadAccess,
 }
 
+/// The state as the handlers hold it: one shared copy, so a request clones one pointer
+/// rather than every service handle in it.
+pub(crate) type Shared = std::sync::Arc<ApiState>;
+
 /// The whole API.
 pub fn router(state: ApiState) -> Router {
+    let state: Shared = std::sync::Arc::new(state);
     let writes = Router::new()
         .route("/api/orders", post(writes::create))
         .route("/api/orders/{id}/items", post(writes::add_item))
@@ -126,7 +131,7 @@ fn caller(state: &ApiState, req: &Request) -> Option<Caller> {
 }
 
 /// Writes need a configured bearer token (401) on a server that takes writes (403).
-async fn writer(State(state): State<ApiState>, mut req: Request, next: Next) -> Response {
+async fn writer(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
     if state.read_only {
         return ApiError::read_only().into_response();
     }
@@ -138,7 +143,7 @@ async fn writer(State(state): State<ApiState>, mut req: Request, next: Next) -> 
 }
 
 /// Reads need a token only where the server is configured so (401 without one).
-async fn reader(State(state): State<ApiState>, req: Request, next: Next) -> Response {
+async fn reader(State(state): State<Shared>, req: Request, next: Next) -> Response {
     if state.reads == ReadAccess::Token && caller(&state, &req).is_none() {
         return ApiError::unauthorized().into_response();
     }

@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::ApiState;
 use super::body::{PathParams, QueryParams};
 use super::error::{ApiError, ErrorBody};
 use super::headers::etag;
+use super::{ApiState, Shared};
 use crate::app::AppError;
 use crate::app::read::{At, OrderListing, OrderView, ReadModelView};
 use crate::domain::{OrderId, OrderStatus};
@@ -95,7 +95,7 @@ pub enum OrderAnswer {
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody, description = "reads need a token on this server (`--reads token`)"),
               (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn order(
-    State(state): State<ApiState>,
+    State(state): State<Shared>,
     PathParams(id): PathParams<String>,
     QueryParams(q): QueryParams<OrderQuery>,
 ) -> Result<Response, ApiError> {
@@ -220,7 +220,7 @@ pub struct EventsPage {
     responses((status = 200, body = EventsPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody, description = "reads need a token on this server (`--reads token`)"),
               (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn events(
-    State(state): State<ApiState>,
+    State(state): State<Shared>,
     PathParams(id): PathParams<String>,
     QueryParams(q): QueryParams<EventsQuery>,
 ) -> Result<Json<EventsPage>, ApiError> {
@@ -265,7 +265,7 @@ pub struct OrdersBody {
     responses((status = 200, body = OrdersBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody, description = "reads need a token on this server (`--reads token`)"),
               (status = 503, body = ErrorBody)))]
 pub async fn list(
-    State(state): State<ApiState>,
+    State(state): State<Shared>,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<OrdersBody>, ApiError> {
     let filter = match (q.status.as_deref(), q.customer) {
@@ -305,7 +305,7 @@ pub async fn list(
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody, description = "reads need a token on this server (`--reads token`)"),
               (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn divergence(
-    State(state): State<ApiState>,
+    State(state): State<Shared>,
     PathParams(id): PathParams<String>,
 ) -> Result<Response, ApiError> {
     let id = order_id(&id)?;
@@ -321,7 +321,7 @@ pub async fn healthz() -> Json<serde_json::Value> {
 
 /// `GET /readyz`: the database answers (and was migrated when it was opened).
 #[utoipa::path(get, path = "/readyz", responses((status = 200, body = serde_json::Value), (status = 503, body = ErrorBody)))]
-pub async fn readyz(State(state): State<ApiState>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn readyz(State(state): State<Shared>) -> Result<Json<serde_json::Value>, ApiError> {
     let head = state.services.read.head(None).await?;
     Ok(Json(serde_json::json!({
         "status": "ready",

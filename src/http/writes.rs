@@ -4,12 +4,12 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::ApiState;
+use super::Shared;
 use super::auth::Caller;
 use super::body::{JsonBody, PathParams};
 use super::error::ApiError;
@@ -112,25 +112,28 @@ fn order_id(raw: &str) -> Result<OrderId, ApiError> {
 }
 
 /// What every write handler takes besides its path and body: the shared state, the
-/// headers, the request's origin and the token's owner.
+/// headers it reads, the request's origin and the token's owner. A malformed header is
+/// kept as its error and reported only once the body parsed, as a body error comes first.
 pub struct WriteCtx {
-    state: ApiState,
-    headers: HeaderMap,
+    state: Shared,
+    expected_version: Result<Option<u64>, ApiError>,
+    idempotency_key: Result<Option<String>, ApiError>,
     origin: Origin,
     caller: Caller,
 }
 
-impl FromRequestParts<ApiState> for WriteCtx {
+impl FromRequestParts<Shared> for WriteCtx {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
         // Both are put there by the router's middlewares before any write handler runs.
         let origin = parts.extensions.get::<Origin>().cloned();
         let caller = parts.extensions.get::<Caller>().cloned();
         match (origin, caller) {
             (Some(origin), Some(caller)) => Ok(WriteCtx {
                 state: state.clone(),
-                headers: parts.headers.clone(),
+                expected_version: if_match(&parts.headers),
+                idempotency_key: idempotency_key(&parts.headers),
                 origin,
                 caller,
             }),
@@ -142,13 +145,13 @@ impl FromRequestParts<ApiState> for WriteCtx {
 
 impl WriteCtx {
     async fn run(
-        &self,
+        self,
         order_id: OrderId,
         id_generated: bool,
         command: OrderCommand,
         created: StatusCode,
     ) -> Result<Response, ApiError> {
-        let expected_version = if_match(&self.headers)?;
+        let expected_version = self.expected_version?;
         let span = tracing::Span::current();
         span.record("order_id", tracing::field::display(order_id));
         // The ids the collector knows this request by, else the caller's own.
@@ -167,7 +170,7 @@ impl WriteCtx {
             context: CommandContext {
                 correlation_id: Some(self.origin.correlation_id.clone()),
                 causation_id: None,
-                idempotency_key: idempotency_key(&self.headers)?,
+                idempotency_key: self.idempotency_key?,
                 actor: self.caller.actor(),
                 source: "http".into(),
                 trace_id,

@@ -46,6 +46,11 @@ impl Driver {
         }
     }
 
+    /// The worker, to read its counters or empty its cache.
+    pub fn worker(&mut self) -> &mut Worker {
+        &mut self.worker
+    }
+
     /// Renders the model to a test terminal.
     pub fn render(&self, terminal: &mut Terminal<TestBackend>) {
         // A TestBackend cannot fail to draw.

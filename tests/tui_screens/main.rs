@@ -3,6 +3,7 @@
 //! plain text (ids and test-time clocks replaced by placeholders, see `scrub`).
 
 mod browse;
+mod cache;
 mod corrupt;
 mod fit;
 mod fork;
@@ -176,6 +177,18 @@ fn pending_row(driver: &Driver) -> chronicle::tui::state::OrderRow {
         .find(|r| r.status.as_deref() == Some("Pending"))
         .expect("the demo has a pending order")
         .clone()
+}
+
+/// An in-sync order of the first page with at least four events.
+fn in_sync_order(driver: &Driver) -> String {
+    driver
+        .app
+        .orders
+        .rows
+        .iter()
+        .find(|r| r.version >= 4 && r.class == chronicle::app::divergence::Class::InSync)
+        .map(|r| r.id.clone())
+        .expect("an in-sync order with a few events")
 }
 
 /// Opens an order as a user would: focus the orders list, filter it by the id's first 8

@@ -26,14 +26,7 @@ async fn the_state_pane_compares_the_cursor_with_a_mark() {
     let demo = Demo::new().await;
     for size in SIZES {
         let mut d = sized(&demo, size).await;
-        let id = d
-            .app
-            .orders
-            .rows
-            .iter()
-            .find(|r| r.version >= 4 && r.class == Class::InSync)
-            .map(|r| r.id.clone())
-            .expect("an in-sync order with a few events");
+        let id = in_sync_order(&d);
         open(&mut d, &id).await;
         d.send(key(KeyCode::Tab)).await;
         // Mark v1, go to the head, compare with the mark.

@@ -55,6 +55,8 @@ pub struct Worker {
     /// Each order's currency, once known: it is set at creation and never changes, and a
     /// window that does not reach v1 would otherwise have to read it again.
     currencies: HashMap<OrderId, Currency>,
+    /// States that were not in the cache and were read from the store.
+    state_loads: u64,
 }
 
 impl Worker {
@@ -65,7 +67,20 @@ impl Worker {
             cache: HashMap::new(),
             cache_order: VecDeque::new(),
             currencies: HashMap::new(),
+            state_loads: 0,
         }
+    }
+
+    /// Drops every cached state, as a worker just started has none: the next state is read
+    /// from the store. A benchmark's cold control, and a test's.
+    pub fn forget_states(&mut self) {
+        self.cache.clear();
+        self.cache_order.clear();
+    }
+
+    /// How many states were not in the cache and had to be read from the store.
+    pub fn state_loads(&self) -> u64 {
+        self.state_loads
     }
 
     /// Runs one effect to completion; every outcome, failures included, comes back as
@@ -249,6 +264,7 @@ impl Worker {
         if let Some(o) = self.cache.get(&(id, v)) {
             return Ok(o.clone());
         }
+        self.state_loads += 1;
         if let Some(prev) = v.checked_sub(1).and_then(|p| self.cache.get(&(id, p))) {
             let mut order = prev.clone();
             let loader = self.deps.services.loader.clone();
