@@ -1,7 +1,7 @@
 //! What `demo` checks before it writes anything: `--fresh` replaces only a database the demo
 //! made (or nothing), unless `--force`; the seed plants every fault it promises.
 
-use crate::app::demo::{DemoSpec, generate};
+use crate::app::demo::{DemoSpec, streams};
 use crate::domain::limits::MAX_TRACKING_LEN;
 use crate::store::{self, Access, ImportStream, StoreError};
 
@@ -64,32 +64,17 @@ fn made_by_demo(metadata: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// The demo's streams, refused before anything is written when they cannot carry every
-/// planted fault: a paid order (its row is edited), a pending one (it moves on unseen) and
-/// the earlier release's too-wide shipment (its order is parked).
-pub(super) fn seedable(
-    orders: usize,
-    seed: u64,
-    snapshot_every: u64,
-) -> Result<Vec<ImportStream>, Failure> {
-    let streams = generate(DemoSpec {
-        orders,
-        seed,
-        snapshot_every,
-    });
+/// Refuses, before anything is written, a demo whose streams cannot carry every planted
+/// fault: a paid order (its row is edited), a pending one (it moves on unseen) and the
+/// earlier release's too-wide shipment (its order is parked). The streams are generated one
+/// at a time and not kept, and the scan stops once all three are seen.
+pub(super) fn seedable(orders: usize, seed: u64, snapshot_every: u64) -> Result<(), Failure> {
     let last = |s: &ImportStream| {
         s.events
             .last()
             .map(|e| e.event_type.clone())
             .unwrap_or_default()
     };
-    let paid = streams.iter().any(|s| last(s) == "OrderPaid");
-    let pending = streams.iter().any(|s| {
-        matches!(
-            last(s).as_str(),
-            "OrderCreated" | "ItemAdded" | "ItemRemoved"
-        )
-    });
     // The earlier release's shipment the read model cannot hold: the projector parks its order.
     let too_wide = |payload: &str| {
         serde_json::from_str::<serde_json::Value>(payload)
@@ -100,17 +85,27 @@ pub(super) fn seedable(
             })
             .is_some_and(|n| n > MAX_TRACKING_LEN)
     };
-    let parked = streams.iter().any(|s| {
-        s.events
+    let (mut paid, mut pending, mut parked) = (false, false, false);
+    for s in streams(DemoSpec {
+        orders,
+        seed,
+        snapshot_every,
+    }) {
+        paid |= last(&s) == "OrderPaid";
+        pending |= matches!(
+            last(&s).as_str(),
+            "OrderCreated" | "ItemAdded" | "ItemRemoved"
+        );
+        parked |= s
+            .events
             .iter()
-            .any(|e| e.event_type == "OrderShipped" && too_wide(&e.payload))
-    });
-    if paid && pending && parked {
-        Ok(streams)
-    } else {
-        Err(Failure::usage(format!(
-            "{orders} orders with seed {seed} cannot carry the demo's planted faults (a paid, a \
-             pending and a parked order); use --orders 20 or more"
-        )))
+            .any(|e| e.event_type == "OrderShipped" && too_wide(&e.payload));
+        if paid && pending && parked {
+            return Ok(());
+        }
     }
+    Err(Failure::usage(format!(
+        "{orders} orders with seed {seed} cannot carry the demo's planted faults (a paid, a \
+         pending and a parked order); use --orders 20 or more"
+    )))
 }

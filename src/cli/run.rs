@@ -12,7 +12,7 @@ use super::ctx::{Ctx, Failure, emit, exit, order_ref, resolve};
 use super::order::order;
 use super::output;
 use super::read_side;
-use crate::app::demo::plant_faults;
+use crate::app::demo::{DemoSpec, plant_faults};
 use crate::app::transfer;
 use crate::store::{self, StoreError};
 
@@ -139,11 +139,9 @@ async fn demo(
     // Everything that can refuse, before anything is written: a database the demo would
     // only show needs no seed; any other is seeded, so the seed is checked first.
     let shows_existing = mode == Fresh::Keep && super::demo_guard::holds_events(&ctx.url).await;
-    let streams = if shows_existing {
-        Vec::new()
-    } else {
-        super::demo_guard::seedable(orders, seed, ctx.config.snapshot_every)?
-    };
+    if !shows_existing {
+        super::demo_guard::seedable(orders, seed, ctx.config.snapshot_every)?;
+    }
     if mode != Fresh::Keep {
         if ctx.read_only {
             return Err(Failure::usage("read-only mode: refusing to write"));
@@ -167,10 +165,12 @@ async fn demo(
         );
     } else {
         let started = Instant::now();
-        let events: usize = streams.iter().map(|s| s.events.len()).sum();
-        for r in store.import(streams).await? {
-            r?;
-        }
+        let spec = DemoSpec {
+            orders,
+            seed,
+            snapshot_every: ctx.config.snapshot_every,
+        };
+        let events = crate::app::demo::seed(store.as_ref(), spec).await?;
         let f = plant_faults(
             &services.loader,
             &services.projector,

@@ -101,6 +101,45 @@ pub trait ImportSession: Send {
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
+/// Imports whole streams within `session` (not committed): a stream not at its expected
+/// version is refused with `Conflict`, the others are appended. Returns each stream's new
+/// version.
+pub async fn import_into(
+    session: &mut dyn ImportSession,
+    streams: Vec<ImportStream>,
+) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
+    let ids: Vec<String> = streams.iter().map(|s| s.stream_id.clone()).collect();
+    let current = session.versions(&ids).await?;
+    let mut results = Vec::with_capacity(streams.len());
+    let mut rows = Vec::new();
+    let mut snapshots = Vec::new();
+    // The streams are consumed: their events move into the rows, payloads are not copied.
+    for s in streams {
+        let actual = current.get(&s.stream_id).copied().unwrap_or(0);
+        if actual != s.expected_version {
+            results.push(Err(StoreError::Conflict {
+                stream_id: s.stream_id.clone(),
+                expected: s.expected_version,
+                actual,
+            }));
+            continue;
+        }
+        let mut version = s.expected_version;
+        for event in s.events {
+            version += 1;
+            rows.push(ImportRow {
+                stream_id: s.stream_id.clone(),
+                version,
+                event,
+            });
+        }
+        snapshots.extend(s.snapshots);
+        results.push(Ok(version));
+    }
+    session.append(&rows, &snapshots).await?;
+    Ok(results)
+}
+
 /// The event store. Implementations keep `append` atomic and versions contiguous.
 #[async_trait]
 pub trait EventStore: Send + Sync {
@@ -164,35 +203,7 @@ pub trait EventStore: Send + Sync {
         streams: Vec<ImportStream>,
     ) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
         let mut session = self.begin_import().await?;
-        let ids: Vec<String> = streams.iter().map(|s| s.stream_id.clone()).collect();
-        let current = session.versions(&ids).await?;
-        let mut results = Vec::with_capacity(streams.len());
-        let mut rows = Vec::new();
-        let mut snapshots = Vec::new();
-        // The streams are consumed: their events move into the rows, payloads are not copied.
-        for s in streams {
-            let actual = current.get(&s.stream_id).copied().unwrap_or(0);
-            if actual != s.expected_version {
-                results.push(Err(StoreError::Conflict {
-                    stream_id: s.stream_id.clone(),
-                    expected: s.expected_version,
-                    actual,
-                }));
-                continue;
-            }
-            let mut version = s.expected_version;
-            for event in s.events {
-                version += 1;
-                rows.push(ImportRow {
-                    stream_id: s.stream_id.clone(),
-                    version,
-                    event,
-                });
-            }
-            snapshots.extend(s.snapshots);
-            results.push(Ok(version));
-        }
-        session.append(&rows, &snapshots).await?;
+        let results = import_into(session.as_mut(), streams).await?;
         session.commit().await?;
         Ok(results)
     }

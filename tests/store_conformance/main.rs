@@ -22,6 +22,7 @@ mod ordering;
 mod postgres_only;
 mod read_model;
 mod round_trip;
+mod seed;
 mod sqlite_only;
 mod support;
 
@@ -74,6 +75,7 @@ macro_rules! conformance_tests {
             find::a_search_takes_its_text_literally,
             find::an_id_search_reads_the_metadata_not_its_spelling,
             history::streams_and_versions_as_of_a_position,
+            seed::a_seed_in_chunks_lands_whole_or_not_at_all,
         );
     };
     (@each $backend:ident, $factory:ty; $($module:ident :: $check:ident),+ $(,)?) => {

@@ -9,7 +9,7 @@ use crate::domain::{
     Currency, LineItem, Order, OrderCommand, OrderCreatedV1, OrderEvent, OrderId, OrderShipped,
     OrderStatus, STATE_SCHEMA_VERSION, Sku, decide, evolve,
 };
-use crate::store::{ImportStream, NewEvent, SnapshotRecord};
+use crate::store::{EventStore, ImportStream, NewEvent, SnapshotRecord, StoreError};
 
 mod faults;
 pub use faults::{Faults, plant_faults};
@@ -83,6 +83,12 @@ pub fn admissible(streams: Vec<ImportStream>) -> Vec<ImportStream> {
 /// Builds the dataset: every lifecycle path, several currencies, long item histories,
 /// and a few `OrderCreated` events stored in their v1 shape.
 pub fn generate(spec: DemoSpec) -> Vec<ImportStream> {
+    streams(spec).collect()
+}
+
+/// The same streams as [`generate`], one order at a time, so a large demo need not be held
+/// in memory whole.
+pub fn streams(spec: DemoSpec) -> impl Iterator<Item = ImportStream> {
     let mut g = Gen {
         rng: fastrand::Rng::with_seed(spec.seed),
         clock: Utc
@@ -92,16 +98,38 @@ pub fn generate(spec: DemoSpec) -> Vec<ImportStream> {
         snapshot_every: spec.snapshot_every.max(1),
     };
     let mut previous = String::new();
-    (0..spec.orders)
-        .map(|i| {
-            // Every tenth order comes from the same checkout request as the one before it:
-            // one correlation id across two orders, for the debugger's `c` to find.
-            let shared = (i % 10 == 1).then_some(previous.as_str());
-            let (stream, correlation) = generate_order(&mut g, i, shared);
-            previous = correlation;
-            stream
-        })
-        .collect()
+    (0..spec.orders).map(move |i| {
+        // Every tenth order comes from the same checkout request as the one before it:
+        // one correlation id across two orders, for the debugger's `c` to find.
+        let shared = (i % 10 == 1).then_some(previous.as_str());
+        let (stream, correlation) = generate_order(&mut g, i, shared);
+        previous = correlation;
+        stream
+    })
+}
+
+/// Orders imported per statement batch when seeding: bounds the memory a seed holds.
+pub const SEED_CHUNK: usize = 5_000;
+
+/// Seeds the demo's streams into `store` in one import session, a chunk of orders at a
+/// time: memory stays bounded by a chunk at any size, and nothing is visible until all of
+/// it is (a failure leaves the database as it was). Returns the events written.
+pub async fn seed(store: &dyn EventStore, spec: DemoSpec) -> Result<usize, StoreError> {
+    let mut session = store.begin_import().await?;
+    let mut all = streams(spec);
+    let mut events = 0;
+    loop {
+        let chunk: Vec<ImportStream> = all.by_ref().take(SEED_CHUNK).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        events += chunk.iter().map(|s| s.events.len()).sum::<usize>();
+        for r in crate::store::import_into(session.as_mut(), chunk).await? {
+            r?;
+        }
+    }
+    session.commit().await?;
+    Ok(events)
 }
 
 fn generate_order(g: &mut Gen, i: usize, shared: Option<&str>) -> (ImportStream, String) {
