@@ -303,6 +303,13 @@ fn commits() -> (f64, f64) {
     )
 }
 
+/// Adds to `total` the commits and commands since `before`.
+fn add_since(total: &mut (f64, f64), before: (f64, f64)) {
+    let now = commits();
+    total.0 += now.0 - before.0;
+    total.1 += now.1 - before.1;
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -427,18 +434,14 @@ async fn row(client: Client, clients: usize, total: usize, rounds: usize) {
         let mut run_http = async || {
             let before = commits();
             let (took, lat) = over_http(a.clone(), client, clients, each).await;
-            let after = commits();
-            http_batches.0 += after.0 - before.0;
-            http_batches.1 += after.1 - before.1;
+            add_since(&mut http_batches, before);
             all.extend(lat);
             ours.push(took);
         };
         let mut run_direct = async || {
             let before = commits();
             base.push(direct(&b, clients, each).await);
-            let after = commits();
-            direct_batches.0 += after.0 - before.0;
-            direct_batches.1 += after.1 - before.1;
+            add_since(&mut direct_batches, before);
         };
         if round % 2 == 0 {
             run_direct().await;

@@ -91,15 +91,14 @@ pub(super) fn seedable(orders: usize, seed: u64, snapshot_every: u64) -> Result<
         seed,
         snapshot_every,
     }) {
-        paid |= last(&s) == "OrderPaid";
-        pending |= matches!(
-            last(&s).as_str(),
-            "OrderCreated" | "ItemAdded" | "ItemRemoved"
-        );
-        parked |= s
-            .events
-            .iter()
-            .any(|e| e.event_type == "OrderShipped" && too_wide(&e.payload));
+        let last = last(&s);
+        paid |= last == "OrderPaid";
+        pending |= matches!(last.as_str(), "OrderCreated" | "ItemAdded" | "ItemRemoved");
+        // Payloads are parsed only until the parked order is found.
+        parked = parked
+            || s.events
+                .iter()
+                .any(|e| e.event_type == "OrderShipped" && too_wide(&e.payload));
         if paid && pending && parked {
             return Ok(());
         }
